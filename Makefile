@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/hotrod bench --orders $${ORDERS:-100000} --json $${BENCH_JSON:-.hotrod/bench.json}
 
 dagster: $(STAMP)
-	$(BIN)/dagster dev
+	$(BIN)/hotrod dagster dev
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs .pytest_cache .ruff_cache
