@@ -1,0 +1,24 @@
+{% macro gid_to_bigint(gid) -%}
+    {#- gid://shopify/Order/1001 (optionally ?query) -> 1001; numeric text passes through. -#}
+    ((regexp_match({{ gid }}, '([0-9]+)(\?.*)?$'))[1])::bigint
+{%- endmacro %}
+
+{% macro shop_money(expr) -%}
+    {#- A MoneyBag {"shopMoney": {"amount": "12.34"}} -> numeric amount in shop currency. -#}
+    (({{ expr }}) -> 'shopMoney' ->> 'amount')::numeric(14, 2)
+{%- endmacro %}
+
+{% macro jsonb_text_array(expr) -%}
+    {#- A JSON array of strings -> text[] (empty array when missing). -#}
+    coalesce(
+        array(select jsonb_array_elements_text(
+            case when jsonb_typeof({{ expr }}) = 'array' then {{ expr }} else '[]'::jsonb end
+        )),
+        array[]::text []
+    )
+{%- endmacro %}
+
+{% macro deterministic_uuid(parts) -%}
+    {#- A stable uuid primary key from the natural key: md5 of the parts joined with '|'. -#}
+    md5(concat_ws('|', {{ parts | join(', ') }}))::uuid
+{%- endmacro %}

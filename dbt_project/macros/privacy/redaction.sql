@@ -1,0 +1,30 @@
+{% macro redacted_customers() -%}
+    {#- Shopify customers whose PII must stay removed (GDPR customers/redact). -#}
+    select
+        shop_domain,
+        customer_id as customer_gid,
+        {{ gid_to_bigint('customer_id') }} as customer_id,
+        lower(email) as email
+    from {{ source('raw_app', 'redactions') }}
+{%- endmacro %}
+
+{% macro redacted_contacts() -%}
+    {#- Chatwoot contacts linked to a redacted Shopify customer, by customer id or e-mail. -#}
+    select distinct
+        c.shop_domain,
+        (c.payload ->> 'id')::bigint as contact_id
+    from {{ source('raw_chatwoot', 'contacts') }} as c
+    inner join ({{ redacted_customers() }}) as r
+        on
+            c.shop_domain = r.shop_domain
+            and (
+                {{ gid_to_bigint("c.payload -> 'custom_attributes' ->> 'shopify_customer_id'") }}
+                = r.customer_id
+                or lower(c.payload ->> 'email') = r.email
+            )
+{%- endmacro %}
+
+{% macro redact(column, is_redacted) -%}
+    {#- Null out a PII column when the row belongs to a redacted customer. -#}
+    case when {{ is_redacted }} then null else {{ column }} end
+{%- endmacro %}

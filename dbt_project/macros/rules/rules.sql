@@ -1,0 +1,44 @@
+{% macro sla_threshold(policy_key) -%}
+    {#- A threshold from seeds/sla_policies.csv, as a scalar subquery. -#}
+    (
+        select sp.threshold_value
+        from {{ ref('sla_policies') }} as sp
+        where sp.policy_key = '{{ policy_key }}'
+    )
+{%- endmacro %}
+
+{% macro velocity_tier(units_30d) -%}
+    {#- The tier of seeds/velocity_tiers.csv whose [min, max] range holds the 30-day units. -#}
+    (
+        select vt.velocity_tier
+        from {{ ref('velocity_tiers') }} as vt
+        where
+            {{ units_30d }} >= vt.min_units_30d
+            and ({{ units_30d }} <= vt.max_units_30d or vt.max_units_30d is null)
+        order by vt.min_units_30d desc
+        limit 1
+    )
+{%- endmacro %}
+
+{% macro stock_rule(rule_key) -%}
+    {#- A parameter from seeds/stock_status_rules.csv, as a scalar subquery. -#}
+    (
+        select sr.rule_value
+        from {{ ref('stock_status_rules') }} as sr
+        where sr.rule_key = '{{ rule_key }}'
+    )
+{%- endmacro %}
+
+{% macro lifecycle_rule(rule_key) -%}
+    {#- A parameter from seeds/lifecycle_rules.csv, as a scalar subquery. -#}
+    (
+        select lr.threshold_days
+        from {{ ref('lifecycle_rules') }} as lr
+        where lr.rule_key = '{{ rule_key }}'
+    )
+{%- endmacro %}
+
+{% macro pct_change(current, previous) -%}
+    {#- Percentage change, null when the base is zero or missing. -#}
+    round(100.0 * ({{ current }} - {{ previous }}) / nullif({{ previous }}, 0), 2)
+{%- endmacro %}

@@ -1,0 +1,24 @@
+{% macro hotrod_as_of() -%}
+    {#- The as-of time every window and "open breach" is measured against. -#}
+    {%- if var('as_of', none) -%}
+        ('{{ var("as_of") }}'::timestamptz)
+    {%- else -%}
+        now()
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro local_date(ts, tz) -%}
+    ({{ ts }} at time zone {{ tz }})::date
+{%- endmacro %}
+
+{% macro epoch_to_timestamp(expr) -%}
+    {#- Chatwoot timestamps: epoch seconds (number or numeric string); ISO strings also accepted. -#}
+    case
+        when ({{ expr }}) ~ '^[0-9]+(\.[0-9]+)?$' then to_timestamp(({{ expr }})::double precision)
+        when ({{ expr }}) is not null and ({{ expr }}) <> '' then ({{ expr }})::timestamptz
+    end
+{%- endmacro %}
+
+{% macro lookback_days() -%}
+    {{ var('lookback_days', 7) }}
+{%- endmacro %}

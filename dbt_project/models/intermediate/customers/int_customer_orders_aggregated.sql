@@ -1,0 +1,132 @@
+{#- Lifetime order history of each customer (counted orders only) and what they buy. -#}
+with
+
+customers as (
+    select * from {{ ref('stg_shopify__customers') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_localized') }}
+),
+
+lines as (
+    select * from {{ ref('int_order_lines_enriched') }}
+),
+
+counted_orders as (
+    select
+        shop_domain,
+        customer_id,
+        created_at,
+        total_price,
+        lag(created_at) over (
+            partition by shop_domain, customer_id order by created_at
+        ) as previous_order_at,
+        row_number() over (
+            partition by shop_domain, customer_id order by created_at desc
+        ) as recency_rank
+    from orders
+    where is_counted and customer_id is not null
+),
+
+order_history as (
+    select
+        shop_domain,
+        customer_id,
+        count(*)::integer as total_orders,
+        sum(total_price)::numeric(14, 2) as total_revenue,
+        min(created_at) as first_order_at,
+        max(created_at) as last_order_at,
+        max(extract(epoch from created_at - previous_order_at) / 86400.0) filter (
+            where recency_rank = 1
+        ) as last_gap_days
+    from counted_orders
+    group by shop_domain, customer_id
+),
+
+line_mix as (
+    select
+        shop_domain,
+        customer_id,
+        sum(quantity) as units,
+        sum(quantity) filter (where is_performance_part) as performance_units,
+        sum(quantity) filter (where is_restoration_part) as restoration_units,
+        sum(quantity) filter (where is_custom_fabrication) as fabrication_units
+    from lines
+    where is_counted and customer_id is not null
+    group by shop_domain, customer_id
+),
+
+category_rank as (
+    select
+        shop_domain,
+        customer_id,
+        category_l1,
+        category_l2,
+        row_number() over (
+            partition by shop_domain, customer_id
+            order by sum(discounted_total) desc, category_l1, category_l2
+        ) as category_rank
+    from lines
+    where is_counted and customer_id is not null and category_l1 is not null
+    group by shop_domain, customer_id, category_l1, category_l2
+),
+
+vehicle_rank as (
+    select
+        shop_domain,
+        customer_id,
+        primary_year,
+        primary_make,
+        primary_model,
+        row_number() over (
+            partition by shop_domain, customer_id
+            order by count(*) desc, primary_make, primary_model, primary_year
+        ) as vehicle_rank
+    from lines
+    where is_counted and customer_id is not null and primary_make is not null
+    group by shop_domain, customer_id, primary_year, primary_make, primary_model
+),
+
+final as (
+    select
+        customers.shop_domain,
+        customers.customer_id,
+        customers.tags,
+        customers.created_at as customer_created_at,
+        coalesce(order_history.total_orders, 0) as total_orders,
+        coalesce(order_history.total_revenue, 0)::numeric(14, 2) as total_revenue,
+        round(order_history.total_revenue / nullif(order_history.total_orders, 0), 2) as avg_order_value,
+        order_history.first_order_at,
+        order_history.last_order_at,
+        order_history.last_gap_days,
+        coalesce(line_mix.performance_units::numeric / nullif(line_mix.units, 0), 0) as performance_share,
+        coalesce(line_mix.restoration_units::numeric / nullif(line_mix.units, 0), 0) as restoration_share,
+        coalesce(line_mix.fabrication_units::numeric / nullif(line_mix.units, 0), 0) as fabrication_share,
+        category_rank.category_l1 as top_category_l1,
+        category_rank.category_l2 as top_category_l2,
+        vehicle_rank.primary_year as primary_vehicle_year,
+        vehicle_rank.primary_make as primary_vehicle_make,
+        vehicle_rank.primary_model as primary_vehicle_model
+    from customers
+    left join order_history
+        on
+            customers.shop_domain = order_history.shop_domain
+            and customers.customer_id = order_history.customer_id
+    left join line_mix
+        on
+            customers.shop_domain = line_mix.shop_domain
+            and customers.customer_id = line_mix.customer_id
+    left join category_rank
+        on
+            customers.shop_domain = category_rank.shop_domain
+            and customers.customer_id = category_rank.customer_id
+            and category_rank.category_rank = 1
+    left join vehicle_rank
+        on
+            customers.shop_domain = vehicle_rank.shop_domain
+            and customers.customer_id = vehicle_rank.customer_id
+            and vehicle_rank.vehicle_rank = 1
+)
+
+select * from final

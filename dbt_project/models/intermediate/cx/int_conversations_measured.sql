@@ -1,0 +1,111 @@
+{#-
+    Conversation metrics, decided in this one place (doc blocks `cx_first_response`,
+    `cx_priority`, `cx_escalation`). First response: the first outgoing (message_type 1),
+    non-private message sent by a User at or after the conversation's creation. Breach: that reply
+    came more than the SLA minutes (seeds/sla_policies.csv) after creation, or there is none
+    and the conversation is older than the SLA at the as-of time.
+-#}
+with
+
+conversations as (
+    select * from {{ ref('stg_chatwoot__conversations') }}
+),
+
+messages as (
+    select * from {{ ref('stg_chatwoot__messages') }}
+),
+
+sentiment as (
+    select * from {{ ref('int_conversation_sentiment_scored') }}
+),
+
+first_replies as (
+    select
+        messages.shop_domain,
+        messages.conversation_id,
+        min(messages.created_at) as first_response_at
+    from messages
+    inner join conversations
+        on
+            messages.shop_domain = conversations.shop_domain
+            and messages.conversation_id = conversations.conversation_id
+    where
+        messages.message_type = 1
+        and not messages.is_private
+        and messages.sender_type = 'User'
+        and messages.created_at >= conversations.created_at
+    group by messages.shop_domain, messages.conversation_id
+),
+
+escalations as (
+    select
+        shop_domain,
+        conversation_id,
+        min(created_at) as escalated_at
+    from messages
+    where message_type = 2 and content ilike '%escalat%'
+    group by shop_domain, conversation_id
+),
+
+measured as (
+    select
+        conversations.*,
+        first_replies.first_response_at,
+        {{ sla_threshold('first_response_sla_minutes') }}::integer as sla_target_minutes,
+        coalesce(sentiment.sentiment, 'neutral') as sentiment,
+        coalesce(sentiment.sentiment_score, 0) as sentiment_score,
+        'escalated' = any(conversations.labels) as is_escalated,
+        escalations.escalated_at as escalation_message_at
+    from conversations
+    left join first_replies
+        on
+            conversations.shop_domain = first_replies.shop_domain
+            and conversations.conversation_id = first_replies.conversation_id
+    left join sentiment
+        on
+            conversations.shop_domain = sentiment.shop_domain
+            and conversations.conversation_id = sentiment.conversation_id
+    left join escalations
+        on
+            conversations.shop_domain = escalations.shop_domain
+            and conversations.conversation_id = escalations.conversation_id
+),
+
+final as (
+    select
+        measured.*,
+        floor(extract(epoch from measured.first_response_at - measured.created_at) / 60)::integer
+            as first_response_time_minutes,
+        coalesce(
+            measured.first_response_at - measured.created_at
+            > make_interval(mins => measured.sla_target_minutes)
+            or (
+                measured.first_response_at is null
+                and {{ hotrod_as_of() }} - measured.created_at > make_interval(mins => measured.sla_target_minutes)
+            ),
+            false
+        ) as is_sla_breach,
+        case
+            when measured.conversation_status = 'resolved'
+                then coalesce(measured.last_activity_at, measured.source_updated_at, measured.updated_at)
+        end as resolved_at,
+        case
+            when measured.conversation_status in ('open', 'pending', 'resolved') then measured.conversation_status
+            when measured.conversation_status = 'snoozed' then 'pending'
+            else 'closed'
+        end as status,
+        case
+            when measured.chatwoot_priority in ('low', 'medium', 'high', 'urgent') then measured.chatwoot_priority
+            when measured.is_escalated and measured.sentiment = 'very_negative' then 'urgent'
+            when measured.is_escalated or measured.sentiment = 'very_negative' then 'high'
+            when measured.sentiment = 'negative' then 'medium'
+            else 'low'
+        end as priority,
+        case
+            when measured.is_escalated
+                then coalesce(measured.escalation_message_at, measured.last_activity_at, measured.created_at)
+        end as escalated_at
+    from measured
+)
+
+select * from final

@@ -1,0 +1,82 @@
+{#-
+    Fulfillment SLA evaluation of every non-test order, in this one place (doc block
+    `fulfillment_sla`). Deadline = created_at + the SLA days of seeds/sla_policies.csv. A counted
+    order breaches when its first SUCCESS fulfillment comes after the deadline, or when it has
+    none and the as-of time is past the deadline. Issue type: the order's `issue:<type>` tag,
+    else delayed_shipping when breached. Severity: the `severity:<level>` tag, else by hours late
+    for delayed shipping (thresholds in seeds/sla_policies.csv), else medium.
+-#}
+with
+
+orders as (
+    select * from {{ ref('int_orders_localized') }}
+),
+
+evaluated as (
+    select
+        orders.*,
+        {{ sla_threshold('fulfillment_sla_days') }}::integer as sla_threshold_days,
+        orders.created_at
+        + make_interval(days => {{ sla_threshold('fulfillment_sla_days') }}::integer) as sla_deadline
+    from orders
+    where not orders.is_test
+),
+
+breaches as (
+    select
+        evaluated.*,
+        coalesce(
+            evaluated.is_counted
+            and (
+                evaluated.first_fulfilled_at > evaluated.sla_deadline
+                or (evaluated.first_fulfilled_at is null and {{ hotrod_as_of() }} > evaluated.sla_deadline)
+            ),
+            false
+        ) as is_sla_breach,
+        extract(
+            epoch from coalesce(evaluated.first_fulfilled_at, {{ hotrod_as_of() }}) - evaluated.sla_deadline
+        ) / 3600.0 as hours_late
+    from evaluated
+),
+
+classified as (
+    select
+        breaches.*,
+        case
+            when breaches.cancelled_at is not null then 'cancelled'
+            when breaches.display_fulfillment_status = 'FULFILLED' then 'fulfilled'
+            when breaches.display_fulfillment_status = 'PARTIALLY_FULFILLED' then 'partial'
+            when breaches.first_fulfilled_at is not null then 'fulfilled'
+            else 'unfulfilled'
+        end as fulfillment_status,
+        floor(extract(epoch from breaches.first_fulfilled_at - breaches.created_at) / 86400)::integer
+            as days_to_fulfill,
+        case
+            when breaches.issue_tag in (
+                'delayed_shipping', 'missing_items', 'damaged_goods', 'wrong_address', 'inventory_shortage'
+            ) then breaches.issue_tag
+            when breaches.is_sla_breach then 'delayed_shipping'
+        end as issue_type
+    from breaches
+),
+
+final as (
+    select
+        classified.*,
+        classified.issue_type is not null as has_issue,
+        case
+            when classified.issue_type is null then null
+            when classified.severity_tag in ('low', 'medium', 'high', 'critical') then classified.severity_tag
+            when classified.issue_type = 'delayed_shipping' and classified.is_sla_breach then
+                case
+                    when classified.hours_late >= {{ sla_threshold('severity_critical_hours_late') }} then 'critical'
+                    when classified.hours_late >= {{ sla_threshold('severity_high_hours_late') }} then 'high'
+                    when classified.hours_late >= {{ sla_threshold('severity_medium_hours_late') }} then 'medium'
+                    else 'low'
+                end
+            else 'medium'
+        end as issue_severity
+    from classified
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{{
+    config(
+        post_hook=[
+            "create index if not exists {{ this.name }}_day_idx on {{ this }} (shop_domain, local_date)",
+            "create index if not exists {{ this.name }}_order_idx on {{ this }} (shop_domain, order_id)",
+        ],
+    )
+}}
+
+with
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+),
+
+shops as (
+    select * from {{ ref('stg_shopify__shops') }}
+),
+
+fulfillments as (
+    select * from {{ ref('stg_shopify__fulfillments') }}
+),
+
+first_shipments as (
+    select
+        shop_domain,
+        order_id,
+        min(created_at) as first_fulfilled_at
+    from fulfillments
+    where fulfillment_status = 'SUCCESS'
+    group by shop_domain, order_id
+),
+
+localized as (
+    select
+        orders.shop_domain,
+        orders.order_id,
+        orders.order_gid,
+        orders.order_name,
+        orders.customer_id,
+        orders.created_at,
+        orders.updated_at,
+        orders.cancelled_at,
+        orders.is_test,
+        orders.fulfillment_status as display_fulfillment_status,
+        orders.financial_status,
+        orders.total_price,
+        orders.tags,
+        coalesce(shops.iana_timezone, 'UTC') as iana_timezone,
+        {{ local_date('orders.created_at', "coalesce(shops.iana_timezone, 'UTC')") }} as local_date,
+        (not orders.is_test and orders.cancelled_at is null) as is_counted,
+        first_shipments.first_fulfilled_at,
+        (
+            select substr(tag, length('issue:') + 1)
+            from unnest(orders.tags) as tag
+            where tag like 'issue:%'
+            limit 1
+        ) as issue_tag,
+        (
+            select substr(tag, length('severity:') + 1)
+            from unnest(orders.tags) as tag
+            where tag like 'severity:%'
+            limit 1
+        ) as severity_tag
+    from orders
+    left join shops
+        on orders.shop_domain = shops.shop_domain
+    left join first_shipments
+        on
+            orders.shop_domain = first_shipments.shop_domain
+            and orders.order_id = first_shipments.order_id
+)
+
+select * from localized

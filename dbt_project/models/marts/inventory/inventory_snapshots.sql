@@ -1,0 +1,190 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'sku', 'snapshot_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "create unique index if not exists {{ this.name }}_key_idx on {{ this }} (shop_domain, snapshot_date desc, sku)",
+            "create index if not exists {{ this.name }}_sku_idx on {{ this }} (shop_domain, sku)",
+            "create index if not exists {{ this.name }}_alerts_idx on {{ this }} (shop_domain, snapshot_date)"
+            ~ " where stock_status in ('low_stock', 'out_of_stock')",
+        ],
+    )
+}}
+
+{#-
+    One row per SKU per day, kept as history (doc blocks `stock_status_rules` and
+    `velocity_tiers`). Each run writes the as-of local day of each shop from the current
+    inventory levels; rows of the previous `lookback_days` keep their stored quantities but have
+    their sales figures recomputed, so orders that arrive late still count.
+-#}
+
+with
+
+shops as (
+    select * from {{ ref('stg_shopify__shops') }}
+),
+
+variants as (
+    select * from {{ ref('stg_shopify__variants') }}
+),
+
+levels as (
+    select * from {{ ref('stg_shopify__inventory_levels') }}
+),
+
+daily_sales as (
+    select * from {{ ref('int_sku_daily_sales_aggregated') }}
+),
+
+as_of_days as (
+    select
+        shop_domain,
+        {{ local_date(hotrod_as_of(), 'iana_timezone') }} as as_of_date
+    from shops
+),
+
+catalog_skus as (
+    select distinct on (shop_domain, sku)
+        shop_domain,
+        sku,
+        product_id,
+        variant_id,
+        inventory_item_id
+    from variants
+    where sku is not null
+    order by shop_domain, sku, variant_id
+),
+
+stock as (
+    select
+        shop_domain,
+        inventory_item_id,
+        sum(quantity_available) as quantity_available,
+        sum(quantity_committed + quantity_reserved) as quantity_reserved,
+        sum(quantity_incoming) as quantity_incoming
+    from levels
+    group by shop_domain, inventory_item_id
+),
+
+today as (
+    select
+        catalog_skus.shop_domain,
+        catalog_skus.sku,
+        catalog_skus.product_id,
+        catalog_skus.variant_id,
+        as_of_days.as_of_date as snapshot_date,
+        coalesce(stock.quantity_available, 0) as quantity_available,
+        coalesce(stock.quantity_reserved, 0) as quantity_reserved,
+        coalesce(stock.quantity_incoming, 0) as quantity_incoming,
+        '{{ run_started_at }}'::timestamptz as created_at
+    from catalog_skus
+    inner join as_of_days
+        on catalog_skus.shop_domain = as_of_days.shop_domain
+    left join stock
+        on
+            catalog_skus.shop_domain = stock.shop_domain
+            and catalog_skus.inventory_item_id = stock.inventory_item_id
+),
+
+snapshots as (
+    select * from today
+    {% if is_incremental() %}
+        union all
+        select
+            existing.shop_domain,
+            existing.sku,
+            existing.shopify_product_id as product_id,
+            existing.shopify_variant_id as variant_id,
+            existing.snapshot_date,
+            existing.quantity_available,
+            existing.quantity_reserved,
+            existing.quantity_incoming,
+            existing.created_at
+        from {{ this }} as existing
+        inner join as_of_days
+            on existing.shop_domain = as_of_days.shop_domain
+        where
+            existing.snapshot_date >= as_of_days.as_of_date - {{ lookback_days() }}
+            and existing.snapshot_date < as_of_days.as_of_date
+    {% endif %}
+),
+
+with_sales as (
+    select
+        snapshots.*,
+        coalesce(sales.units_sold_7d, 0) as units_sold_7d,
+        coalesce(sales.units_sold_30d, 0) as units_sold_30d
+    from snapshots
+    left join lateral (
+        select
+            sum(daily_sales.units_sold) filter (
+                where daily_sales.local_date > snapshots.snapshot_date - 7
+            ) as units_sold_7d,
+            sum(daily_sales.units_sold) as units_sold_30d
+        from daily_sales
+        where
+            daily_sales.shop_domain = snapshots.shop_domain
+            and daily_sales.sku = snapshots.sku
+            and daily_sales.local_date > snapshots.snapshot_date - 30
+            and daily_sales.local_date <= snapshots.snapshot_date
+    ) as sales on true
+),
+
+measured as (
+    select
+        with_sales.*,
+        round(with_sales.units_sold_30d / 30.0, 4) as avg_daily_sales,
+        ceil(
+            with_sales.units_sold_30d / 30.0
+            * ({{ stock_rule('lead_time_days') }} + {{ stock_rule('safety_stock_days') }})
+        ) as reorder_point
+    from with_sales
+),
+
+covered as (
+    select
+        measured.*,
+        case
+            when measured.avg_daily_sales > 0
+                then floor(greatest(measured.quantity_available, 0) / measured.avg_daily_sales)
+        end as days_of_cover
+    from measured
+),
+
+final as (
+    select
+        {{ deterministic_uuid(['covered.shop_domain', "'sku_day'", 'covered.sku', 'covered.snapshot_date']) }} as id,
+        covered.shop_domain::text as shop_domain,
+        covered.product_id::bigint as shopify_product_id,
+        covered.variant_id::bigint as shopify_variant_id,
+        covered.sku::text as sku,
+        covered.snapshot_date::date as snapshot_date,
+        covered.quantity_available::integer as quantity_available,
+        covered.quantity_reserved::integer as quantity_reserved,
+        covered.quantity_incoming::integer as quantity_incoming,
+        covered.units_sold_7d::integer as units_sold_7d,
+        covered.units_sold_30d::integer as units_sold_30d,
+        covered.avg_daily_sales::numeric as avg_daily_sales,
+        covered.days_of_cover::integer as days_of_cover,
+        covered.reorder_point::integer as reorder_point,
+        (case
+            when covered.quantity_available <= 0 then 'out_of_stock'
+            when covered.days_of_cover > {{ stock_rule('overstock_days_of_cover') }} then 'overstock'
+            when
+                covered.avg_daily_sales = 0
+                and covered.quantity_available > {{ stock_rule('stagnant_overstock_units') }}
+                then 'overstock'
+            when
+                covered.quantity_available <= covered.reorder_point
+                or covered.days_of_cover < {{ stock_rule('low_stock_days_of_cover') }}
+                then 'low_stock'
+            else 'in_stock'
+        end)::text as stock_status,
+        {{ velocity_tier('covered.units_sold_30d') }}::text as velocity_tier,
+        covered.created_at::timestamptz as created_at
+    from covered
+)
+
+select * from final

@@ -1,0 +1,69 @@
+{{
+    config(
+        post_hook=[
+            "create unique index if not exists {{ this.name }}_key_idx on {{ this }} (shop_domain, date desc, operator_id)",
+            "create index if not exists {{ this.name }}_operator_idx on {{ this }} (shop_domain, operator_id)",
+        ],
+    )
+}}
+
+{#-
+    Per operator (the conversation's assignee) and local day of the conversation's creation:
+    first-response SLA breaches detected, how many of those are resolved, and the median / p90 /
+    p95 first response in minutes of that day's answered conversations.
+-#}
+
+with
+
+conversations as (
+    select * from {{ ref('int_conversations_measured') }}
+),
+
+shops as (
+    select * from {{ ref('stg_shopify__shops') }}
+),
+
+localized as (
+    select
+        conversations.*,
+        {{ local_date('conversations.created_at', "coalesce(shops.iana_timezone, 'UTC')") }} as local_date,
+        extract(epoch from conversations.first_response_at - conversations.created_at) / 60.0
+            as response_minutes
+    from conversations
+    left join shops
+        on conversations.shop_domain = shops.shop_domain
+    where conversations.assignee_id is not null
+),
+
+daily as (
+    select
+        shop_domain,
+        assignee_id,
+        local_date,
+        count(*) filter (where is_sla_breach) as sla_breaches_detected,
+        count(*) filter (where is_sla_breach and status = 'resolved') as sla_breaches_resolved,
+        percentile_cont(0.5) within group (order by response_minutes) as median_response_time,
+        percentile_cont(0.9) within group (order by response_minutes) as p90_response_time,
+        percentile_cont(0.95) within group (order by response_minutes) as p95_response_time
+    from localized
+    group by shop_domain, assignee_id, local_date
+),
+
+final as (
+    select
+        {{ deterministic_uuid(['daily.shop_domain', "'operator_day'", 'daily.assignee_id', 'daily.local_date']) }}
+            as id,
+        daily.shop_domain::text as shop_domain,
+        daily.assignee_id::bigint as operator_id,
+        daily.local_date::date as date,
+        daily.sla_breaches_detected::integer as sla_breaches_detected,
+        daily.sla_breaches_resolved::integer as sla_breaches_resolved,
+        round(daily.median_response_time::numeric, 2) as median_response_time,
+        round(daily.p90_response_time::numeric, 2) as p90_response_time,
+        round(daily.p95_response_time::numeric, 2) as p95_response_time,
+        '{{ run_started_at }}'::timestamptz as created_at,
+        '{{ run_started_at }}'::timestamptz as updated_at
+    from daily
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "create unique index if not exists {{ this.name }}_shop_date_idx on {{ this }} (shop_domain, date desc)",
+        ],
+    )
+}}
+
+{#-
+    One row per shop and local day (doc block `sales_day`). Incremental: each run recomputes the
+    last `lookback_days` (var, default 7) days before the newest stored day, so late refunds,
+    cancellations and edits land on the days they belong to.
+-#}
+
+with
+
+daily as (
+    select * from {{ ref('int_sales_daily_aggregated') }}
+    {% if is_incremental() %}
+        where
+            local_date >= (
+                select coalesce(max(existing.date), '1900-01-01'::date) - {{ lookback_days() }}
+                from {{ this }} as existing
+            )
+    {% endif %}
+),
+
+{% if is_incremental() %}
+    existing as (
+        select
+            shop_domain,
+            date,
+            created_at
+        from {{ this }}
+    ),
+{% endif %}
+
+final as (
+    select
+        {{ deterministic_uuid(['daily.shop_domain', "'sales_day'", 'daily.local_date']) }} as id,
+        daily.shop_domain::text as shop_domain,
+        daily.local_date::date as date,
+        daily.total_revenue::numeric as total_revenue,
+        daily.total_orders::integer as total_orders,
+        round(daily.total_revenue / nullif(daily.total_orders, 0), 2)::numeric as avg_order_value,
+        {{ pct_change('daily.total_revenue', 'daily.revenue_last_week') }}::numeric as revenue_vs_last_week_pct,
+        {{ pct_change('daily.total_orders', 'daily.orders_last_week') }}::numeric as orders_vs_last_week_pct,
+        daily.orders_fulfilled::integer as orders_fulfilled,
+        round(100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2)::numeric as fulfillment_rate_pct,
+        daily.refunded_amount::numeric as refunded_amount,
+        (daily.total_revenue - daily.refunded_amount)::numeric as net_revenue,
+        {% if is_incremental() %}
+            coalesce(existing.created_at, '{{ run_started_at }}'::timestamptz)::timestamptz as created_at,
+        {% else %}
+            '{{ run_started_at }}'::timestamptz as created_at,
+        {% endif %}
+        '{{ run_started_at }}'::timestamptz as updated_at
+    from daily
+    {% if is_incremental() %}
+        left join existing
+            on
+                daily.shop_domain = existing.shop_domain
+                and daily.local_date = existing.date
+    {% endif %}
+)
+
+select * from final

@@ -1,0 +1,39 @@
+with
+
+source as (
+    select * from {{ source('raw_chatwoot', 'contacts') }}
+),
+
+redacted as (
+    {{ redacted_contacts() }}
+),
+
+flagged as (
+    select
+        source.*,
+        redacted.contact_id is not null as is_redacted
+    from source
+    left join redacted
+        on
+            source.shop_domain = redacted.shop_domain
+            and (source.payload ->> 'id')::bigint = redacted.contact_id
+),
+
+renamed as (
+    select
+        shop_domain,
+        (payload ->> 'id')::bigint as contact_id,
+        {{ redact("payload ->> 'name'", 'is_redacted') }} as contact_name,
+        {{ redact("payload ->> 'email'", 'is_redacted') }} as email,
+        {{ redact("payload ->> 'phone_number'", 'is_redacted') }} as phone_number,
+        {{ redact("payload ->> 'identifier'", 'is_redacted') }} as identifier,
+        {{ gid_to_bigint("payload -> 'custom_attributes' ->> 'shopify_customer_id'") }} as shopify_customer_id,
+        {{ epoch_to_timestamp("payload ->> 'created_at'") }} as created_at,
+        {{ epoch_to_timestamp("payload ->> 'last_activity_at'") }} as last_activity_at,
+        updated_at,
+        extracted_at,
+        is_redacted
+    from flagged
+)
+
+select * from renamed

@@ -1,0 +1,51 @@
+with
+
+source as (
+    select * from {{ source('raw_chatwoot', 'conversations') }}
+),
+
+redacted as (
+    {{ redacted_contacts() }}
+),
+
+flagged as (
+    select
+        source.*,
+        redacted.contact_id is not null as is_redacted
+    from source
+    left join redacted
+        on
+            source.shop_domain = redacted.shop_domain
+            and (source.payload -> 'meta' -> 'sender' ->> 'id')::bigint = redacted.contact_id
+),
+
+renamed as (
+    select
+        shop_domain,
+        (payload ->> 'id')::bigint as conversation_id,
+        (payload ->> 'account_id')::bigint as account_id,
+        (payload ->> 'inbox_id')::bigint as inbox_id,
+        lower(payload ->> 'status') as conversation_status,
+        lower(payload ->> 'priority') as chatwoot_priority,
+        {{ jsonb_text_array("payload -> 'labels'") }} as labels,
+        {{ epoch_to_timestamp("payload ->> 'created_at'") }} as created_at,
+        {{ epoch_to_timestamp("payload ->> 'updated_at'") }} as source_updated_at,
+        {{ epoch_to_timestamp("payload ->> 'last_activity_at'") }} as last_activity_at,
+        {{ epoch_to_timestamp("payload ->> 'first_reply_created_at'") }} as first_reply_created_at,
+        {{ epoch_to_timestamp("payload ->> 'waiting_since'") }} as waiting_since,
+        {{ gid_to_bigint("payload -> 'custom_attributes' ->> 'shopify_order_id'") }} as shopify_order_id,
+        payload -> 'custom_attributes' ->> 'order_name' as order_name,
+        payload -> 'custom_attributes' ->> 'escalation_reason' as escalation_reason,
+        (payload -> 'meta' -> 'sender' ->> 'id')::bigint as contact_id,
+        {{ redact("payload -> 'meta' -> 'sender' ->> 'name'", 'is_redacted') }} as contact_name,
+        {{ redact("payload -> 'meta' -> 'sender' ->> 'email'", 'is_redacted') }} as contact_email,
+        {{ redact("payload -> 'meta' -> 'sender' ->> 'phone_number'", 'is_redacted') }} as contact_phone,
+        (payload -> 'meta' -> 'assignee' ->> 'id')::bigint as assignee_id,
+        payload -> 'meta' -> 'assignee' ->> 'name' as assignee_name,
+        updated_at,
+        extracted_at,
+        is_redacted
+    from flagged
+)
+
+select * from renamed

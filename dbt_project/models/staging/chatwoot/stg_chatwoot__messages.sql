@@ -1,0 +1,50 @@
+with
+
+source as (
+    select * from {{ source('raw_chatwoot', 'messages') }}
+),
+
+redacted as (
+    {{ redacted_contacts() }}
+),
+
+flagged as (
+    select
+        source.*,
+        (
+            redacted.contact_id is not null
+            and source.payload ->> 'sender_type' = 'Contact'
+        ) as is_redacted
+    from source
+    left join redacted
+        on
+            source.shop_domain = redacted.shop_domain
+            and (source.payload ->> 'sender_id')::bigint = redacted.contact_id
+),
+
+renamed as (
+    select
+        shop_domain,
+        (payload ->> 'id')::bigint as message_id,
+        (payload ->> 'conversation_id')::bigint as conversation_id,
+        (payload ->> 'account_id')::bigint as account_id,
+        (payload ->> 'inbox_id')::bigint as inbox_id,
+        {{ redact("payload ->> 'content'", 'is_redacted') }} as content,
+        (payload ->> 'message_type')::integer as message_type,
+        case (payload ->> 'message_type')::integer
+            when 0 then 'incoming'
+            when 1 then 'outgoing'
+            when 2 then 'activity'
+            when 3 then 'template'
+        end as message_direction,
+        coalesce((payload ->> 'private')::boolean, false) as is_private,
+        {{ epoch_to_timestamp("payload ->> 'created_at'") }} as created_at,
+        payload ->> 'sender_type' as sender_type,
+        (payload ->> 'sender_id')::bigint as sender_id,
+        updated_at,
+        extracted_at,
+        is_redacted
+    from flagged
+)
+
+select * from renamed

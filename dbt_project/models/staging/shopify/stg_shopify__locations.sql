@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('raw_shopify', 'locations') }}
+),
+
+renamed as (
+    select
+        shop_domain,
+        id as location_gid,
+        {{ gid_to_bigint('id') }} as location_id,
+        payload ->> 'name' as location_name,
+        coalesce((payload ->> 'isActive')::boolean, true) as is_active,
+        coalesce((payload ->> 'fulfillsOnlineOrders')::boolean, false) as fulfills_online_orders,
+        payload -> 'address' ->> 'city' as city,
+        payload -> 'address' ->> 'provinceCode' as province_code,
+        payload -> 'address' ->> 'countryCode' as country_code,
+        (payload ->> 'createdAt')::timestamptz as created_at,
+        updated_at,
+        extracted_at
+    from source
+)
+
+select * from renamed
