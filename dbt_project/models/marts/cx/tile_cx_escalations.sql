@@ -1,0 +1,62 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'severity_rank']}],
+    )
+}}
+
+with
+
+conversations as (
+    select * from {{ ref('cx_conversations') }}
+),
+
+active as (
+    select *
+    from conversations
+    where
+        status in ('open', 'pending')
+        and (is_escalated or is_sla_breach)
+),
+
+classified as (
+    select
+        *,
+        case
+            when priority = 'urgent' or sentiment = 'very_negative' then 'critical'
+            when priority = 'high' or sentiment = 'negative' or (is_escalated and is_sla_breach) then 'high'
+            when is_escalated or is_sla_breach then 'medium'
+            else 'low'
+        end as escalation_severity
+    from active
+),
+
+final as (
+    select
+        shop_domain,
+        chatwoot_conversation_id,
+        shopify_order_id,
+        customer_segment,
+        priority,
+        sentiment,
+        status,
+        is_escalated,
+        escalation_reason,
+        escalated_at,
+        is_sla_breach,
+        sla_target_minutes,
+        first_response_time_minutes,
+        conversation_created_at,
+        first_response_at,
+        round(extract(epoch from ({{ hotrod_as_of() }} - conversation_created_at))::numeric / 3600, 1)
+            as hours_open,
+        escalation_severity,
+        case escalation_severity
+            when 'critical' then 1
+            when 'high' then 2
+            when 'medium' then 3
+            else 4
+        end as severity_rank
+    from classified
+)
+
+select * from final

@@ -1,0 +1,74 @@
+with
+
+shops as (
+    select * from {{ ref('shop_timezones') }}
+),
+
+daily as (
+    select * from {{ ref('sales_metrics_daily') }}
+),
+
+shop_days as (
+    select
+        shop_domain,
+        currency_code,
+        {{ views_local_today('iana_timezone') }} as as_of_date
+    from shops
+),
+
+aggregated as (
+    select
+        shop_days.shop_domain,
+        sum(daily.total_revenue) filter (
+            where daily.date >= date_trunc('month', shop_days.as_of_date)
+        ) as mtd_revenue,
+        sum(daily.total_orders) filter (
+            where daily.date >= date_trunc('month', shop_days.as_of_date)
+        ) as mtd_orders,
+        sum(daily.total_revenue) filter (
+            where daily.date >= date_trunc('year', shop_days.as_of_date)
+        ) as ytd_revenue,
+        sum(daily.total_orders) filter (
+            where daily.date >= date_trunc('year', shop_days.as_of_date)
+        ) as ytd_orders,
+        sum(daily.total_revenue) filter (where daily.date > shop_days.as_of_date - 30) as revenue_30d,
+        sum(daily.total_orders) filter (where daily.date > shop_days.as_of_date - 30) as orders_30d,
+        sum(daily.orders_fulfilled) filter (where daily.date > shop_days.as_of_date - 30) as fulfilled_30d,
+        sum(daily.refunded_amount) filter (where daily.date > shop_days.as_of_date - 30) as refunded_30d
+    from shop_days
+    left join daily
+        on
+            shop_days.shop_domain = daily.shop_domain
+            and daily.date <= shop_days.as_of_date
+            and daily.date >= least(
+                date_trunc('year', shop_days.as_of_date)::date, shop_days.as_of_date - 29
+            )
+    group by shop_days.shop_domain
+),
+
+final as (
+    select
+        shop_days.shop_domain,
+        shop_days.as_of_date,
+        shop_days.currency_code,
+        coalesce(aggregated.mtd_revenue, 0) as mtd_revenue,
+        coalesce(aggregated.mtd_orders, 0) as mtd_orders,
+        coalesce(aggregated.ytd_revenue, 0) as ytd_revenue,
+        coalesce(aggregated.ytd_orders, 0) as ytd_orders,
+        round(coalesce(aggregated.revenue_30d, 0) / 30.0, 2) as avg_daily_revenue_30d,
+        round(coalesce(aggregated.orders_30d, 0) / 30.0, 2) as avg_daily_orders_30d,
+        round(aggregated.revenue_30d / nullif(aggregated.orders_30d, 0), 2) as avg_order_value_30d,
+        {{ views_pct('aggregated.fulfilled_30d', 'aggregated.orders_30d') }} as fulfillment_rate_30d_pct,
+        coalesce(aggregated.refunded_30d, 0) as refunded_30d,
+        round(
+            coalesce(aggregated.ytd_revenue, 0)
+            / greatest(shop_days.as_of_date - date_trunc('year', shop_days.as_of_date)::date + 1, 1)
+            * 365,
+            2
+        ) as annualized_ytd_run_rate
+    from shop_days
+    left join aggregated
+        on shop_days.shop_domain = aggregated.shop_domain
+)
+
+select * from final

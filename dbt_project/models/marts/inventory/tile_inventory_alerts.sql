@@ -1,0 +1,77 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'alert_rank']}],
+    )
+}}
+
+with
+
+snapshots as (
+    select * from {{ ref('inventory_snapshots') }}
+),
+
+latest_dates as (
+    select
+        shop_domain,
+        max(snapshot_date) as snapshot_date
+    from snapshots
+    group by shop_domain
+),
+
+latest as (
+    select snapshots.*
+    from snapshots
+    inner join latest_dates
+        on
+            snapshots.shop_domain = latest_dates.shop_domain
+            and snapshots.snapshot_date = latest_dates.snapshot_date
+    where snapshots.stock_status in ('low_stock', 'out_of_stock', 'overstock')
+),
+
+classified as (
+    select
+        *,
+        case
+            when stock_status = 'out_of_stock' and velocity_tier in ('fast', 'medium') then 'critical'
+            when stock_status = 'out_of_stock' then 'high'
+            when stock_status = 'low_stock' and velocity_tier = 'fast' then 'high'
+            when stock_status = 'low_stock' then 'medium'
+            else 'low'
+        end as alert_severity
+    from latest
+),
+
+final as (
+    select
+        shop_domain,
+        snapshot_date,
+        shopify_product_id,
+        shopify_variant_id,
+        sku,
+        quantity_available,
+        reorder_point,
+        avg_daily_sales,
+        days_of_cover,
+        stock_status,
+        velocity_tier,
+        alert_severity,
+        case alert_severity
+            when 'critical' then 1
+            when 'high' then 2
+            when 'medium' then 3
+            else 4
+        end as alert_rank,
+        case
+            when stock_status = 'out_of_stock'
+                then 'Out of stock: ' || sku || ' (' || velocity_tier || ' mover) - reorder now'
+            when stock_status = 'low_stock'
+                then 'Low stock: ' || sku || ' has ' || quantity_available || ' units, about '
+                || coalesce(days_of_cover::text, '?') || ' days of cover (reorder point '
+                || coalesce(reorder_point::text, '?') || ')'
+            else 'Overstock: ' || sku || ' has ' || quantity_available || ' units, '
+                || coalesce(days_of_cover::text, 'no recent sales for') || ' days of cover'
+        end as alert_message
+    from classified
+)
+
+select * from final
