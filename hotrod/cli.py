@@ -15,6 +15,7 @@ import sys
 # partial checkout still offers what it has.
 COMMAND_MODULES = (
     "warehouse.cli",
+    "warehouse.privacy.cli",
     "hotrod.dbt_cli",
     "hotrod.run",
     "sandbox.cli",

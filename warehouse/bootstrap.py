@@ -7,7 +7,12 @@ from importlib import resources
 from warehouse.connection import connection, ensure_database
 from warehouse.settings import DatabaseUrl
 
-SQL_FILES = ("001_schemas_roles.sql", "002_raw_tables.sql", "003_security.sql")
+SQL_FILES = (
+    "001_schemas_roles.sql",
+    "002_raw_tables.sql",
+    "003_security.sql",
+    "004_privacy.sql",
+)
 
 
 def bootstrap(url: DatabaseUrl) -> None:

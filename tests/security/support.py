@@ -1,0 +1,259 @@
+"""Helpers for the security tests: an operator login, a PII scan, a small hand-made warehouse."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql
+
+from warehouse.connection import connect
+from warehouse.settings import DatabaseUrl
+
+SHOPS = (
+    "hot-rod-an.myshopify.com",
+    "speedway-classics.myshopify.com",
+    "maple-street-rods.myshopify.com",
+)
+SYSTEM = ("pg_catalog", "information_schema", "pg_toast")
+
+
+@contextlib.contextmanager
+def operator_login(url: DatabaseUrl) -> Iterator[psycopg2.extensions.connection]:
+    """A throw-away login role that is a member of `operator`, connected; dropped afterwards."""
+    name = f"t_operator_{uuid.uuid4().hex[:10]}"
+    admin = connect(url, autocommit=True)
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("create role {} login in role operator").format(sql.Identifier(name)))
+    conn = psycopg2.connect(connect_timeout=10, **{**url.connect_kwargs(), "user": name})
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        conn.close()
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("drop owned by {}").format(sql.Identifier(name)))
+            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
+        admin.close()
+
+
+def set_claim(conn: psycopg2.extensions.connection, claims: dict | None) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            "select set_config('request.jwt.claims', %s, false)",
+            (json.dumps(claims) if claims is not None else "",),
+        )
+
+
+def relations(conn: psycopg2.extensions.connection, schema: str) -> list[tuple[str, str]]:
+    """(name, relkind) of every table, view and materialized view of a schema."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select c.relname, c.relkind
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm') order by c.relname
+            """,
+            (schema,),
+        )
+        return cur.fetchall()
+
+
+def scan(url: DatabaseUrl, needles: list[str]) -> list[tuple[str, str, str]]:
+    """Every (relation, column, needle) where a text/json column of any relation holds a needle."""
+    hits: list[tuple[str, str, str]] = []
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                select n.nspname, c.relname, a.attname
+                from pg_class c
+                join pg_namespace n on n.oid = c.relnamespace
+                join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                where c.relkind in ('r', 'p', 'v', 'm') and n.nspname <> all(%s)
+                  and n.nspname not like 'pg\\_%%'
+                  and format_type(a.atttypid, null)
+                      in ('text', 'character varying', 'character', 'json', 'jsonb')
+                order by 1, 2, 3
+                """,
+                (list(SYSTEM),),
+            )
+            columns = cur.fetchall()
+            for schema, table, column in columns:
+                for needle in needles:
+                    cur.execute(
+                        sql.SQL("select exists (select 1 from {} where {}::text ilike %s)").format(
+                            sql.Identifier(schema, table), sql.Identifier(column)
+                        ),
+                        (f"%{needle}%",),
+                    )
+                    if cur.fetchone()[0]:
+                        hits.append((f"{schema}.{table}", column, needle))
+    finally:
+        conn.close()
+    return hits
+
+
+# --- a small hand-made warehouse: raw rows in the contract's shapes, for three shops ----------
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def customer(shop_index: int, n: int) -> dict:
+    first, last = f"Ada{shop_index}{n}", f"Lovelace{shop_index}{n}"
+    return {
+        "id": f"gid://shopify/Customer/{shop_index}{n:03d}",
+        "firstName": first,
+        "lastName": last,
+        "displayName": f"{first} {last}",
+        "createdAt": "2025-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z",
+        "tags": [],
+        "state": "ENABLED",
+        "verifiedEmail": True,
+        "numberOfOrders": 1,
+        "amountSpent": {"amount": "10.00", "currencyCode": "USD"},
+        "defaultEmailAddress": {"emailAddress": f"ada{shop_index}{n}@example.com"},
+        "defaultPhoneNumber": {"phoneNumber": f"+1555{shop_index}{n:06d}"},
+        "defaultAddress": {
+            "city": f"Springfield{shop_index}{n}",
+            "provinceCode": "CA",
+            "countryCode": "US",
+            "zip": f"9{shop_index}{n:03d}",
+        },
+    }
+
+
+def order(shop_index: int, n: int, customer_gid: str | None) -> dict:
+    return {
+        "id": f"gid://shopify/Order/{shop_index}{n:04d}",
+        "name": f"#{1000 + n}",
+        "createdAt": "2026-02-01T10:00:00Z",
+        "updatedAt": "2026-02-02T10:00:00Z",
+        "test": False,
+        "cancelledAt": None,
+        "totalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "USD"}},
+        "customer": {"id": customer_gid} if customer_gid else None,
+        "shippingAddress": {"provinceCode": "CA", "countryCode": "US"},
+        "lineItems": [{"id": f"gid://shopify/LineItem/{n}", "sku": "CARB-1", "quantity": 1}],
+    }
+
+
+def contact(shop_index: int, n: int, cust: dict) -> dict:
+    return {
+        "id": int(f"{shop_index}{n:03d}"),
+        "name": cust["displayName"],
+        "email": cust["defaultEmailAddress"]["emailAddress"],
+        "phone_number": cust["defaultPhoneNumber"]["phoneNumber"],
+        "identifier": None,
+        "created_at": 1767225600,
+        "last_activity_at": 1767225600,
+        "custom_attributes": {"shopify_customer_id": cust["id"].rsplit("/", 1)[-1]},
+    }
+
+
+def conversation(shop_index: int, n: int, cont: dict) -> dict:
+    return {
+        "id": int(f"{shop_index}{n:03d}"),
+        "status": "open",
+        "created_at": 1767225600,
+        "updated_at": 1767229200,
+        "meta": {
+            "sender": {
+                "id": cont["id"],
+                "name": cont["name"],
+                "email": cont["email"],
+                "phone_number": cont["phone_number"],
+            },
+            "assignee": {"id": 7, "name": "Agent Smith", "email": "agent@hotrod.example"},
+        },
+    }
+
+
+def messages(shop_index: int, n: int, conv: dict, cont: dict) -> list[dict]:
+    return [
+        {
+            "id": int(f"{shop_index}{n:03d}1"),
+            "conversation_id": conv["id"],
+            "content": f"Hi, this is {cont['name']}, call me on {cont['phone_number']}",
+            "message_type": 0,
+            "private": False,
+            "created_at": 1767225600,
+            "sender_type": "Contact",
+            "sender_id": cont["id"],
+        },
+        {
+            "id": int(f"{shop_index}{n:03d}2"),
+            "conversation_id": conv["id"],
+            "content": f"Hello {cont['name']}, your carburetor ships today",
+            "message_type": 1,
+            "private": False,
+            "created_at": 1767229200,
+            "sender_type": "User",
+            "sender_id": 7,
+        },
+    ]
+
+
+def raw_rows(customers_per_shop: int = 3) -> dict[str, list[tuple[str, str, str, dict]]]:
+    """table -> (shop, id, updated_at, payload) rows for three shops."""
+    out: dict[str, list[tuple[str, str, str, dict]]] = {}
+
+    def add(table: str, shop: str, row_id: object, doc: dict) -> None:
+        out.setdefault(table, []).append((shop, str(row_id), NOW.isoformat(), doc))
+
+    for i, shop in enumerate(SHOPS, start=1):
+        add("raw_shopify.shops", shop, f"gid://shopify/Shop/{i}", {"myshopifyDomain": shop})
+        add("raw_app.shops", shop, shop, {"shop_domain": shop, "plan": "basic"})
+        for n in range(customers_per_shop):
+            cust = customer(i, n)
+            cont = contact(i, n, cust)
+            conv = conversation(i, n, cont)
+            add("raw_shopify.customers", shop, cust["id"], cust)
+            add(
+                "raw_shopify.orders",
+                shop,
+                f"gid://shopify/Order/{i}{n:04d}",
+                order(i, n, cust["id"]),
+            )
+            add("raw_chatwoot.contacts", shop, cont["id"], cont)
+            add("raw_chatwoot.conversations", shop, conv["id"], conv)
+            for message in messages(i, n, conv, cont):
+                add("raw_chatwoot.messages", shop, message["id"], message)
+    return out
+
+
+def land(url: DatabaseUrl, rows: dict[str, list[tuple[str, str, str, dict]]], batch: str) -> None:
+    """Upsert like the extractors do (newer or different payload wins)."""
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for table, items in rows.items():
+                schema, name = table.split(".")
+                for shop, row_id, updated_at, doc in items:
+                    cur.execute(
+                        sql.SQL(
+                            """
+                            insert into {} as t (shop_domain, id, updated_at, payload, batch_id)
+                            values (%s, %s, %s, %s, %s)
+                            on conflict (shop_domain, id) do update set
+                                payload = excluded.payload, updated_at = excluded.updated_at,
+                                batch_id = excluded.batch_id
+                            where excluded.updated_at > t.updated_at
+                               or excluded.payload is distinct from t.payload
+                            """
+                        ).format(sql.Identifier(schema, name)),
+                        (shop, row_id, updated_at, json.dumps(doc), batch),
+                    )
+    finally:
+        conn.close()
+
+
+def later(days: int = 1) -> str:
+    return (NOW + timedelta(days=days)).isoformat()
