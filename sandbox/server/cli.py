@@ -1,0 +1,229 @@
+"""``hotrod sandbox serve | advance | send-webhooks`` (registered by sandbox/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.server.app import Credentials
+from sandbox.server.faults import FaultConfig
+
+TOKEN_ENV = {
+    "shopify_token": "HOTROD_SANDBOX_SHOPIFY_TOKEN",
+    "chatwoot_token": "HOTROD_SANDBOX_CHATWOOT_TOKEN",
+    "app_token": "HOTROD_SANDBOX_APP_TOKEN",
+}
+SECRET_ENV = {
+    "shopify": "HOTROD_SANDBOX_SHOPIFY_WEBHOOK_SECRET",
+    "chatwoot": "HOTROD_SANDBOX_CHATWOOT_WEBHOOK_SECRET",
+}
+
+
+def register_server_commands(actions: Any) -> None:
+    """Add serve, advance and send-webhooks to the ``hotrod sandbox`` subparsers."""
+    serve = actions.add_parser(
+        "serve", help="serve the sandbox business over the Shopify, Chatwoot and app APIs"
+    )
+    serve.add_argument("--orders", type=int, default=10_000, help="business size in orders")
+    serve.add_argument("--seed", type=int, default=1)
+    serve.add_argument("--now", help="sandbox clock, ISO timestamp (default: current UTC hour)")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    serve.add_argument("--host", default="127.0.0.1")
+    faults = serve.add_argument_group("fault injection (deterministic per --fault-seed)")
+    faults.add_argument("--fault-seed", type=int, default=0)
+    faults.add_argument("--delay-ms", type=int, default=0, help="delay every data request")
+    faults.add_argument("--error-every", type=int, default=0, help="5xx on every N-th request")
+    faults.add_argument("--error-rate", type=float, default=0.0, help="5xx with probability p")
+    faults.add_argument("--error-status", type=int, default=503)
+    faults.add_argument("--drop-at", type=int, default=0, help="close the socket on request k")
+    faults.add_argument("--drop-every", action="store_true", help="...and every k-th after it")
+    faults.add_argument("--throttle-every", type=int, default=0, help="throttle cycle length M")
+    faults.add_argument("--throttle-burst", type=int, default=0, help="throttled requests K per M")
+    faults.add_argument("--retry-after", type=float, default=1.0, help="Retry-After on REST 429")
+    faults.add_argument("--malformed-rate", type=float, default=0.0, help="share of bad records")
+    faults.add_argument("--bucket-size", type=float, default=2000.0, help="Shopify cost bucket")
+    faults.add_argument("--restore-rate", type=float, default=100.0, help="points per second")
+    faults.add_argument("--max-query-cost", type=int, default=1000, help="single query limit")
+    serve.set_defaults(handler=_serve)
+
+    advance = actions.add_parser("advance", help="move a running sandbox's clock forward")
+    advance.add_argument("--url", default="http://127.0.0.1:8765", help="the sandbox base URL")
+    advance.add_argument("--days", type=int, default=1)
+    advance.set_defaults(handler=_advance)
+
+    hooks = actions.add_parser(
+        "send-webhooks", help="deliver the sandbox's changes as signed webhooks to a receiver"
+    )
+    hooks.add_argument("--url", default="http://127.0.0.1:8765", help="the sandbox base URL")
+    hooks.add_argument("--to", required=True, help="receiver base URL (gets /webhooks/<source>)")
+    hooks.add_argument("--since", type=int, default=0, help="first change sequence to send")
+    hooks.add_argument("--duplicates", type=int, default=0, help="re-send K deliveries")
+    hooks.add_argument("--shuffle", action="store_true", help="deliver out of order")
+    hooks.add_argument("--seed", type=int, default=0)
+    hooks.add_argument("--unsigned-chatwoot", action="store_true", help="omit Chatwoot signatures")
+    hooks.add_argument(
+        "--privacy",
+        action="store_true",
+        help="also send customers/data_request, customers/redact and shop/redact",
+    )
+    hooks.add_argument("--max-attempts", type=int, default=3)
+    hooks.set_defaults(handler=_send_webhooks)
+
+
+def credentials_from_env() -> Credentials:
+    defaults = Credentials()
+    values = {name: os.environ.get(env, getattr(defaults, name)) for name, env in TOKEN_ENV.items()}
+    return Credentials(**values)
+
+
+def env_lines(base_url: str, shops: list[dict], credentials: Credentials) -> list[str]:
+    """The variables an extractor needs; overridden tokens are referenced, never printed."""
+    defaults = Credentials()
+
+    def token(name: str) -> str:
+        value = getattr(credentials, name)
+        return value if value == getattr(defaults, name) else f"${TOKEN_ENV[name]}"
+
+    accounts = ",".join(f"{s['chatwoot_account_id']}={s['domain']}" for s in shops)
+    return [
+        f"SHOPIFY_API_BASE_URL={base_url}/shops/{{shop}}",
+        f"SHOPIFY_SHOP={','.join(s['domain'] for s in shops)}",
+        f"SHOPIFY_ACCESS_TOKEN={token('shopify_token')}",
+        f"CHATWOOT_URL={base_url}",
+        f"CHATWOOT_ACCOUNT_ID={accounts}",
+        f"CHATWOOT_API_TOKEN={token('chatwoot_token')}",
+        f"HOTROD_APP_API_URL={base_url}",
+        f"HOTROD_APP_API_TOKEN={token('app_token')}",
+    ]
+
+
+def _parse_now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sandbox.server.app import make_server
+    from sandbox.server.schema import shopify_schema
+    from sandbox.store import SandboxStore
+
+    faults = FaultConfig(
+        seed=args.fault_seed,
+        delay_ms=args.delay_ms,
+        error_every=args.error_every,
+        error_rate=args.error_rate,
+        error_status=args.error_status,
+        drop_at=args.drop_at,
+        drop_every=args.drop_every,
+        throttle_every=args.throttle_every,
+        throttle_burst=args.throttle_burst,
+        retry_after=args.retry_after,
+        malformed_rate=args.malformed_rate,
+        bucket_size=args.bucket_size,
+        restore_rate=args.restore_rate,
+        max_query_cost=args.max_query_cost,
+    )
+    print(
+        f"sandbox: opening a business of {args.orders} orders (seed {args.seed})...",
+        file=sys.stderr,
+    )
+    store = SandboxStore.open(
+        orders=args.orders, seed=args.seed, now=_parse_now(args.now), progress=True
+    )
+    shopify_schema()  # build (and cache) the schema before the first request
+    credentials = credentials_from_env()
+    httpd, sandbox = make_server(
+        store, host=args.host, port=args.port, faults=faults, credentials=credentials
+    )
+    print(
+        f"sandbox: serving on {sandbox.base_url} (clock {store.now.isoformat()})", file=sys.stderr
+    )
+    for line in env_lines(sandbox.base_url, store.shops(), credentials):
+        print(line)
+    sys.stdout.flush()
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        print("sandbox: stopping", file=sys.stderr)
+    finally:
+        httpd.server_close()
+        sandbox.close()
+        store.close()
+    return 0
+
+
+def _advance(args: argparse.Namespace) -> int:
+    import requests
+
+    try:
+        response = requests.post(
+            f"{args.url.rstrip('/')}/_sandbox/advance", json={"days": args.days}, timeout=600
+        )
+    except requests.ConnectionError:
+        print(
+            f"sandbox: nothing answers at {args.url}; start `hotrod sandbox serve` first",
+            file=sys.stderr,
+        )
+        return 2
+    response.raise_for_status()
+    print(json.dumps(response.json()))
+    return 0
+
+
+def _send_webhooks(args: argparse.Namespace) -> int:
+    import requests
+
+    from sandbox import webhook_sender as ws
+
+    try:
+        changes = ws.fetch_changes(args.url, args.since)
+    except requests.ConnectionError:
+        print(
+            f"sandbox: nothing answers at {args.url}; start `hotrod sandbox serve` first",
+            file=sys.stderr,
+        )
+        return 2
+    deliveries = ws.build_deliveries(changes, seed=args.seed)
+    if args.privacy:
+        deliveries.extend(_privacy(args.url, args.seed))
+    shopify_secret = os.environ.get(SECRET_ENV["shopify"], ws.DEFAULT_SHOPIFY_SECRET)
+    chatwoot_secret = os.environ.get(SECRET_ENV["chatwoot"], ws.DEFAULT_CHATWOOT_SECRET)
+    report = ws.send(
+        deliveries,
+        args.to,
+        shopify_secret=shopify_secret,
+        chatwoot_secret=None if args.unsigned_chatwoot else chatwoot_secret,
+        duplicates=args.duplicates,
+        shuffle=args.shuffle,
+        seed=args.seed,
+        max_attempts=args.max_attempts,
+    )
+    print(json.dumps({"changes": len(changes), "deliveries": len(deliveries), **report.as_json()}))
+    return 0 if report.failed == 0 else 1
+
+
+def _privacy(url: str, seed: int) -> list[Any]:
+    """Privacy deliveries for the first customer of the first shop (read over the sandbox API)."""
+    import requests
+
+    from sandbox import webhook_sender as ws
+
+    config = requests.get(f"{url.rstrip('/')}/_sandbox/config", timeout=30).json()
+    shop = config["shops"][0]["domain"]
+    token = credentials_from_env().shopify_token
+    query = "{ customers(first: 1) { nodes { id defaultEmailAddress { emailAddress } } } }"
+    response = requests.post(
+        f"{url.rstrip('/')}/shops/{shop}/admin/api/{ws.API_VERSION}/graphql.json",
+        json={"query": query},
+        headers={"X-Shopify-Access-Token": token},
+        timeout=30,
+    )
+    nodes = ((response.json().get("data") or {}).get("customers") or {}).get("nodes") or []
+    customer = nodes[0] if nodes else {"id": "gid://shopify/Customer/0"}
+    return ws.privacy_deliveries(shop, customer, seed=seed)

@@ -1,0 +1,207 @@
+"""Thread-safe access to the sandbox store for the HTTP handlers.
+
+The server answers requests on many threads, and a bulk operation streams a whole table in the
+background, so every store call goes through one lock and long scans are cut into keyset chunks
+(the lock is held per chunk, never for a whole scan). Derived orderings the store does not keep
+(Chatwoot's newest-activity-first conversation list, contacts by id, inventory items grouped from
+their levels) are built on first use and dropped when the business advances.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol
+
+CHUNK = 2000
+
+
+class RecordLike(Protocol):
+    id: str
+    updated_at: datetime
+    payload: dict
+    parent_id: str | None
+
+
+class StoreLike(Protocol):
+    now: datetime
+
+    def shops(self) -> list[dict]: ...
+
+    def iter_records(
+        self, source: str, entity: str, shop_domain: str, **kw: Any
+    ) -> Iterator[Any]: ...
+
+    def count(
+        self, source: str, entity: str, shop_domain: str, updated_since: Any = None
+    ) -> int: ...
+
+    def get(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None: ...
+
+    def advance(self, days: int = 1) -> list[Any]: ...
+
+    def truth(self) -> dict: ...
+
+
+class DataAccess:
+    """The store behind one lock, plus cached derived orderings."""
+
+    def __init__(self, store: StoreLike) -> None:
+        self.store = store
+        self.lock = threading.RLock()
+        self._cache: dict[tuple, Any] = {}
+        self.version = 0
+        self.changes: list[dict] = []  # every Change since start, as dicts, seq = index + 1
+        self._shops = store.shops()
+
+    # --- shops and accounts -------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        with self.lock:
+            return self.store.now
+
+    def shops(self) -> list[dict]:
+        return list(self._shops)
+
+    def shop(self, domain: str) -> dict | None:
+        return next((s for s in self._shops if s["domain"] == domain), None)
+
+    def shop_for_account(self, account_id: int) -> dict | None:
+        return next(
+            (s for s in self._shops if int(s["chatwoot_account_id"]) == int(account_id)), None
+        )
+
+    # --- records ------------------------------------------------------------------------
+
+    def page(self, source: str, entity: str, shop: str | None, **kw: Any) -> list[Any]:
+        """One bounded read (callers pass ``limit``)."""
+        with self.lock:
+            return list(self.store.iter_records(source, entity, shop, **kw))
+
+    def scan(
+        self,
+        source: str,
+        entity: str,
+        shop: str | None,
+        *,
+        updated_since: datetime | None = None,
+        updated_until: datetime | None = None,
+        after: tuple[Any, str] | None = None,
+        descending: bool = False,
+        chunk: int = CHUNK,
+    ) -> Iterator[Any]:
+        """Every record in (updated_at, id) order (or its reverse), read in keyset chunks."""
+        while True:
+            rows = self.page(
+                source,
+                entity,
+                shop,
+                updated_since=updated_since,
+                updated_until=updated_until,
+                after=after,
+                limit=chunk,
+                descending=descending,
+            )
+            yield from rows
+            if len(rows) < chunk:
+                return
+            after = (rows[-1].updated_at, rows[-1].id)
+
+    def get(self, source: str, entity: str, shop: str, id: str) -> dict | None:
+        with self.lock:
+            return self.store.get(source, entity, shop, id)
+
+    def count(self, source: str, entity: str, shop: str) -> int:
+        with self.lock:
+            return self.store.count(source, entity, shop)
+
+    # --- derived orderings --------------------------------------------------------------
+
+    def cached(self, key: tuple, build: Any) -> Any:
+        with self.lock:
+            full = (self.version, *key)
+            if full not in self._cache:
+                self._cache = {k: v for k, v in self._cache.items() if k[0] == self.version}
+                self._cache[full] = build()
+            return self._cache[full]
+
+    def inventory_items(self, shop: str) -> list[dict]:
+        """Inventory items rebuilt from their levels, ordered by (updatedAt, id)."""
+
+        def build() -> list[dict]:
+            items: dict[str, dict] = {}
+            for rec in self.scan("shopify", "inventory_levels", shop):
+                level = dict(rec.payload)
+                item = level.get("item") or {}
+                item_id = item.get("id")
+                if item_id is None:
+                    continue
+                entry = items.setdefault(
+                    item_id,
+                    {"id": item_id, "sku": item.get("sku"), "updatedAt": None, "tracked": True},
+                )
+                entry.setdefault("inventoryLevels", []).append(level)
+                stamp = level.get("updatedAt")
+                if stamp and (entry["updatedAt"] is None or stamp > entry["updatedAt"]):
+                    entry["updatedAt"] = stamp
+            for entry in items.values():
+                entry["inventoryLevels"].sort(key=lambda lv: lv.get("id") or "")
+            return sorted(items.values(), key=lambda i: (i["updatedAt"] or "", i["id"]))
+
+        return self.cached(("inventory_items", shop), build)
+
+    def conversation_order(self, shop: str) -> list[tuple[str, str, bool]]:
+        """(id, status, assigned) of every conversation, newest ``last_activity_at`` first
+        (Chatwoot's list order)."""
+
+        def build() -> list[tuple[str, str, bool]]:
+            rows = []
+            for r in self.scan("chatwoot", "conversations", shop):
+                p = r.payload
+                assigned = bool((p.get("meta") or {}).get("assignee"))
+                last = int(p.get("last_activity_at") or 0)
+                rows.append((last, int(p.get("id") or 0), r.id, str(p.get("status")), assigned))
+            rows.sort(key=lambda t: (-t[0], -t[1]))
+            return [(r[2], r[3], r[4]) for r in rows]
+
+        return self.cached(("conversations", shop), build)
+
+    def id_order(self, source: str, entity: str, shop: str) -> list[str]:
+        """Record ids of a small or id-paged entity in ascending numeric/text id order."""
+
+        def build() -> list[str]:
+            ids = [r.id for r in self.scan(source, entity, shop)]
+            return sorted(ids, key=lambda i: (len(i), i) if i.isdigit() else (0, i))
+
+        return self.cached(("ids", source, entity, shop), build)
+
+    # --- time ---------------------------------------------------------------------------
+
+    def advance(self, days: int) -> tuple[datetime, int]:
+        with self.lock:
+            changes = self.store.advance(days=days)
+            for change in changes:
+                self.changes.append(
+                    {
+                        "seq": len(self.changes) + 1,
+                        "source": change.source,
+                        "entity": change.entity,
+                        "shop_domain": change.shop_domain,
+                        "id": change.id,
+                        "topic": change.topic,
+                        "payload": change.payload,
+                    }
+                )
+            self.version += 1
+            self._cache.clear()
+            return self.store.now, len(changes)
+
+    def changes_since(self, seq: int) -> list[dict]:
+        with self.lock:
+            return self.changes[seq:]
+
+    def truth(self) -> dict:
+        with self.lock:
+            return self.store.truth()
