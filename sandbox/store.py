@@ -12,6 +12,7 @@ None reads every shop (used for ``app.shops``, which also lists platform install
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -315,10 +316,8 @@ class SandboxStore:
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
-                try:
+                with contextlib.suppress(sqlite3.ProgrammingError):
                     conn.close()
-                except sqlite3.ProgrammingError:
-                    pass
             self._connections.clear()
             self._generation += 1
             if self._working is not None:

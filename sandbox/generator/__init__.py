@@ -67,8 +67,13 @@ def generate(
         start_day = history_start(now, shop.timezone)
         start = local_midnight(start_day, shop.timezone)
         shop_created = start - (400 + 200 * shop.index) * DAY
-        writer.record("shopify.shops", shop.domain, f"gid://shopify/Shop/{shop.index + 1}",
-                      start - 30 * DAY, shop_payload(shop, shop_created, start - 30 * DAY))  # fmt: skip
+        writer.record(
+            "shopify.shops",
+            shop.domain,
+            f"gid://shopify/Shop/{shop.index + 1}",
+            start - 30 * DAY,
+            shop_payload(shop, shop_created, start - 30 * DAY),
+        )
         locations = location_payloads(shop, shop_created)
         for gid, updated, payload in locations:
             writer.record("shopify.locations", shop.domain, gid, updated, payload)
@@ -78,8 +83,13 @@ def generate(
             writer.record("shopify.products", shop.domain, product.gid, updated, payload)
         online = [gid for (gid, _, p) in locations if p["fulfillsOnlineOrders"]]
         state = ShopState(shop, catalog, online)
-        run = ShopRun(state, CustomerPool(shop), ids, agents[shop.chatwoot_account_id],
-                      inboxes[shop.chatwoot_account_id])  # fmt: skip
+        run = ShopRun(
+            state,
+            CustomerPool(shop),
+            ids,
+            agents[shop.chatwoot_account_id],
+            inboxes[shop.chatwoot_account_id],
+        )
         rng = random.Random(f"{seed}:orders:{shop.domain}")
         recent_from = now - 30 * DAY
         for day, count in allocate_days(rng, shop, shop_orders, start_day, now):
@@ -99,14 +109,22 @@ def generate(
             done += count
             if progress and count and day.day == 1:
                 rate = done / max(time.perf_counter() - started, 1e-6)
-                print(f"sandbox: {shop.domain} {day:%Y-%m} — {done:,}/{orders:,} orders "
-                      f"({rate:,.0f}/s)", file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    f"sandbox: {shop.domain} {day:%Y-%m} — {done:,}/{orders:,} orders "
+                    f"({rate:,.0f}/s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         _write_customers(writer, run)
         _write_contacts(writer, run)
         for gid, updated, parent, payload in initial_levels(
-            catalog, online + [g for (g, _, p) in locations if g not in online and p["isActive"]],
-            state.sold_recent, state.last_sale, now, seed,
-        ):  # fmt: skip
+            catalog,
+            online + [g for (g, _, p) in locations if g not in online and p["isActive"]],
+            state.sold_recent,
+            state.last_sale,
+            now,
+            seed,
+        ):
             writer.record("shopify.inventory_levels", shop.domain, gid, updated, payload, parent)
         # the dashboard app: install, activation, decisions and time entries up to yesterday
         installed = start + 3 * DAY + shop.index * 20 * DAY
@@ -153,9 +171,12 @@ def generate(
     conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
     if progress:
         elapsed = time.perf_counter() - started
-        print(f"sandbox: generated {orders:,} orders and {writer.rows:,} records in "
-              f"{elapsed:,.1f}s ({orders / max(elapsed, 1e-6):,.0f} orders/s)",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"sandbox: generated {orders:,} orders and {writer.rows:,} records in "
+            f"{elapsed:,.1f}s ({orders / max(elapsed, 1e-6):,.0f} orders/s)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _account_domain(account: int) -> str:

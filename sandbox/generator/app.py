@@ -22,13 +22,16 @@ PLANS = ("basic", "growth", "pro")
 ACTORS = ("ceo", "ops_manager", "inventory_lead", "cx_lead", "automation")
 SCOPES = ("inventory", "pricing", "fulfillment", "cx", "marketing")
 RECOMMENDATIONS = {
-    "inventory": ("Reorder {n} units of a fast mover before stock-out",
-                  "Mark down {n} overstocked SKUs", "Transfer stock to the second warehouse"),
+    "inventory": (
+        "Reorder {n} units of a fast mover before stock-out",
+        "Mark down {n} overstocked SKUs",
+        "Transfer stock to the second warehouse",
+    ),
     "pricing": ("Raise price {n}% on a best seller", "Match competitor price on carburetors"),
     "fulfillment": ("Switch carrier for {n} delayed orders", "Expedite {n} late orders"),
     "cx": ("Offer a {n}% coupon to an escalated customer", "Add weekend chat coverage"),
     "marketing": ("Send a racing-season email to {n} customers", "Retarget lapsed collectors"),
-}  # fmt: skip
+}
 
 
 def app_shop_payload(

@@ -24,18 +24,36 @@ from sandbox.generator.shops import ShopDef
 TAXONOMY_CSV = Path(__file__).resolve().parents[2] / "seeds" / "product_taxonomy.csv"
 
 VENDORS = (
-    "Ironline Performance", "Kustom Flow", "Redline Speed Co.", "Blue Oval Restorations",
-    "Nitro Fab Works", "Vintage Steel Supply", "Torque Brothers", "Sidewinder Racing",
-)  # fmt: skip
+    "Ironline Performance",
+    "Kustom Flow",
+    "Redline Speed Co.",
+    "Blue Oval Restorations",
+    "Nitro Fab Works",
+    "Vintage Steel Supply",
+    "Torque Brothers",
+    "Sidewinder Racing",
+)
 
 VEHICLES = (
-    "1955-1957 Chevrolet Bel Air", "1932 Ford Model B", "1928-1931 Ford Model A",
-    "1967-1969 Chevrolet Camaro", "1964-1966 Ford Mustang", "1968-1972 Chevrolet Nova",
-    "1970-1974 Plymouth Barracuda", "1940 Ford Deluxe", "1947-1953 Chevrolet 3100",
-    "1963-1967 Chevrolet Corvette", "1966-1977 Ford Bronco", "1968-1970 Dodge Charger",
-    "1964-1972 Pontiac GTO", "1949-1951 Mercury Eight", "1933-1934 Ford Model 40",
-    "1958-1964 Chevrolet Impala", "1969-1970 Ford Torino", "1971-1974 Dodge Challenger",
-)  # fmt: skip
+    "1955-1957 Chevrolet Bel Air",
+    "1932 Ford Model B",
+    "1928-1931 Ford Model A",
+    "1967-1969 Chevrolet Camaro",
+    "1964-1966 Ford Mustang",
+    "1968-1972 Chevrolet Nova",
+    "1970-1974 Plymouth Barracuda",
+    "1940 Ford Deluxe",
+    "1947-1953 Chevrolet 3100",
+    "1963-1967 Chevrolet Corvette",
+    "1966-1977 Ford Bronco",
+    "1968-1970 Dodge Charger",
+    "1964-1972 Pontiac GTO",
+    "1949-1951 Mercury Eight",
+    "1933-1934 Ford Model 40",
+    "1958-1964 Chevrolet Impala",
+    "1969-1970 Ford Torino",
+    "1971-1974 Dodge Challenger",
+)
 
 # USD list price range (cents) by taxonomy level 1; product types refine it below.
 PRICE_RANGE = {
@@ -95,7 +113,7 @@ def taxonomy() -> tuple[TaxonomyRow, ...]:
                 r["category_l2"],
                 r["category_l3"],
                 r["part_focus"],
-            )  # fmt: skip
+            )
             for r in csv.DictReader(handle)
         )
 
@@ -135,10 +153,11 @@ class Catalog:
     shop: ShopDef
     products: list[Product]
     variants: list[Variant]
-    by_category: dict[str, tuple[list[Variant], list[float]]]
+    by_category: dict[tuple[str, bool], tuple[list[Variant], list[float]]]
 
-    def pick(self, rng: random.Random, category: str) -> Variant:
-        variants, cumulative = self.by_category.get(category) or next(
+    def pick(self, rng: random.Random, category: str, premium: bool = False) -> Variant:
+        """A variant of the category by popularity (``premium`` tilts toward pricey parts)."""
+        variants, cumulative = self.by_category.get((category, premium)) or next(
             iter(self.by_category.values())
         )
         return variants[bisect_right(cumulative, rng.random() * cumulative[-1])]
@@ -148,9 +167,11 @@ class Catalog:
         for variant in self.variants:
             if variant.product.status == "ACTIVE":
                 groups.setdefault(variant.product.category, []).append(variant)
-        self.by_category = {
-            cat: (vs, list(accumulate(v.popularity for v in vs))) for cat, vs in groups.items()
-        }
+        self.by_category = {}
+        for cat, vs in sorted(groups.items()):
+            self.by_category[(cat, False)] = (vs, list(accumulate(v.popularity for v in vs)))
+            premium = accumulate(v.popularity * (v.price / 100) ** 1.3 for v in vs)
+            self.by_category[(cat, True)] = (vs, list(premium))
 
 
 @dataclass(frozen=True)
@@ -286,7 +307,7 @@ def shop_catalog(shop: ShopDef, master: list[MasterProduct], seed: int, start: i
                 item_gid=shop.gid("InventoryItem", variant_seq),
                 product=product,
                 created=created,
-                popularity=1.0 / (rng.random() * 40 + 1) ** 1.2,
+                popularity=1.0 / (rng.random() * 40 + 1) ** 1.2 / (mv.price / 100) ** 0.9,
             )
             product.variants.append(variant)
             variants.append(variant)

@@ -18,28 +18,46 @@ HOUR = 3600
 
 # (name, median first-response minutes) per account: several agents with different speeds.
 AGENTS = {
-    1: (("Maria Lopez", 12), ("Jake Turner", 24), ("Priya Shah", 38), ("Sam Ortiz", 52),
-        ("Kim Nguyen", 75), ("Dale Whitfield", 115)),
+    1: (
+        ("Maria Lopez", 12),
+        ("Jake Turner", 24),
+        ("Priya Shah", 38),
+        ("Sam Ortiz", 52),
+        ("Kim Nguyen", 75),
+        ("Dale Whitfield", 115),
+    ),
     2: (("Rosa Delgado", 18), ("Tom Becker", 34), ("Ann Price", 60), ("Cole Harmon", 105)),
     3: (("Emily Tremblay", 22), ("Marc Gagnon", 48), ("Sarah Wong", 90)),
-}  # fmt: skip
+}
 INBOXES = {
-    1: (("Website Chat", "Channel::WebWidget"), ("Support Email", "Channel::Email"),
-        ("Text Line", "Channel::Sms")),
+    1: (
+        ("Website Chat", "Channel::WebWidget"),
+        ("Support Email", "Channel::Email"),
+        ("Text Line", "Channel::Sms"),
+    ),
     2: (("Website Chat", "Channel::WebWidget"), ("Support Email", "Channel::Email")),
     3: (("Website Chat", "Channel::WebWidget"), ("Support Email", "Channel::Email")),
-}  # fmt: skip
+}
 ESCALATION_REASONS = (
-    "customer threatened chargeback", "damaged goods over $500", "third contact about the same order",
-    "wholesale account at risk", "safety concern with fuel system part",
-)  # fmt: skip
+    "customer threatened chargeback",
+    "damaged goods over $500",
+    "third contact about the same order",
+    "wholesale account at risk",
+    "safety concern with fuel system part",
+)
 
 OPENERS = {
     "order_status": (
         ("neutral", "Hi, could you tell me when order {order} will ship? Thanks."),
         ("neutral", "Checking on order {order}, is there a tracking number yet?"),
-        ("negative", "My order {order} still hasn't shipped and I'm disappointed, the car is apart waiting."),
-        ("very_negative", "This is unacceptable. Order {order} is late again and nobody answers. Worst service."),
+        (
+            "negative",
+            "My order {order} still hasn't shipped and I'm disappointed, the car is apart waiting.",
+        ),
+        (
+            "very_negative",
+            "This is unacceptable. Order {order} is late again and nobody answers. Worst service.",
+        ),
     ),
     "fitment": (
         ("neutral", "Will the {product} fit a {vehicle}? Stock engine."),
@@ -48,10 +66,16 @@ OPENERS = {
     ),
     "return": (
         ("neutral", "I need to return the {product} from order {order}, it does not fit."),
-        ("negative", "The {product} from {order} is the wrong part. Frustrating, how do I return it?"),
+        (
+            "negative",
+            "The {product} from {order} is the wrong part. Frustrating, how do I return it?",
+        ),
     ),
     "damaged_goods": (
-        ("very_negative", "The {product} in order {order} arrived damaged. Terrible packing, I am furious."),
+        (
+            "very_negative",
+            "The {product} in order {order} arrived damaged. Terrible packing, I am furious.",
+        ),
         ("negative", "Box for order {order} was crushed and the {product} is bent. Not happy."),
     ),
     "missing_items": (
@@ -59,12 +83,18 @@ OPENERS = {
         ("very_negative", "Missing parts again in order {order}! Ridiculous, I want a refund."),
     ),
     "wrong_address": (
-        ("negative", "Tracking for {order} says delivery attempted but I never got it. Wrong address?"),
+        (
+            "negative",
+            "Tracking for {order} says delivery attempted but I never got it. Wrong address?",
+        ),
     ),
     "praise": (
-        ("positive", "Just installed the {product} from {order}, works great. Awesome service, thanks!"),
+        (
+            "positive",
+            "Just installed the {product} from {order}, works great. Awesome service, thanks!",
+        ),
     ),
-}  # fmt: skip
+}
 AGENT_REPLIES = (
     "Thanks for reaching out! Let me look into that for you.",
     "Happy to help. I'm checking with the warehouse now.",
@@ -89,10 +119,14 @@ CLOSERS = (
     "Got it, thanks.",
 )
 TOPIC_LABELS = {
-    "order_status": "order-status", "fitment": "fitment", "return": "returns",
-    "damaged_goods": "damaged", "missing_items": "missing-items", "wrong_address": "shipping",
+    "order_status": "order-status",
+    "fitment": "fitment",
+    "return": "returns",
+    "damaged_goods": "damaged",
+    "missing_items": "missing-items",
+    "wrong_address": "shipping",
     "praise": "feedback",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -328,8 +362,11 @@ def render_conversation(plan: dict, as_of: int) -> tuple[int, dict, list[tuple[i
         priority = None
     assignee = None
     if plan["assignee"] and plan["assign_at"] <= as_of:
-        assignee = {"id": plan["assignee"][0], "name": plan["assignee"][1],
-                    "email": plan["assignee"][2]}  # fmt: skip
+        assignee = {
+            "id": plan["assignee"][0],
+            "name": plan["assignee"][1],
+            "email": plan["assignee"][2],
+        }
         updated = max(updated, plan["assign_at"])
     resolved = plan["resolved"]
     if resolved is not None and resolved <= as_of:

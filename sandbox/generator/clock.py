@@ -12,9 +12,31 @@ HISTORY_DAYS = 400  # a little over 13 months of orders ending at `now`
 
 # Local hour-of-day shape of online orders (sums to 1 after normalisation).
 HOUR_WEIGHTS = (
-    0.6, 0.4, 0.3, 0.2, 0.2, 0.3, 0.7, 1.2, 1.8, 2.4, 2.9, 3.1,
-    3.2, 3.0, 2.8, 2.7, 2.6, 2.7, 3.0, 3.4, 3.6, 3.1, 2.0, 1.1,
-)  # fmt: skip
+    0.6,
+    0.4,
+    0.3,
+    0.2,
+    0.2,
+    0.3,
+    0.7,
+    1.2,
+    1.8,
+    2.4,
+    2.9,
+    3.1,
+    3.2,
+    3.0,
+    2.8,
+    2.7,
+    2.6,
+    2.7,
+    3.0,
+    3.4,
+    3.6,
+    3.1,
+    2.0,
+    1.1,
+)
 # Monday..Sunday: weekends are project days in the garage.
 WEEKDAY_WEIGHTS = (1.00, 0.97, 0.95, 0.98, 1.05, 1.22, 1.15)
 # Racing season (March to September) peaks; winter is slow except for restoration projects.

@@ -16,10 +16,25 @@ PERSONA_SHARES = tuple(PERSONA_DEFS[p].share for p in PERSONAS)
 
 class Customer:
     __slots__ = (
-        "seq", "persona", "orders", "spent", "created", "last", "first", "last_name",
-        "company", "province", "city", "zip", "phone", "state", "verified", "active",
-        "contact_id", "slot",
-    )  # fmt: skip
+        "seq",
+        "persona",
+        "orders",
+        "spent",
+        "created",
+        "last",
+        "first",
+        "last_name",
+        "company",
+        "province",
+        "city",
+        "zip",
+        "phone",
+        "state",
+        "verified",
+        "active",
+        "contact_id",
+        "slot",
+    )
 
     def __init__(self, seq: int, persona: str, created: int) -> None:
         self.seq = seq
@@ -68,7 +83,8 @@ class CustomerPool:
         if self.shop.country == "US":
             customer.zip = f"{rng.randrange(10000, 99999)}"
         else:
-            customer.zip = f"L{rng.randrange(10)}{'ABCEGHJ'[rng.randrange(7)]} {rng.randrange(10)}T{rng.randrange(10)}"
+            letter = "ABCEGHJ"[rng.randrange(7)]
+            customer.zip = f"L{rng.randrange(10)}{letter} {rng.randrange(10)}T{rng.randrange(10)}"
         if rng.random() < 0.7:
             customer.phone = f"+1{rng.randrange(200, 989)}555{rng.randrange(1000, 9999)}"
         customer.verified = rng.random() < 0.9

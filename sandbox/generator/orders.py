@@ -14,20 +14,51 @@ from sandbox.generator.catalog import Catalog
 from sandbox.generator.clock import DAY, iso, iso_or_none
 from sandbox.generator.customers import Customer
 from sandbox.generator.money import money_set
-from sandbox.generator.personas import FIRST_TIME, PERSONA_DEFS, PRO, RACING
+from sandbox.generator.personas import COLLECTOR, FIRST_TIME, PERSONA_DEFS, PRO, RACING
 from sandbox.generator.shops import ShopDef
 
 HOUR = 3600
-ISSUE_TYPES = ("delayed_shipping", "missing_items", "damaged_goods", "wrong_address",
-               "inventory_shortage")  # fmt: skip
+ISSUE_TYPES = (
+    "delayed_shipping",
+    "missing_items",
+    "damaged_goods",
+    "wrong_address",
+    "inventory_shortage",
+)
 SEVERITIES = ("low", "medium", "high", "critical")
 SEVERITY_WEIGHTS = (0.3, 0.35, 0.25, 0.1)
-TAX_BP = {"CA": 725, "TX": 625, "FL": 600, "AZ": 560, "OH": 575, "MI": 600, "NC": 475,
-          "GA": 400, "PA": 600, "WA": 650, "TN": 700, "IN": 700, "OR": 0, "NV": 685,
-          "ON": 1300, "QC": 1498, "BC": 1200, "AB": 500, "MB": 1200, "NS": 1500, "SK": 1100}  # fmt: skip
+TAX_BP = {
+    "CA": 725,
+    "TX": 625,
+    "FL": 600,
+    "AZ": 560,
+    "OH": 575,
+    "MI": 600,
+    "NC": 475,
+    "GA": 400,
+    "PA": 600,
+    "WA": 650,
+    "TN": 700,
+    "IN": 700,
+    "OR": 0,
+    "NV": 685,
+    "ON": 1300,
+    "QC": 1498,
+    "BC": 1200,
+    "AB": 500,
+    "MB": 1200,
+    "NS": 1500,
+    "SK": 1100,
+}
 PROMO_CODES = (("RACE10", 10), ("SUMMER15", 15), ("SHOPDAY5", 5), ("GARAGE20", 20))
-REFUND_NOTES = ("Customer return", "Did not fit vehicle", "Damaged in transit",
-                "Missing items", "Ordered wrong size", None)  # fmt: skip
+REFUND_NOTES = (
+    "Customer return",
+    "Did not fit vehicle",
+    "Damaged in transit",
+    "Missing items",
+    "Ordered wrong size",
+    None,
+)
 GUEST_TICKET_RATE = 0.05
 GUEST_REFUND_RATE = 0.05
 
@@ -78,8 +109,14 @@ def build_order(
         n_lines = rng.randint(1, 2)
     chosen: dict[str, list] = {}
     for _ in range(n_lines):
-        variant = state.catalog.pick(rng, rng.choices(categories, cat_weights)[0])
+        variant = state.catalog.pick(
+            rng, rng.choices(categories, cat_weights)[0], premium=persona == COLLECTOR
+        )
         qty = rng.randint(*definition.units)
+        if variant.price >= 30_000:  # nobody buys six cylinder heads
+            qty = 1
+        elif variant.price >= 10_000:
+            qty = min(qty, 2)
         if variant.gid in chosen:
             chosen[variant.gid][1] += qty
         else:

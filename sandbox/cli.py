@@ -1,0 +1,92 @@
+"""`hotrod sandbox ...`: generate the sandbox business and print its golden truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+DEFAULT_ORDERS = 20_000
+DEFAULT_SEED = 42
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """--orders/--seed/--now, shared by every command that opens a sandbox store."""
+    parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    parser.add_argument(
+        "--now",
+        default=None,
+        help="the sandbox clock, ISO-8601 UTC (default: the current hour)",
+    )
+
+
+def open_store(args: argparse.Namespace, progress: bool = False):  # noqa: ANN201
+    from sandbox.generator.clock import parse_now
+    from sandbox.store import SandboxStore
+
+    try:
+        now = parse_now(args.now)
+    except ValueError as exc:
+        raise SystemExit(
+            f"hotrod sandbox: --now must be ISO-8601, e.g. 2026-06-01T12:00:00Z ({exc})"
+        ) from None
+    if args.orders < 1:
+        raise SystemExit("hotrod sandbox: --orders must be at least 1")
+    return SandboxStore.open(args.orders, args.seed, now=now, progress=progress)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    store = open_store(args, progress=True)
+    try:
+        elapsed = time.perf_counter() - started
+        counts = {
+            "orders": store.count("shopify", "orders", None),
+            "customers": store.count("shopify", "customers", None),
+            "conversations": store.count("chatwoot", "conversations", None),
+            "messages": store.count("chatwoot", "messages", None),
+        }
+        print(f"sandbox store: {store.path}")
+        print(f"clock: {store.now.isoformat()}  ({elapsed:,.1f}s, cached files are reused)")
+        print("  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+        for shop in store.shops():
+            print(
+                f"  {shop['domain']} ({shop['timezone']}, {shop['currency']}, "
+                f"Chatwoot account {shop['chatwoot_account_id']}): "
+                f"{store.count('shopify', 'orders', shop['domain']):,} orders"
+            )
+    finally:
+        store.close()
+    return 0
+
+
+def _truth(args: argparse.Namespace) -> int:
+    store = open_store(args, progress=False)
+    try:
+        json.dump(store.truth(), sys.stdout, indent=2 if args.pretty else None, sort_keys=True)
+        sys.stdout.write("\n")
+    finally:
+        store.close()
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sandbox", help="the deterministic synthetic business and its API stand-ins"
+    )
+    actions = parser.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
+    generate = actions.add_parser("generate", help="generate (or reuse) the sandbox store")
+    add_store_arguments(generate)
+    generate.set_defaults(handler=_generate)
+    truth = actions.add_parser("truth", help="print the golden figures as JSON")
+    add_store_arguments(truth)
+    truth.add_argument("--pretty", action="store_true", help="indent the JSON")
+    truth.set_defaults(handler=_truth)
+    try:
+        from sandbox.server.cli import register_server_commands
+
+        register_server_commands(actions)
+    except ImportError:
+        pass
