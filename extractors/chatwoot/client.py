@@ -1,0 +1,46 @@
+"""Chatwoot REST client (application API, one account). The token arrives as a header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from extractors.http import HttpClient
+
+
+class ChatwootClient:
+    def __init__(self, http: HttpClient, base_url: str, account_id: str) -> None:
+        self.http = http
+        self.base = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
+
+    @classmethod
+    def headers(cls, api_token: str) -> dict[str, str]:
+        return {"api_access_token": api_token}
+
+    def conversations_page(self, page: int) -> list[dict[str, Any]]:
+        body = self.http.get_json(f"{self.base}/conversations", {"status": "all", "page": page})
+        return _items(body)
+
+    def messages_page(self, conversation_id: Any, before: Any = None) -> list[dict[str, Any]]:
+        params = {"before": before} if before is not None else None
+        body = self.http.get_json(f"{self.base}/conversations/{conversation_id}/messages", params)
+        return _items(body)
+
+    def contacts_page(self, page: int) -> list[dict[str, Any]]:
+        return _items(self.http.get_json(f"{self.base}/contacts", {"page": page}))
+
+    def agents(self) -> list[dict[str, Any]]:
+        return _items(self.http.get_json(f"{self.base}/agents"))
+
+    def inboxes(self) -> list[dict[str, Any]]:
+        return _items(self.http.get_json(f"{self.base}/inboxes"))
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    """The record list of a Chatwoot answer: a list, ``{payload: [...]}``, or ``{data: {...}}``."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for key in ("payload", "data"):
+            if key in body:
+                return _items(body[key])
+    return []

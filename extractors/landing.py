@@ -1,0 +1,155 @@
+"""Landing into the raw tables: batched idempotent upserts, quarantine, state, ledger.
+
+A batch is COPYed into a temp table and merged with one ``insert ... on conflict`` that only
+replaces a stored payload with a newer (or equally new but different) one. The caller commits
+the batch together with the extract state, so a killed run resumes without gaps or duplicates.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg2.extensions
+from psycopg2 import sql
+from psycopg2.extras import Json, execute_values
+
+from extractors.records import Row
+
+_TEMP = "hotrod_land"
+
+
+def _copy_escape(text: str) -> str:
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _dedupe(rows: Iterable[Row]) -> list[Row]:
+    """One row per id (an upsert cannot touch a row twice): the newest, later wins ties."""
+    newest: dict[str, Row] = {}
+    for row in rows:
+        current = newest.get(row.id)
+        if current is None or row.updated_at >= current.updated_at:
+            newest[row.id] = row
+    return list(newest.values())
+
+
+def upsert_rows(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    shop_domain: str,
+    batch_id: str,
+    rows: Sequence[Row],
+    first_seen: bool = False,
+) -> tuple[int, int]:
+    """Merge rows into ``schema.table``; returns (inserted, updated). Does not commit.
+
+    ``first_seen``: the source has no timestamps (Chatwoot agents/inboxes); a stored row is
+    replaced only when the payload differs, keeping its first-sight time otherwise.
+    """
+    if not rows:
+        return 0, 0
+    unique = _dedupe(rows)
+    cur.execute(
+        f"create temp table if not exists {_TEMP} "
+        "(id text, updated_at timestamptz, payload jsonb) on commit delete rows"
+    )
+    cur.execute(f"truncate {_TEMP}")
+    buffer = io.StringIO()
+    buffer.write(
+        "".join(
+            f"{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
+            for r in unique
+        )
+    )
+    buffer.seek(0)
+    cur.copy_expert(f"copy {_TEMP} (id, updated_at, payload) from stdin", buffer)
+    if first_seen:
+        condition = "excluded.payload is distinct from t.payload"
+    else:
+        condition = (
+            "excluded.updated_at > t.updated_at or (excluded.updated_at = t.updated_at "
+            "and excluded.payload is distinct from t.payload)"
+        )
+    schema, name = table.split(".")
+    statement = sql.SQL(
+        """
+        with merged as (
+            insert into {table} as t (shop_domain, id, updated_at, payload, extracted_at, batch_id)
+            select %s, id, updated_at, payload, now(), %s from {temp}
+            on conflict (shop_domain, id) do update set
+                updated_at = excluded.updated_at,
+                payload = excluded.payload,
+                extracted_at = excluded.extracted_at,
+                batch_id = excluded.batch_id
+            where {condition}
+            returning (xmax = 0) as inserted
+        )
+        select count(*) filter (where inserted), count(*) filter (where not inserted) from merged
+        """
+    ).format(
+        table=sql.Identifier(schema, name),
+        temp=sql.Identifier(_TEMP),
+        condition=sql.SQL(condition),
+    )
+    cur.execute(statement, (shop_domain, batch_id))
+    inserted, updated = cur.fetchone()
+    return int(inserted), int(updated)
+
+
+def quarantine(
+    cur: psycopg2.extensions.cursor,
+    source: str,
+    entity: str,
+    shop_domain: str | None,
+    batch_id: str | None,
+    items: Sequence[tuple[str, str]],
+) -> int:
+    """Store (reason, raw text) pairs in raw_app.quarantine. Does not commit."""
+    if not items:
+        return 0
+    execute_values(
+        cur,
+        "insert into raw_app.quarantine (source, entity, shop_domain, batch_id, reason, raw_text) "
+        "values %s",
+        [
+            (source, entity, shop_domain, batch_id, reason, raw.replace("\x00", "\\u0000"))
+            for reason, raw in items
+        ],
+    )
+    return len(items)
+
+
+def load_state(
+    cur: psycopg2.extensions.cursor, source: str, shop_domain: str, entity: str
+) -> dict[str, Any]:
+    cur.execute(
+        "select state from raw_app.extract_state "
+        "where source = %s and shop_domain = %s and entity = %s",
+        (source, shop_domain, entity),
+    )
+    row = cur.fetchone()
+    return dict(row[0]) if row else {}
+
+
+def save_state(
+    cur: psycopg2.extensions.cursor,
+    source: str,
+    shop_domain: str,
+    entity: str,
+    state: dict[str, Any],
+) -> None:
+    """Write the extract state (in the caller's transaction, next to the batch it describes)."""
+    cur.execute(
+        """
+        insert into raw_app.extract_state (source, shop_domain, entity, state, updated_at)
+        values (%s, %s, %s, %s, now())
+        on conflict (source, shop_domain, entity)
+        do update set state = excluded.state, updated_at = excluded.updated_at
+        """,
+        (source, shop_domain, entity, Json(state)),
+    )

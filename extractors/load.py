@@ -1,0 +1,94 @@
+"""One entity being landed for one shop: stages batches, writes state, commits, counts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg2.extensions
+
+from extractors import landing
+from extractors.http import CallStats
+from extractors.ledger import LedgerRow
+from extractors.progress import Progress
+from extractors.records import Row
+
+CommitHook = Callable[["EntityLoad"], None]
+
+
+class EntityLoad:
+    """Counters and transactional landing for (source, shop, entity) within one run.
+
+    Several loads may share one connection (Chatwoot conversations and their messages commit
+    together). Nothing is visible until ``commit``; state saved before commit goes with it.
+    """
+
+    def __init__(
+        self,
+        conn: psycopg2.extensions.connection,
+        ledger: LedgerRow,
+        table: str,
+        stats: CallStats,
+        progress: Progress,
+        first_seen: bool = False,
+        on_commit: CommitHook | None = None,
+    ) -> None:
+        self.conn = conn
+        self.cur = conn.cursor()
+        self.ledger = ledger
+        self.table = table
+        self.stats = stats
+        self.progress = progress
+        self.first_seen = first_seen
+        self.on_commit = on_commit
+        self.commits = 0
+        self._t0 = time.monotonic()
+
+    @property
+    def source(self) -> str:
+        return self.ledger.source
+
+    @property
+    def shop(self) -> str:
+        return self.ledger.shop_domain
+
+    def state(self) -> dict[str, Any]:
+        return landing.load_state(self.cur, self.source, self.shop, self.ledger.entity)
+
+    def land(self, rows: Sequence[Row], bad: Sequence[tuple[str, str]] = ()) -> None:
+        inserted, updated = landing.upsert_rows(
+            self.cur, self.table, self.shop, self.ledger.batch_id, rows, self.first_seen
+        )
+        quarantined = landing.quarantine(
+            self.cur, self.source, self.ledger.entity, self.shop, self.ledger.batch_id, bad
+        )
+        self.ledger.rows_read += len(rows) + len(bad)
+        self.ledger.rows_inserted += inserted
+        self.ledger.rows_updated += updated
+        self.ledger.rows_quarantined += quarantined
+        self.progress.add(len(rows) + len(bad))
+
+    def save(self, state: dict[str, Any]) -> None:
+        landing.save_state(self.cur, self.source, self.shop, self.ledger.entity, state)
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self.commits += 1
+        if self.on_commit is not None:
+            self.on_commit(self)
+
+    def finish(self, status: str = "ok", error: str | None = None) -> LedgerRow:
+        from datetime import UTC, datetime
+
+        row = self.ledger
+        row.status = status
+        row.error = error
+        row.finished_at = datetime.now(UTC)
+        row.duration_s = round(time.monotonic() - self._t0, 3)
+        row.api_calls = self.stats.api_calls
+        row.throttled_waits = self.stats.throttled_waits
+        row.latency_p50_ms = self.stats.percentile(0.5)
+        row.latency_p95_ms = self.stats.percentile(0.95)
+        self.progress.done(status)
+        return row

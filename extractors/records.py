@@ -1,0 +1,79 @@
+"""Turning source records into landable rows: id, updated_at, payload text — or a reason why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+try:  # orjson is ~5x faster on the hot path; plain json is the fallback
+    import orjson
+
+    def dumps(value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+    def loads(text: str | bytes) -> Any:
+        return orjson.loads(text)
+
+    JSONDecodeError: type[Exception] = orjson.JSONDecodeError
+except ImportError:  # pragma: no cover
+    import json
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def loads(text: str | bytes) -> Any:
+        return json.loads(text)
+
+    JSONDecodeError = json.JSONDecodeError
+
+
+class RecordError(ValueError):
+    """The record cannot be landed; the message is the quarantine reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: str
+    updated_at: datetime
+    payload: str  # JSON text
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """ISO-8601 string or epoch seconds -> aware UTC datetime; RecordError otherwise."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise RecordError(f"missing timestamp ({value!r})")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise RecordError(f"unparseable epoch timestamp {value!r}") from None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.replace(".", "", 1).isdigit():
+            return parse_timestamp(float(text))
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise RecordError(f"unparseable timestamp {value!r}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed
+    raise RecordError(f"unparseable timestamp {value!r}")
+
+
+def make_row(record_id: Any, updated_at: Any, payload: Any, field: str = "updatedAt") -> Row:
+    if record_id is None or record_id == "":
+        raise RecordError("missing id")
+    try:
+        when = parse_timestamp(updated_at)
+    except RecordError as exc:
+        raise RecordError(f"{field}: {exc}") from None
+    text = dumps(payload)
+    if "\\u0000" in text:
+        raise RecordError("payload contains a NUL character (not storable as jsonb)")
+    return Row(str(record_id), when, text)
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

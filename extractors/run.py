@@ -1,0 +1,241 @@
+"""Python entry points (used by the CLI and by Dagster): extract one entity, a source, or all.
+
+Each call lands its records, keeps the extract state and writes one load-ledger row per shop and
+entity. Credentials come from ``Settings`` (read once at the edge), never from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from extractors import ledger
+from extractors.app.client import AppClient
+from extractors.app.extract import ENTITIES as APP_ENTITIES
+from extractors.app.extract import extract_app_entity
+from extractors.chatwoot.client import ChatwootClient
+from extractors.chatwoot.extract import ChatwootExtractor
+from extractors.errors import ApiUnavailableError, ExtractError
+from extractors.http import HttpClient, RetryPolicy
+from extractors.ledger import LedgerRow
+from extractors.load import CommitHook, EntityLoad
+from extractors.progress import Progress
+from extractors.settings import Settings
+from extractors.shopify import queries
+from extractors.shopify.client import ShopifyClient
+from extractors.shopify.extract import ShopifyExtractor
+from warehouse.connection import connect
+from warehouse.settings import DatabaseUrl
+
+log = logging.getLogger(__name__)
+
+SHOPIFY_ENTITIES = ("shops",) + tuple(e.entity for e in queries.ENTITIES)
+CHATWOOT_ENTITIES = ("conversations", "agents", "inboxes", "contacts")  # messages ride along
+SOURCES: dict[str, tuple[str, ...]] = {
+    "shopify": SHOPIFY_ENTITIES,
+    "chatwoot": CHATWOOT_ENTITIES,
+    "app": tuple(APP_ENTITIES),
+}
+PRIMARY_VARIABLE = {
+    "shopify": "SHOPIFY_SHOP",
+    "chatwoot": "CHATWOOT_URL",
+    "app": "HOTROD_APP_API_URL",
+}
+SCHEMAS = {"shopify": "raw_shopify", "chatwoot": "raw_chatwoot", "app": "raw_app"}
+
+
+@dataclass
+class RunOptions:
+    full: bool = False
+    since: str | None = None  # ISO timestamp: increments start here instead of the cursor
+    lookback: timedelta = timedelta(hours=1)
+    progress: bool = True
+    batch_id: str = field(default_factory=lambda: new_batch_id())
+    policy: RetryPolicy | None = None
+    on_commit: CommitHook | None = None  # test hook: called after every committed batch
+
+
+def check_config(settings: Settings, source: str) -> None:
+    """Raise ConfigError (naming the variable) when the source is not fully configured."""
+    if source not in SOURCES:
+        raise ExtractError(f"unknown source {source!r}: choose from {', '.join(SOURCES)}")
+    {"shopify": settings.shopify, "chatwoot": settings.chatwoot, "app": settings.app}[source]()
+
+
+def new_batch_id() -> str:
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def extract_entity(
+    url: DatabaseUrl,
+    settings: Settings,
+    source: str,
+    entity: str,
+    full: bool = False,
+    options: RunOptions | None = None,
+) -> list[LedgerRow]:
+    """Extract one entity of one source for every configured shop/account; ledger rows back."""
+    opts = options or RunOptions()
+    opts.full = opts.full or full
+    if source == "chatwoot" and entity == "messages":
+        entity = "conversations"
+    if entity not in SOURCES.get(source, ()):
+        raise ExtractError(
+            f"unknown entity {source}/{entity}: choose from {', '.join(SOURCES.get(source, ()))}"
+            if source in SOURCES
+            else f"unknown source {source!r}: choose from {', '.join(SOURCES)}"
+        )
+    runner = {"shopify": _shopify, "chatwoot": _chatwoot, "app": _app}[source]
+    return runner(url, settings, entity, opts)
+
+
+def extract_source(
+    url: DatabaseUrl, settings: Settings, source: str, options: RunOptions | None = None
+) -> list[LedgerRow]:
+    """Every entity of a source; a failing entity is recorded and the others still run."""
+    opts = options or RunOptions()
+    check_config(settings, source)
+    results: list[LedgerRow] = []
+    failures: list[str] = []
+    for entity in SOURCES[source]:
+        try:
+            results.extend(extract_entity(url, settings, source, entity, options=opts))
+        except ApiUnavailableError as exc:
+            failures.append(f"{source}/{entity}: {exc}")
+            break  # the API is down: the other entities would only wait out the same budget
+        except ExtractError as exc:
+            failures.append(f"{source}/{entity}: {exc}")
+    if failures:
+        raise ExtractError("; ".join(failures))
+    return results
+
+
+def extract_all(
+    url: DatabaseUrl, settings: Settings, options: RunOptions | None = None
+) -> list[LedgerRow]:
+    """Shopify, Chatwoot and the app API (each only when configured)."""
+    opts = options or RunOptions()
+    results: list[LedgerRow] = []
+    failures: list[str] = []
+    for source in SOURCES:
+        if not settings.env.get(PRIMARY_VARIABLE[source]):
+            log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
+            continue
+        try:
+            results.extend(extract_source(url, settings, source, opts))
+        except ExtractError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise ExtractError("; ".join(failures))
+    if not any(settings.env.get(v) for v in PRIMARY_VARIABLE.values()):
+        raise ExtractError(
+            f"no source is configured: set {', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
+        )
+    return results
+
+
+# --- per source --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _loads(
+    url: DatabaseUrl, opts: RunOptions, http: HttpClient
+) -> Iterator[Callable[..., EntityLoad]]:
+    """A factory of EntityLoads on one connection; ledger rows written at start and end."""
+    conn = connect(url)
+    made: list[EntityLoad] = []
+
+    def make(source: str, shop: str, entity: str, first_seen: bool = False) -> EntityLoad:
+        row = LedgerRow(opts.batch_id, source, shop, entity, mode="incremental")
+        ledger.write(url, row)
+        label = f"{source} {shop.split('.')[0]} {entity}"
+        load = EntityLoad(
+            conn,
+            row,
+            f"{SCHEMAS[source]}.{entity}",
+            http.stats,
+            Progress(label, enabled=opts.progress),
+            first_seen=first_seen,
+            on_commit=opts.on_commit,
+        )
+        made.append(load)
+        return load
+
+    try:
+        yield make
+    except BaseException as exc:
+        conn.rollback()
+        message = str(exc) or type(exc).__name__
+        for load in made:
+            ledger.write(url, load.finish("failed", message[:1000]))
+        raise
+    else:
+        for load in made:
+            ledger.write(url, load.finish("ok"))
+    finally:
+        conn.close()
+
+
+def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
+    cfg = settings.shopify()
+    rows: list[LedgerRow] = []
+    for shop in cfg.shops:
+        http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)
+        client = ShopifyClient(http, cfg.graphql_url(shop))
+        extractor = ShopifyExtractor(client, lookback=opts.lookback)
+        with _loads(url, opts, http) as make:
+            load = make("shopify", shop, entity)
+            if entity == "shops":
+                extractor.extract_shop(load)
+            else:
+                query = next(e for e in queries.ENTITIES if e.entity == entity)
+                extractor.extract(query, load, full=opts.full, since=opts.since)
+        rows.append(load.ledger)
+        http.close()
+    return rows
+
+
+def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
+    cfg = settings.chatwoot()
+    rows: list[LedgerRow] = []
+    for account, shop in cfg.accounts:
+        http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
+        client = ChatwootClient(http, cfg.url, account)
+        extractor = ChatwootExtractor(client, lookback=opts.lookback)
+        with _loads(url, opts, http) as make:
+            if entity == "conversations":
+                conv = make("chatwoot", shop, "conversations")
+                msgs = make("chatwoot", shop, "messages")
+                extractor.conversations(conv, msgs, full=opts.full, since=opts.since)
+                made = [conv, msgs]
+            elif entity == "contacts":
+                made = [make("chatwoot", shop, "contacts")]
+                extractor.contacts(made[0])
+            else:
+                made = [make("chatwoot", shop, entity, first_seen=True)]
+                records = client.agents() if entity == "agents" else client.inboxes()
+                extractor.static(made[0], records)
+        rows.extend(load.ledger for load in made)
+        http.close()
+    return rows
+
+
+def _app(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
+    cfg = settings.app()
+    http = HttpClient(AppClient.headers(cfg.api_token), opts.policy)
+    client = AppClient(http, cfg.url)
+    made: dict[str, EntityLoad] = {}
+    with _loads(url, opts, http) as make:
+
+        def load_for(shop: str) -> EntityLoad:
+            made[shop] = make("app", shop or "(unknown)", entity)
+            made[shop].ledger.mode = "full"
+            return made[shop]
+
+        extract_app_entity(client, entity, load_for)
+    http.close()
+    return [load.ledger for load in made.values()]

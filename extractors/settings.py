@@ -1,0 +1,127 @@
+"""Extractor settings, read once from the environment at the edge (CLI / orchestration).
+
+Clients never read the environment: they receive these values. Secrets are kept in fields whose
+``repr`` is masked so they cannot leak through logs, errors or the load ledger.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from extractors.errors import ConfigError
+from extractors.shopify.queries import API_VERSION
+
+DEFAULT_SHOPIFY_BASE = "https://{shop}"
+
+
+def _secret_field():
+    return field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    shops: tuple[str, ...]
+    access_token: str = field(repr=False)
+    api_version: str = API_VERSION
+    base_url: str = DEFAULT_SHOPIFY_BASE
+
+    def graphql_url(self, shop: str) -> str:
+        base = self.base_url.replace("{shop}", shop).rstrip("/")
+        return f"{base}/admin/api/{self.api_version}/graphql.json"
+
+
+@dataclass(frozen=True)
+class ChatwootSettings:
+    url: str
+    accounts: tuple[tuple[str, str], ...]  # (account id, shop domain)
+    api_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    url: str
+    api_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    shopify_secret: str = _secret_field()
+    chatwoot_secret: str = _secret_field()
+    chatwoot_allow_unsigned: bool = False
+    chatwoot_accounts: tuple[tuple[str, str], ...] = ()
+    default_shop: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the extractors need; each part is None when its source is not configured."""
+
+    env: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+    def _get(self, name: str, default: str = "") -> str:
+        return (self.env.get(name) or default).strip()
+
+    def _require(self, name: str) -> str:
+        value = self._get(name)
+        if not value:
+            raise ConfigError(f"{name} is not set (see .env.example)")
+        return value
+
+    def shopify(self) -> ShopifySettings:
+        shops = tuple(s.strip() for s in self._require("SHOPIFY_SHOP").split(",") if s.strip())
+        return ShopifySettings(
+            shops=shops,
+            access_token=self._require("SHOPIFY_ACCESS_TOKEN"),
+            api_version=self._get("SHOPIFY_API_VERSION", API_VERSION),
+            base_url=self._get("SHOPIFY_API_BASE_URL", DEFAULT_SHOPIFY_BASE),
+        )
+
+    def chatwoot_accounts(self) -> tuple[tuple[str, str], ...]:
+        raw = self._require("CHATWOOT_ACCOUNT_ID")
+        first_shop = self._get("SHOPIFY_SHOP").split(",")[0].strip()
+        pairs = []
+        for part in (p.strip() for p in raw.split(",")):
+            if not part:
+                continue
+            account, _, shop = part.partition("=")
+            shop = shop.strip() or first_shop
+            if not account.strip().isdigit() or not shop:
+                raise ConfigError(
+                    "CHATWOOT_ACCOUNT_ID must be id=shop_domain pairs, e.g. "
+                    "1=hot-rod-an.myshopify.com (a bare id needs SHOPIFY_SHOP)"
+                )
+            pairs.append((account.strip(), shop))
+        return tuple(pairs)
+
+    def chatwoot(self) -> ChatwootSettings:
+        return ChatwootSettings(
+            url=self._require("CHATWOOT_URL").rstrip("/"),
+            accounts=self.chatwoot_accounts(),
+            api_token=self._require("CHATWOOT_API_TOKEN"),
+        )
+
+    def app(self) -> AppSettings:
+        return AppSettings(
+            url=self._require("HOTROD_APP_API_URL").rstrip("/"),
+            api_token=self._require("HOTROD_APP_API_TOKEN"),
+        )
+
+    def webhooks(self) -> WebhookSettings:
+        accounts: tuple[tuple[str, str], ...] = ()
+        if self._get("CHATWOOT_ACCOUNT_ID"):
+            accounts = self.chatwoot_accounts()
+        return WebhookSettings(
+            shopify_secret=self._get("SHOPIFY_WEBHOOK_SECRET"),
+            chatwoot_secret=self._get("CHATWOOT_WEBHOOK_SECRET"),
+            chatwoot_allow_unsigned=self._get("CHATWOOT_ALLOW_UNSIGNED").lower()
+            in ("1", "true", "yes"),
+            chatwoot_accounts=accounts,
+            default_shop=self._get("SHOPIFY_SHOP").split(",")[0].strip(),
+        )
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Snapshot of the environment (read once)."""
+    return Settings(env=dict(os.environ if env is None else env))

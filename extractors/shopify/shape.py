@@ -1,0 +1,61 @@
+"""From API nodes to landed rows (the payload shapes in docs/raw-landing.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from extractors.records import RecordError, Row, dumps, make_row, parse_timestamp
+from extractors.shopify.queries import EntityQuery
+
+
+def flatten_paginated(entity: EntityQuery, node: dict[str, Any]) -> dict[str, Any]:
+    """``{field: {edges: [{node}]}}`` -> ``{field: [node]}`` for the entity's nested connections."""
+    for nested in entity.nested:
+        conn = node.get(nested.field)
+        if isinstance(conn, dict):
+            node[nested.field] = [e.get("node") for e in conn.get("edges") or []]
+        elif conn is None:
+            node[nested.field] = []
+    return node
+
+
+def rows_for(entity: EntityQuery, node: dict[str, Any]) -> Iterator[Row]:
+    """Rows for one (flattened) top-level node. Raises RecordError for a bad record."""
+    if not isinstance(node, dict):
+        raise RecordError("node is not an object")
+    if entity.entity == "inventory_levels":
+        item = {"id": node.get("id"), "sku": node.get("sku")}
+        for level in node.get("inventoryLevels") or []:
+            if not isinstance(level, dict):
+                raise RecordError("inventory level is not an object")
+            payload = dict(level)
+            payload["item"] = item
+            yield make_row(payload.get("id"), payload.get("updatedAt"), payload)
+        return
+    updated = node.get("updatedAt")
+    if entity.entity == "products":
+        updated = _max_updated(node, updated)
+    yield make_row(node.get("id"), updated, node)
+
+
+def _max_updated(product: dict[str, Any], updated: Any) -> Any:
+    """The newest of the product's and its variants' updatedAt (as the original string)."""
+    best_text, best = updated, parse_timestamp(updated)
+    for variant in product.get("variants") or []:
+        value = (variant or {}).get("updatedAt")
+        if value:
+            when = parse_timestamp(value)
+            if when > best:
+                best_text, best = value, when
+    return best_text
+
+
+def safe_rows(
+    entity: EntityQuery, node: Any, raw: str | None = None
+) -> tuple[list[Row], list[tuple[str, str]]]:
+    """Rows for a node, or the node quarantined with its reason."""
+    try:
+        return list(rows_for(entity, node)), []
+    except RecordError as exc:
+        return [], [(f"{entity.entity}: {exc}", raw if raw is not None else dumps(node))]

@@ -1,0 +1,1 @@
+"""Webhook receiver: verified, deduplicated deliveries from Shopify and Chatwoot."""
