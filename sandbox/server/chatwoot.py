@@ -27,6 +27,16 @@ def _page(params: dict[str, str]) -> int:
         return 1
 
 
+def _as_served(conversation: dict) -> dict:
+    """Chatwoot omits ``meta.assignee`` for unassigned conversations (its jbuilder only adds
+    the key when there is an assignee); the landed shape stores it as null."""
+    meta = conversation.get("meta")
+    if isinstance(meta, dict) and meta.get("assignee", 0) is None:
+        meta = {k: v for k, v in meta.items() if k != "assignee"}
+        return {**conversation, "meta": meta}
+    return conversation
+
+
 def _maybe_corrupt(faults: FaultInjector, payload: dict) -> dict:
     if faults.is_malformed(f"chatwoot:{payload.get('id')}"):
         return {**payload, "id": None}
@@ -78,7 +88,7 @@ class Chatwoot:
         for record_id, _, _ in chosen[start : start + CONVERSATIONS_PER_PAGE]:
             payload = self.data.get("chatwoot", "conversations", shop, record_id)
             if payload is not None:
-                rows.append(_maybe_corrupt(self.faults, payload))
+                rows.append(_maybe_corrupt(self.faults, _as_served(payload)))
         meta = {
             "mine_count": 0,
             "assigned_count": len(assigned),

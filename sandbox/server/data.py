@@ -1,8 +1,9 @@
-"""Thread-safe access to the sandbox store for the HTTP handlers.
+"""Access to the sandbox store for the HTTP handlers.
 
 The server answers requests on many threads, and a bulk operation streams a whole table in the
-background, so every store call goes through one lock and long scans are cut into keyset chunks
-(the lock is held per chunk, never for a whole scan). Derived orderings the store does not keep
+background. The store reads from any thread (one SQLite connection per thread), so reads take no
+lock; long scans are cut into keyset chunks so no cursor stays open across a slow client. Only
+``advance`` and the derived-ordering cache take the lock. Derived orderings the store does not keep
 (Chatwoot's newest-activity-first conversation list, contacts by id, inventory items grouped from
 their levels) are built on first use and dropped when the business advances.
 """
@@ -59,8 +60,7 @@ class DataAccess:
 
     @property
     def now(self) -> datetime:
-        with self.lock:
-            return self.store.now
+        return self.store.now
 
     def shops(self) -> list[dict]:
         return list(self._shops)
@@ -77,8 +77,7 @@ class DataAccess:
 
     def page(self, source: str, entity: str, shop: str | None, **kw: Any) -> list[Any]:
         """One bounded read (callers pass ``limit``)."""
-        with self.lock:
-            return list(self.store.iter_records(source, entity, shop, **kw))
+        return list(self.store.iter_records(source, entity, shop, **kw))
 
     def scan(
         self,
@@ -109,13 +108,11 @@ class DataAccess:
                 return
             after = (rows[-1].updated_at, rows[-1].id)
 
-    def get(self, source: str, entity: str, shop: str, id: str) -> dict | None:
-        with self.lock:
-            return self.store.get(source, entity, shop, id)
+    def get(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
+        return self.store.get(source, entity, shop, id)
 
     def count(self, source: str, entity: str, shop: str) -> int:
-        with self.lock:
-            return self.store.count(source, entity, shop)
+        return self.store.count(source, entity, shop)
 
     # --- derived orderings --------------------------------------------------------------
 

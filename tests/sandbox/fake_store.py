@@ -481,7 +481,11 @@ class FakeStore:
         updated = dict(first.payload, updatedAt=iso(self.now), displayFulfillmentStatus="FULFILLED")
         self.put("shopify", "orders", domain, first.id, self.now, updated)
         changes.append(Change("shopify", "orders", domain, first.id, "orders/updated", updated))
-        conv = next(iter(self.data[("chatwoot", "conversations", domain)].values()))
+        conv = next(
+            c
+            for c in self.data[("chatwoot", "conversations", domain)].values()
+            if c.payload["status"] == "open"
+        )
         cpay = dict(conv.payload, status="resolved", updated_at=int(self.now.timestamp()))
         self.put("chatwoot", "conversations", domain, conv.id, self.now, cpay)
         changes.append(

@@ -1,0 +1,168 @@
+"""Bulk operations: the run/poll/download flow, the JSONL shape, and Shopify's rules."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from extractors.shopify.queries import (
+    BULK_RUN_MUTATION,
+    BULK_STATUS_QUERY,
+    CURRENT_BULK_QUERY,
+    INVENTORY_ITEMS,
+    ORDERS,
+    PRODUCTS,
+)
+from sandbox.server import start_server
+from tests.sandbox.fake_store import FakeStore
+from tests.sandbox.test_server_shopify import SHOP, gql, stored
+
+
+@pytest.fixture(scope="module")
+def store() -> FakeStore:
+    return FakeStore(orders=40)
+
+
+@pytest.fixture(scope="module")
+def server(store: FakeStore) -> Iterator[str]:
+    running = start_server(store)
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
+def run_bulk(url: str, inner: str) -> dict:
+    body = gql(url, BULK_RUN_MUTATION, {"query": inner})
+    result = body["data"]["bulkOperationRunQuery"]
+    assert result["userErrors"] == [], result
+    gid = result["bulkOperation"]["id"]
+    for _ in range(200):
+        node = gql(url, BULK_STATUS_QUERY, {"id": gid})["data"]["node"]
+        if node["status"] not in ("CREATED", "RUNNING"):
+            return node
+        time.sleep(0.05)
+    raise AssertionError("bulk operation did not finish")
+
+
+def regroup(lines: list[dict], nested: str) -> list[dict]:
+    """Shopify's JSONL back into landed payloads: children under their parent's list."""
+    parents: dict[str, dict] = {}
+    order: list[dict] = []
+    for row in lines:
+        parent_id = row.pop("__parentId", None)
+        if parent_id is None:
+            row[nested] = []
+            parents[row["id"]] = row
+            order.append(row)
+        else:
+            parents[parent_id][nested].append(row)
+    return order
+
+
+def download(url: str) -> list[dict]:
+    response = requests.get(url, timeout=30)
+    assert response.status_code == 200
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_bulk_orders_return_the_store_exactly(server, store):
+    node = run_bulk(server, ORDERS.bulk_document())
+    assert node["status"] == "COMPLETED"
+    rows = download(node["url"])
+    assert int(node["objectCount"]) == len(rows)
+    assert int(node["rootObjectCount"]) == len([r for r in rows if "__parentId" not in r])
+    assert all(
+        r["__parentId"].startswith("gid://shopify/Order/") for r in rows if "__parentId" in r
+    )
+    assert regroup(rows, "lineItems") == stored(store, "orders")
+
+
+def test_bulk_products_and_search_filter(server, store):
+    node = run_bulk(server, PRODUCTS.bulk_document())
+    assert regroup(download(node["url"]), "variants") == stored(store, "products")
+    records = list(store.iter_records("shopify", "orders", SHOP))
+    pivot = records[-5].payload["updatedAt"]
+    node = run_bulk(server, ORDERS.bulk_document(f"updated_at:>='{pivot}'"))
+    roots = [r["id"] for r in download(node["url"]) if "__parentId" not in r]
+    assert roots == [r.id for r in records if r.payload["updatedAt"] >= pivot]
+
+
+def test_bulk_inventory_levels(server, store):
+    node = run_bulk(server, INVENTORY_ITEMS.bulk_document())
+    rows = download(node["url"])
+    items = {r["id"]: r for r in rows if "__parentId" not in r}
+    levels = [
+        {
+            **{k: v for k, v in r.items() if k != "__parentId"},
+            "item": {"id": r["__parentId"], "sku": items[r["__parentId"]]["sku"]},
+        }
+        for r in rows
+        if "__parentId" in r
+    ]
+    key = lambda row: row["id"]  # noqa: E731
+    assert sorted(levels, key=key) == sorted(stored(store, "inventory_levels"), key=key)
+
+
+def test_current_bulk_operation_and_empty_result(server):
+    node = run_bulk(server, ORDERS.bulk_document("updated_at:>='2099-01-01T00:00:00Z'"))
+    assert node["status"] == "COMPLETED"
+    assert node["objectCount"] == "0" and node["url"] is None  # Shopify: no file when empty
+    current = gql(server, CURRENT_BULK_QUERY)["data"]["currentBulkOperation"]
+    assert current["id"] == node["id"]
+
+
+def test_invalid_inner_query_gives_user_errors(server):
+    for inner, needle in (
+        ("{ orders { edges { node { id colour } } } }", "doesn't exist on type 'Order'"),
+        ("{ orders { edges { node { id } }", "syntax"),
+        ("{ shop { name } }", "connection"),
+    ):
+        result = gql(server, BULK_RUN_MUTATION, {"query": inner})["data"]["bulkOperationRunQuery"]
+        assert result["bulkOperation"] is None
+        assert (
+            needle in result["userErrors"][0]["message"].lower()
+            or needle in result["userErrors"][0]["message"]
+        )
+        assert result["userErrors"][0]["field"] == ["query"]
+
+
+class BlockingStore(FakeStore):
+    """Order scans wait for ``release`` so a bulk operation stays RUNNING."""
+
+    def __init__(self) -> None:
+        super().__init__(orders=5)
+        self.release = threading.Event()
+
+    def iter_records(self, source, entity, shop_domain, **kw):
+        if entity == "orders" and kw.get("limit", 0) > 100:
+            self.release.wait(10)
+        return super().iter_records(source, entity, shop_domain, **kw)
+
+
+def test_only_one_running_bulk_operation_per_shop():
+    store = BlockingStore()
+    running = start_server(store)
+    try:
+        first = gql(running.url, BULK_RUN_MUTATION, {"query": ORDERS.bulk_document()})
+        op = first["data"]["bulkOperationRunQuery"]["bulkOperation"]
+        assert op["status"] in ("CREATED", "RUNNING")
+        second = gql(running.url, BULK_RUN_MUTATION, {"query": ORDERS.bulk_document()})
+        result = second["data"]["bulkOperationRunQuery"]
+        assert result["bulkOperation"] is None
+        assert "already in progress" in result["userErrors"][0]["message"]
+        other = gql(
+            running.url,
+            BULK_RUN_MUTATION,
+            {"query": ORDERS.bulk_document()},
+            shop="speedway-classics.myshopify.com",
+        )["data"]["bulkOperationRunQuery"]
+        assert other["userErrors"] == []  # another shop may run its own
+    finally:
+        store.release.set()
+        running.stop()
