@@ -210,8 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, {"errors": {"query": "Required parameter missing or invalid"}}, headers)
             return
         if fault == "throttle":
-            sandbox.bucket.drain(shop, sandbox.bucket.maximum)
-            self._send(200, sandbox.shopify.throttled(shop), headers)
+            # an injected burst reports an empty bucket without emptying it
+            self._send(200, sandbox.shopify.throttled(shop, empty=True), headers)
             return
         self._send(
             200, sandbox.shopify.execute(shop, body if isinstance(body, dict) else {}), headers

@@ -8,7 +8,7 @@ sequence number n = 1, 2, ... and the injector decides, in this order:
 * ``error_every`` N / ``error_rate`` p: a 5xx (``error_status``) for every N-th request, or with
   probability p from a seeded generator;
 * ``throttle_every`` M / ``throttle_burst`` K: the last K requests of every M are throttled:
-  GraphQL answers ``THROTTLED`` (HTTP 200, bucket drained, as Shopify does), REST answers
+  GraphQL answers ``THROTTLED`` (HTTP 200, ``currentlyAvailable`` 0, as Shopify does), REST answers
   HTTP 429 with ``Retry-After``;
 * ``delay_ms``: every data request waits that long first.
 

@@ -67,8 +67,3 @@ class CostBucket:
             available = self._refill(shop)
             self._available[shop] = min(self.maximum, available + max(0, requested - actual))
             return ThrottleStatus(self.maximum, self._available[shop], self.restore_rate)
-
-    def drain(self, shop: str, points: float) -> None:
-        """Take points away (fault injection: a burst from 'another app')."""
-        with self._lock:
-            self._available[shop] = max(0.0, self._refill(shop) - points)

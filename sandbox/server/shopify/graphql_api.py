@@ -69,7 +69,10 @@ class ShopifyGraphQL:
 
     # --- request --------------------------------------------------------------------------
 
-    def throttled(self, shop: str, requested: int | None = None) -> dict:
+    def throttled(self, shop: str, requested: int | None = None, *, empty: bool = False) -> dict:
+        status = self.bucket.status(shop).as_json()
+        if empty:
+            status["currentlyAvailable"] = 0
         return {
             "errors": [
                 {
@@ -84,7 +87,7 @@ class ShopifyGraphQL:
                 "cost": {
                     "requestedQueryCost": requested,
                     "actualQueryCost": None,
-                    "throttleStatus": self.bucket.status(shop).as_json(),
+                    "throttleStatus": status,
                 }
             },
         }
