@@ -1,0 +1,1 @@
+"""Dagster orchestration of the Hot Rod AN platform (see ``orchestration.definitions``)."""

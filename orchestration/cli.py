@@ -1,0 +1,68 @@
+"""`hotrod dagster ...` — Dagster on the warehouse in effect, with Postgres run storage.
+
+``hotrod dagster dev`` writes DAGSTER_HOME (default HOTROD_HOME/dagster) with a dagster.yaml on
+the warehouse server, starts the sandbox when no SHOPIFY_* source is configured (one server for
+every run, instead of one per run), and runs ``dagster dev`` until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from warehouse.bootstrap import bootstrap
+from warehouse.connection import resolve
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("dagster", help="Dagster on the warehouse (Postgres storage)")
+    sub = parser.add_subparsers(dest="dagster_command", required=True, metavar="SUBCOMMAND")
+    dev = sub.add_parser("dev", help="dagster dev with storage in the warehouse")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--home", type=Path, default=None, help="DAGSTER_HOME (.hotrod/dagster)")
+    orders = int(os.environ.get("HOTROD_SANDBOX_ORDERS", 2000))
+    dev.add_argument("--orders", type=int, default=orders)
+    dev.add_argument("--seed", type=int, default=int(os.environ.get("HOTROD_SANDBOX_SEED", 42)))
+    dev.set_defaults(handler=_dev)
+    env = sub.add_parser("env", help="print the DAGSTER_HOME export for other dagster commands")
+    env.add_argument("--home", type=Path, default=None)
+    env.set_defaults(handler=_env)
+
+
+def _prepare(home: Path | None) -> dict[str, str]:
+    from orchestration.instance import prepare_home
+
+    url = resolve()
+    bootstrap(url)
+    _home, env = prepare_home(home, url)
+    return env
+
+
+def _env(args: argparse.Namespace) -> int:
+    env = _prepare(args.home)
+    print(f"export DAGSTER_HOME={env['DAGSTER_HOME']}")
+    if len(env) > 1:
+        print("# HOTROD_DAGSTER_STORAGE_URL holds a password: export it from your secret store")
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import patched_environ, sandbox_if_unconfigured
+
+    env = _prepare(args.home)
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    cmd = [dagster, "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
+    with sandbox_if_unconfigured(args.orders, args.seed), patched_environ(env):
+        print(f"dagster: DAGSTER_HOME={env['DAGSTER_HOME']}, UI on http://127.0.0.1:{args.port}")
+        child = subprocess.Popen(cmd, env=dict(os.environ))
+        forward = lambda signum, _frame: child.send_signal(signum)  # noqa: E731
+        signal.signal(signal.SIGTERM, forward)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)
+            return child.wait()

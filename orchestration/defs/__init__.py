@@ -1,0 +1,1 @@
+"""The pieces the definitions loader assembles: resources, assets, checks, jobs, schedules."""

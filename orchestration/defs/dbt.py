@@ -1,0 +1,151 @@
+"""dbt models, seeds and tests as Dagster assets and checks; exposures as external assets.
+
+Keys: a dbt source maps to ``[schema, table]`` (the extraction asset that lands it), a model or
+seed to ``[layer, name]`` (layer = staging/intermediate/marts/seeds). Groups follow the folder
+layout: ``staging_shopify``, ``intermediate_sales``, ``marts_cx``... dbt tests become asset checks;
+``dbt build`` skips everything downstream of a failing error-severity test, and Dagster records
+the skipped assets as not materialized.
+"""
+
+import json
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.project import target_dir
+from orchestration.defs.resources import WarehouseResource, dbt_environment
+
+LAYERS = ("staging", "intermediate", "marts")
+DBT_ASSETS_NAME = "hotrod_dbt"
+
+
+def _layer(props: Mapping[str, Any]) -> str:
+    if props["resource_type"] == "seed":
+        return "seeds"
+    if props["resource_type"] == "snapshot":
+        return "snapshots"
+    fqn = props.get("fqn") or []
+    if len(fqn) > 2 and fqn[1] in LAYERS:
+        return fqn[1]
+    return props.get("schema") or "models"
+
+
+def _domain(props: Mapping[str, Any]) -> str | None:
+    fqn = props.get("fqn") or []
+    # fqn: [project, layer, domain..., name]
+    return fqn[2] if len(fqn) > 3 and fqn[1] in LAYERS else None
+
+
+class HotrodTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        props = dbt_resource_props
+        if props["resource_type"] == "source":
+            return dg.AssetKey([props["schema"], props.get("identifier") or props["name"]])
+        return dg.AssetKey([_layer(props), props.get("alias") or props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        layer = _layer(dbt_resource_props)
+        domain = _domain(dbt_resource_props)
+        return f"{layer}_{domain}" if domain else layer
+
+
+def translator() -> HotrodTranslator:
+    return HotrodTranslator(
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=True, enable_source_tests_as_checks=True
+        )
+    )
+
+
+def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=manifest_path,
+        project=project,
+        dagster_dbt_translator=translator(),
+        name=DBT_ASSETS_NAME,
+    )
+    def _dbt(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
+        prune_invocation_dirs()
+        with dbt_environment(warehouse.url()):
+            invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
+
+    return _dbt
+
+
+def prune_invocation_dirs(max_age_s: float = 86400) -> None:
+    """Per-invocation dbt target folders (one per run step) are kept a day, then removed."""
+    root = target_dir()
+    if not root.exists():
+        return
+    cutoff = time.time() - max_age_s
+    for path in root.iterdir():
+        if (
+            path.is_dir()
+            and path.name.startswith(DBT_ASSETS_NAME)
+            and path.stat().st_mtime < cutoff
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@cache
+def _read_manifest(path: str, mtime: float) -> dict[str, Any]:
+    del mtime  # part of the cache key only
+    return json.loads(Path(path).read_text())
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    return _read_manifest(str(path), path.stat().st_mtime)
+
+
+def exposure_specs(manifest: Mapping[str, Any]) -> list[dg.AssetSpec]:
+    """Each dbt exposure (dashboard tile, export) as an external asset fed by its models."""
+    tr = translator()
+    specs = []
+    for exposure in manifest.get("exposures", {}).values():
+        deps = []
+        for node_id in exposure.get("depends_on", {}).get("nodes", []):
+            props = manifest.get("nodes", {}).get(node_id) or manifest.get("sources", {}).get(
+                node_id
+            )
+            if props is not None:
+                deps.append(tr.get_asset_key(props))
+        owner = exposure.get("owner") or {}
+        link = exposure.get("url")
+        specs.append(
+            dg.AssetSpec(
+                key=dg.AssetKey(["exposures", exposure["name"]]),
+                deps=deps,
+                group_name="exposures",
+                kinds={exposure.get("type") or "exposure"},
+                description=exposure.get("description") or exposure.get("label"),
+                owners=[owner["email"]] if owner.get("email") else [],
+                metadata={
+                    "dbt/exposure": exposure["unique_id"],
+                    **({"url": dg.MetadataValue.url(link)} if link else {}),
+                },
+            )
+        )
+    return specs
+
+
+def model_names(manifest: Mapping[str, Any]) -> set[str]:
+    return {
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }

@@ -1,0 +1,47 @@
+"""Assemble the Definitions: called by Dagster when it loads the code location, not at import."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs import maintenance
+from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
+from orchestration.defs.extract import extraction_assets
+from orchestration.defs.freshness import build_freshness_checks
+from orchestration.defs.project import dbt_project, ensure_manifest
+from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
+from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
+from orchestration.defs.sensors import build_webhook_sensor
+
+
+def resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(),
+        "extraction": ExtractionResource(),
+        "dbt": dbt_resource(),
+        "backup": maintenance.BackupResource(
+            directory=dg.EnvVar("HOTROD_BACKUP_DIR").get_value("") or "",
+            keep_days=int(dg.EnvVar("HOTROD_BACKUP_KEEP_DAYS").get_value("7") or 7),
+        ),
+    }
+
+
+def build_definitions() -> dg.Definitions:
+    project = dbt_project()
+    manifest_path = ensure_manifest(project)
+    manifest = load_manifest(manifest_path)
+    dbt_assets = build_dbt_assets(project, manifest_path)
+    jobs, schedules = build_jobs_and_schedules(dbt_assets, model_names(manifest))
+    sensor_status = (
+        dg.DefaultSensorStatus.RUNNING
+        if default_status() == dg.DefaultScheduleStatus.RUNNING
+        else dg.DefaultSensorStatus.STOPPED
+    )
+    return dg.Definitions(
+        assets=[*extraction_assets(), dbt_assets, *exposure_specs(manifest)],
+        asset_checks=build_freshness_checks(manifest),
+        jobs=jobs,
+        schedules=schedules,
+        sensors=[build_webhook_sensor(REALTIME_JOB, sensor_status)],
+        resources=resources(),
+    )
