@@ -69,16 +69,37 @@ def _numeric_id(gid: str) -> int | str:
     return int(tail) if tail.isdigit() else tail
 
 
-def shopify_body(change: dict) -> dict:
-    """A REST-style (snake_case) resource body plus ``graphql_node``, the landed-shape node."""
-    node = change["payload"]
+def _rest(node: dict) -> dict[str, Any]:
+    """The scalar fields of a node, snake_cased, with Shopify's numeric id and GID."""
     body: dict[str, Any] = {
-        "id": _numeric_id(change["id"]),
-        "admin_graphql_api_id": change["id"],
+        "id": _numeric_id(node.get("id", "")),
+        "admin_graphql_api_id": node.get("id"),
     }
     for key, value in node.items():
         if key != "id" and not isinstance(value, dict | list):
             body[_snake(key)] = value
+    return body
+
+
+def shopify_body(change: dict) -> dict:
+    """A REST-style (snake_case) body of the topic's resource, plus ``graphql_node``: the
+    landed-shape node of the changed record (its GID type names the raw table)."""
+    node = change["payload"]
+    topic = change["topic"]
+    if topic.startswith("fulfillments/") and node.get("fulfillments"):
+        fulfillment = max(node["fulfillments"], key=lambda f: f.get("updatedAt") or "")
+        body = _rest(fulfillment) | {"order_id": _numeric_id(node["id"])}
+    elif topic.startswith("inventory_levels/"):
+        quantities = {q.get("name"): q.get("quantity") for q in node.get("quantities") or []}
+        body = {
+            "inventory_item_id": _numeric_id((node.get("item") or {}).get("id", "")),
+            "location_id": _numeric_id((node.get("location") or {}).get("id", "")),
+            "available": quantities.get("available"),
+            "updated_at": node.get("updatedAt"),
+            "admin_graphql_api_id": node.get("id"),
+        }
+    else:
+        body = _rest(node)
     body["graphql_node"] = node
     return body
 
@@ -88,6 +109,8 @@ def chatwoot_body(change: dict) -> dict:
     body = {"event": change["topic"], **payload}
     if "account_id" in payload:
         body["account"] = {"id": payload["account_id"]}
+    if change["entity"] == "messages" and "conversation_id" in payload:
+        body["conversation"] = {"id": payload["conversation_id"]}
     return body
 
 

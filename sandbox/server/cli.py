@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.server.app import Credentials
@@ -28,9 +28,9 @@ def register_server_commands(actions: Any) -> None:
     serve = actions.add_parser(
         "serve", help="serve the sandbox business over the Shopify, Chatwoot and app APIs"
     )
-    serve.add_argument("--orders", type=int, default=10_000, help="business size in orders")
-    serve.add_argument("--seed", type=int, default=1)
-    serve.add_argument("--now", help="sandbox clock, ISO timestamp (default: current UTC hour)")
+    from sandbox.cli import add_store_arguments
+
+    add_store_arguments(serve)
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument("--host", default="127.0.0.1")
     faults = serve.add_argument_group("fault injection (deterministic per --fault-seed)")
@@ -101,17 +101,10 @@ def env_lines(base_url: str, shops: list[dict], credentials: Credentials) -> lis
     ]
 
 
-def _parse_now(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
 def _serve(args: argparse.Namespace) -> int:
+    from sandbox.cli import open_store
     from sandbox.server.app import make_server
     from sandbox.server.schema import shopify_schema
-    from sandbox.store import SandboxStore
 
     faults = FaultConfig(
         seed=args.fault_seed,
@@ -133,9 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
         f"sandbox: opening a business of {args.orders} orders (seed {args.seed})...",
         file=sys.stderr,
     )
-    store = SandboxStore.open(
-        orders=args.orders, seed=args.seed, now=_parse_now(args.now), progress=True
-    )
+    store = open_store(args, progress=True)
     shopify_schema()  # build (and cache) the schema before the first request
     credentials = credentials_from_env()
     httpd, sandbox = make_server(
@@ -147,6 +138,11 @@ def _serve(args: argparse.Namespace) -> int:
     for line in env_lines(sandbox.base_url, store.shops(), credentials):
         print(line)
     sys.stdout.flush()
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # stop cleanly (and remove the working copy) on TERM
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:

@@ -52,13 +52,15 @@ def flatten(node: dict) -> dict:
     return out
 
 
-def page_all(url: str, entity, first: int, query: str | None = None) -> list[dict]:
+def page_all(
+    url: str, entity, first: int, query: str | None = None, shop: str = SHOP
+) -> list[dict]:
     nodes, after, pages = [], None, 0
     while True:
         variables = {"first": first, "after": after}
         if entity.incremental:
             variables["query"] = query
-        body = gql(url, entity.page_document(), variables)
+        body = gql(url, entity.page_document(), variables, shop=shop)
         assert "errors" not in body, body
         conn = body["data"][entity.root]
         nodes.extend(flatten(edge["node"]) for edge in conn["edges"])

@@ -56,7 +56,35 @@ def requested_cost(fields: list[Field]) -> int:
     return total
 
 
+def _static_node_cost(fields: list[Field]) -> tuple[int, list[Field]]:
+    """Cost of a node's objects (connections excluded) and its nested connections."""
+    total, connections = 0, []
+    for f in fields:
+        if f.kind == "connection":
+            connections.append(f)
+        elif f.kind == "object":
+            obj = f.ctx.schema.get_type(f.type_name)
+            children = f.children() if isinstance(obj, GraphQLObjectType) else []
+            total += 1 + requested_cost(children)
+    return total, connections
+
+
+def _rows(conn: Field, value: dict) -> list[tuple[list[Field], Any]]:
+    out: list[tuple[list[Field], Any]] = []
+    for child in conn.children():
+        rows = value.get(child.key) or []
+        if child.name == "nodes":
+            out.extend((child.children(conn.node_type()), r) for r in rows)
+        elif child.name == "edges":
+            for ef in child.children():
+                if ef.name == "node":
+                    out.extend((ef.children(conn.node_type()), r.get(ef.key)) for r in rows)
+    return out
+
+
 def actual_cost(fields: list[Field], data: Any) -> int:
+    """Like ``requested_cost`` but sized by the nodes actually returned (objects are charged as
+    requested; each connection by its own node count, nested ones by their largest page)."""
     if not isinstance(data, dict):
         return 0
     total = 0
@@ -64,27 +92,25 @@ def actual_cost(fields: list[Field], data: Any) -> int:
         value = data.get(f.key)
         if f.kind in ("typename", "scalar") or value is None:
             continue
-        if f.kind == "connection":
-            nodes: list[tuple[list[Field], Any]] = []
-            for child in f.children():
-                rows = value.get(child.key) or []
-                if child.name == "nodes":
-                    nodes.extend((child.children(f.node_type()), r) for r in rows)
-                elif child.name == "edges":
-                    for ef in child.children():
-                        if ef.name == "node":
-                            nodes.extend((ef.children(f.node_type()), r.get(ef.key)) for r in rows)
-            count = max(
-                (len(value.get(c.key) or []) for c in f.children() if c.name in ("edges", "nodes")),
-                default=0,
-            )
-            per_node = max((1 + actual_cost(ch, row) for ch, row in nodes), default=1)
-            total += 2 + page_scale(count) * per_node
-        else:
+        if f.kind != "connection":
             obj = f.ctx.schema.get_type(f.type_name)
-            if not isinstance(obj, GraphQLObjectType):
-                total += 1
-                continue
-            rows = value if isinstance(value, list) else [value]
-            total += 1 + max((actual_cost(f.children(), r) for r in rows), default=0)
+            children = f.children() if isinstance(obj, GraphQLObjectType) else []
+            total += 1 + requested_cost(children)
+            continue
+        rows = _rows(f, value)
+        if not rows:
+            total += 2
+            continue
+        static, nested = _static_node_cost(rows[0][0])
+        nested_cost = 0
+        for conn in nested:
+            sizes = [
+                len(_rows(conn, row.get(conn.key) or {}))
+                for _, row in rows
+                if isinstance(row, dict)
+            ]
+            node_fields = [field for nf, t in _node_fields(conn) for field in nf.children(t)]
+            node = 1 + _static_node_cost(node_fields)[0]
+            nested_cost += 2 + page_scale(max(sizes, default=0)) * node
+        total += 2 + page_scale(len(rows)) * (1 + static + nested_cost)
     return total

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
@@ -63,6 +64,8 @@ class ShopifyGraphQL:
         self.bucket = bucket
         self.faults = faults
         self.bulk = bulk
+        # parsed and validated documents by query text (extractors repeat the same few)
+        self._checked: dict[str, tuple[DocumentNode, list[dict]]] = {}
 
     def context(self, variables: dict) -> Context:
         return Context(shopify_schema(), {}, variables)
@@ -97,13 +100,20 @@ class ShopifyGraphQL:
         if not isinstance(query, str) or not query.strip():
             return {"errors": [plain("No query string was present")]}
         schema = shopify_schema()
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return {"errors": [syntax_error(exc)]}
-        errors = validate(schema, document)
+        checked = self._checked.get(query)
+        if checked is None:
+            try:
+                document = parse(query)
+            except GraphQLError as exc:
+                return {"errors": [syntax_error(exc)]}
+            errors = [shopify_error(e, document) for e in validate(schema, document)]
+            checked = (document, errors)
+            if len(self._checked) >= 256:
+                self._checked.clear()
+            self._checked[query] = checked
+        document, errors = checked
         if errors:
-            return {"errors": [shopify_error(e, document) for e in errors]}
+            return {"errors": errors}
         operation = get_operation_ast(document, body.get("operationName"))
         if operation is None:
             return {"errors": [plain("An operation name is required")]}
@@ -293,7 +303,13 @@ class ShopifyGraphQL:
         window: list[tuple[dict, str]] = []
         has_next = False
         nodes = iter_nodes(
-            self.data, shop, f.name, search, after=after, descending=bool(f.args.get("reverse"))
+            self.data,
+            shop,
+            f.name,
+            search,
+            after=after,
+            descending=bool(f.args.get("reverse")),
+            chunk=first + 1,
         )
         for payload, key in nodes:
             if len(window) == first:

@@ -48,6 +48,7 @@ def iter_nodes(
     *,
     after: tuple[Any, str] | None = None,
     descending: bool = False,
+    chunk: int = 2000,
 ) -> Iterator[tuple[dict, dict]]:
     """(payload, cursor key) for every node of a root connection matching the search."""
     entity, _ = CONNECTIONS[root]
@@ -69,7 +70,13 @@ def iter_nodes(
         return
     lower, _ = search.bounds("updatedAt")
     for rec in data.scan(
-        "shopify", entity, shop, updated_since=lower, after=after, descending=descending
+        "shopify",
+        entity,
+        shop,
+        updated_since=lower,
+        after=after,
+        descending=descending,
+        chunk=chunk,
     ):
         if search.matches(rec.updated_at, rec.payload):
             yield rec.payload, cursor_key(rec.updated_at, rec.id)
