@@ -15,5 +15,9 @@ class ApiError(ExtractError):
     """An API answered with an error we cannot retry past."""
 
 
+class QueryCostError(ApiError):
+    """A GraphQL query asked for more than the single-query cost limit (ask for smaller pages)."""
+
+
 class ApiUnavailableError(ApiError):
     """The retry budget ran out: the API is down or unreachable."""

@@ -8,6 +8,7 @@ seconds) so a dead API fails with a message naming the URL instead of hanging.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,10 +49,12 @@ class CallStats:
     throttled_waits: int = 0
     retries: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, seconds: float) -> None:
-        self.api_calls += 1
-        self.latencies_ms.append(seconds * 1000.0)
+        with self._lock:
+            self.api_calls += 1
+            self.latencies_ms.append(seconds * 1000.0)
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
@@ -71,6 +74,9 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": "hotrod-extractors/1", **(headers or {})})
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()

@@ -41,6 +41,8 @@ class Row:
 
 def parse_timestamp(value: Any) -> datetime:
     """ISO-8601 string or epoch seconds -> aware UTC datetime; RecordError otherwise."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, bool) or value is None or value == "":
         raise RecordError(f"missing timestamp ({value!r})")
     if isinstance(value, int | float):

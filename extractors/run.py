@@ -133,7 +133,8 @@ def extract_all(
         raise ExtractError("; ".join(failures))
     if not any(settings.env.get(v) for v in PRIMARY_VARIABLE.values()):
         raise ExtractError(
-            f"no source is configured: set {', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
+            "no source is configured: set "
+            f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
         )
     return results
 
@@ -220,6 +221,7 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
                 records = client.agents() if entity == "agents" else client.inboxes()
                 extractor.static(made[0], records)
         rows.extend(load.ledger for load in made)
+        extractor.close()
         http.close()
     return rows
 

@@ -9,6 +9,7 @@ never lose a conversation's messages.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,9 +64,15 @@ def _activity(c: dict[str, Any]) -> datetime | None:
 
 
 class ChatwootExtractor:
-    def __init__(self, client: ChatwootClient, lookback: timedelta = timedelta(hours=1)) -> None:
+    def __init__(
+        self, client: ChatwootClient, lookback: timedelta = timedelta(hours=1), workers: int = 8
+    ) -> None:
         self.client = client
         self.lookback = lookback
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chatwoot")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
     def conversations(
         self, conv: EntityLoad, msgs: EntityLoad, full: bool = False, since: str | None = None
@@ -82,9 +89,10 @@ class ChatwootExtractor:
             rows, bad = _split(records, conversation_row)
             changed = self._changed(conv, rows) if not full else {r.id for r in rows}
             conv.land(rows, bad)
-            for row in rows:
-                if row.id in changed:
-                    self._messages(msgs, row.id)
+            wanted = [row.id for row in rows if row.id in changed]
+            for records_of_one in self._pool.map(self._fetch_messages, wanted):
+                got, rejected = _split(records_of_one, message_row)
+                msgs.land(got, rejected)
             for row in rows:
                 if cursor is None or row.updated_at > parse_timestamp(cursor):
                     cursor = iso(row.updated_at)
@@ -118,24 +126,21 @@ class ChatwootExtractor:
                 changed.add(row.id)
         return changed
 
-    def _messages(self, msgs: EntityLoad, conversation_id: str) -> None:
+    def _fetch_messages(self, conversation_id: str) -> list[Any]:
+        """Every message of one conversation (pages of 20, newest first, ``before`` the oldest)."""
+        out: list[Any] = []
         before = None
         seen: set[Any] = set()
         while True:
             records = self.client.messages_page(conversation_id, before)
             fresh = [m for m in records if not isinstance(m, dict) or m.get("id") not in seen]
-            if not fresh:
-                return
-            rows, bad = _split(fresh, message_row)
-            msgs.land(rows, bad)
+            out.extend(fresh)
             ids = [m.get("id") for m in fresh if isinstance(m, dict) and m.get("id") is not None]
             seen.update(ids)
             numeric = [i for i in ids if isinstance(i, int)]
-            if not numeric:
-                return
+            if not numeric or len(records) < MESSAGES_PAGE:
+                return out
             before = min(numeric)
-            if len(records) < MESSAGES_PAGE:
-                return
 
     def contacts(self, load: EntityLoad) -> None:
         load.ledger.mode = "full"

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from extractors.errors import ApiError
+from extractors.errors import ApiError, QueryCostError
 from extractors.http import HttpClient
 from extractors.shopify import queries
 
@@ -49,6 +49,8 @@ class ShopifyClient:
                     )
                 self.http.wait(_throttle_wait(cost, fallback=1.0), throttled=True)
                 continue
+            if any(_is_cost_exceeded(e) for e in errors):
+                raise QueryCostError(f"query cost over the limit at {self.url}")
             if errors:
                 messages = "; ".join(str(e.get("message", e)) for e in errors[:3])
                 raise ApiError(f"GraphQL errors from {self.url}: {messages}")
@@ -103,6 +105,13 @@ def _is_throttled(error: Any) -> bool:
         return False
     code = (error.get("extensions") or {}).get("code")
     return code == "THROTTLED" or str(error.get("message", "")).lower() == "throttled"
+
+
+def _is_cost_exceeded(error: Any) -> bool:
+    if not isinstance(error, dict):
+        return False
+    code = (error.get("extensions") or {}).get("code")
+    return code == "MAX_COST_EXCEEDED" or "max cost limit" in str(error.get("message", ""))
 
 
 def _throttle_wait(cost: dict[str, Any], fallback: float) -> float:

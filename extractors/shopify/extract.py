@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from extractors.errors import ApiError
+from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
 from extractors.records import JSONDecodeError, Row, iso, loads, parse_timestamp
 from extractors.shopify import queries, shape
@@ -171,7 +171,13 @@ class ShopifyExtractor:
         document = entity.page_document()
         cursor = state.get("cursor")
         while True:
-            data = self.client.query(document, variables)
+            try:
+                data = self.client.query(document, variables)
+            except QueryCostError:
+                if variables["first"] <= 1:
+                    raise
+                variables["first"] = max(1, variables["first"] // 2)  # smaller pages cost less
+                continue
             conn = data.get(entity.root) or {}
             rows: list[Row] = []
             bad: list[tuple[str, str]] = []
