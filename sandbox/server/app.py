@@ -178,6 +178,7 @@ class Handler(BaseHTTPRequestHandler):
             elif m := APP.match(path):
                 self._app(method, m["entity"], params)
             else:
+                self._body()
                 self._send(404, {"error": f"no route for {method} {path}"})
         except (BrokenPipeError, ConnectionResetError):
             pass

@@ -23,6 +23,7 @@ import hashlib
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -50,8 +51,11 @@ class FaultConfig:
 
 
 class FaultInjector:
-    def __init__(self, config: FaultConfig | None = None) -> None:
+    def __init__(
+        self, config: FaultConfig | None = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.config = config or FaultConfig()
+        self.sleep = sleep
         self._n = 0
         self._lock = threading.Lock()
 
@@ -62,7 +66,7 @@ class FaultInjector:
             self._n += 1
             n = self._n
         if cfg.delay_ms:
-            time.sleep(cfg.delay_ms / 1000)
+            self.sleep(cfg.delay_ms / 1000)
         if cfg.drop_at and (n == cfg.drop_at or (cfg.drop_every and n % cfg.drop_at == 0)):
             return n, "drop"
         if cfg.error_every and n % cfg.error_every == 0:
