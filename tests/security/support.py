@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,8 +16,9 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
 from warehouse.connection import connect
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import REPO_ROOT, DatabaseUrl
 
 SHOPS = (
     "hot-rod-an.myshopify.com",
@@ -257,3 +262,30 @@ def land(url: DatabaseUrl, rows: dict[str, list[tuple[str, str, str, dict]]], ba
 
 def later(days: int = 1) -> str:
     return (NOW + timedelta(days=days)).isoformat()
+
+
+def _default_signals() -> None:  # pragma: no cover - runs in the child
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def dbt(url: DatabaseUrl, args: list[str], workdir: str) -> subprocess.CompletedProcess:
+    """Run dbt on the project against `url`, with this test's own target and log folders."""
+    env = dbt_env(url)
+    env["DBT_TARGET_PATH"] = os.path.join(workdir, "target")
+    env["DBT_LOG_PATH"] = os.path.join(workdir, "logs")
+    exe = os.path.join(os.path.dirname(sys.executable), "dbt")
+    return subprocess.run(
+        [exe, *args],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=_default_signals,  # noqa: PLW1509 - background shells ignore SIGINT/SIGTERM
+        check=False,
+    )
+
+
+def seed_names() -> set[str]:
+    """The reference seeds (no shop data): the only mart relations without shop_domain."""
+    return {path.stem for path in (REPO_ROOT / "seeds").glob("*.csv")}
