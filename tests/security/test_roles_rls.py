@@ -1,0 +1,148 @@
+"""Roles, grants and row level security on a small hand-made mart schema (no dbt needed)."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+from psycopg2 import errors
+
+from tests.security import support
+from warehouse.bootstrap import bootstrap
+from warehouse.connection import connect
+
+A, B, C = support.SHOPS
+
+
+@pytest.fixture(scope="module")
+def marts(module_db):
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            create table marts.sales (shop_domain text not null, day date, revenue numeric);
+            insert into marts.sales
+            select shop, date '2026-01-01' + d, d * 10
+            from unnest(%s::text[]) as shop, generate_series(0, 9) as d;
+            create index on marts.sales (shop_domain);
+            create table marts.taxonomy (product_type text);
+            insert into marts.taxonomy values ('Carburetor');
+            create view marts.v_sales_total as
+                select shop_domain, sum(revenue) as revenue from marts.sales group by 1;
+            create view marts.v_sales_all as select count(*) as n from marts.sales;
+            create materialized view marts.mv_sales as select * from marts.sales;
+            create function marts.f_invoker() returns bigint language sql stable
+                as 'select count(*) from marts.sales';
+            create function marts.f_definer_leaky() returns bigint language sql stable
+                security definer as 'select count(*) from marts.sales';
+            create function marts.f_definer_scoped() returns bigint language sql stable
+                security definer
+                as 'select count(*) from marts.sales
+                    where shop_domain = any(security.claimed_shops())';
+            create table raw_app.secret_stuff as select 1 as i;
+            create view staging.stg_sales as select * from marts.sales;
+            create table intermediate.int_sales as select * from marts.sales;
+            """,
+            (list(support.SHOPS),),
+        )
+        cur.execute("select object_name, action from security.secure_schema('marts')")
+        actions = dict(cur.fetchall())
+    assert actions["marts.mv_sales"].startswith("materialized view: not granted")
+    assert actions["marts.f_definer_leaky()"].endswith("not granted to operator")
+    return module_db
+
+
+def _claimed(conn, claims) -> list[str]:
+    support.set_claim(conn, claims)
+    with conn.cursor() as cur:
+        cur.execute("select security.claimed_shops()")
+        return cur.fetchone()[0]
+
+
+def test_claim_forms(marts):
+    with support.operator_login(marts) as conn:
+        assert _claimed(conn, None) == []
+        assert _claimed(conn, {}) == []
+        assert _claimed(conn, {"shop_domain": A}) == [A]
+        assert _claimed(conn, {"shop_domain": [B, A, A]}) == sorted([A, B])
+        assert _claimed(conn, {"shop_domains": [C]}) == [C]
+        assert _claimed(conn, {"app_metadata": {"shop_domain": B}}) == [B]
+        assert _claimed(conn, {"user_metadata": {"shop_domain": B}}) == []  # user-editable
+        assert _claimed(conn, {"shop_domain": ["", None]}) == []
+
+
+def test_operator_reads_only_claimed_shops_through_tables_views_and_functions(marts):
+    with support.operator_login(marts) as conn, conn.cursor() as cur:
+        for claims, shops in (
+            ({"shop_domain": A}, {A}),
+            ({"shop_domain": [A, C]}, {A, C}),
+            (None, set()),
+        ):
+            support.set_claim(conn, claims)
+            cur.execute("select distinct shop_domain from marts.sales")
+            assert {r[0] for r in cur.fetchall()} == shops
+            cur.execute("select shop_domain from marts.v_sales_total")
+            assert {r[0] for r in cur.fetchall()} == shops
+            cur.execute("select n from marts.v_sales_all")  # an aggregate cannot peek either
+            assert cur.fetchone()[0] == 10 * len(shops)
+            cur.execute("select count(*) from marts.taxonomy")  # reference data: claim needed
+            assert cur.fetchone()[0] == (1 if shops else 0)
+            cur.execute("select marts.f_invoker(), marts.f_definer_scoped()")
+            assert cur.fetchone() == (10 * len(shops), 10 * len(shops))
+        for statement in (
+            "select * from marts.mv_sales",
+            "select marts.f_definer_leaky()",
+            "select * from raw_app.secret_stuff",
+            "select * from staging.stg_sales",
+            "select * from intermediate.int_sales",
+            "insert into marts.sales values ('x', null, 1)",
+            "update marts.sales set revenue = 0",
+            "delete from marts.sales",
+            "create table marts.evil (i int)",
+            "create temp table evil (i int)",
+            "create function marts.evil() returns int language sql as 'select 1'",
+            "alter view marts.v_sales_total set (security_invoker = false)",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                cur.execute(statement)
+
+
+def test_owner_and_service_role_see_every_shop(marts):
+    conn = connect(marts, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(distinct shop_domain) from marts.sales")
+        assert cur.fetchone()[0] == 3
+        cur.execute("create role t_service_member login in role service_role")
+    try:
+        member = psycopg2.connect(**{**marts.connect_kwargs(), "user": "t_service_member"})
+        member.autocommit = True
+        with member, member.cursor() as cur:
+            cur.execute("select count(distinct shop_domain) from marts.sales")
+            assert cur.fetchone()[0] == 3
+            cur.execute(
+                "insert into raw_shopify.shops (shop_domain, id, updated_at, payload, batch_id)"
+                " values ('x', 'x', now(), '{}', 'b')"
+            )
+        member.close()
+    finally:
+        with conn, conn.cursor() as cur:
+            cur.execute("drop owned by t_service_member")
+            cur.execute("drop role t_service_member")
+        conn.close()
+
+
+def test_claim_is_evaluated_once_per_query(marts):
+    with support.operator_login(marts) as conn, conn.cursor() as cur:
+        support.set_claim(conn, {"shop_domain": A})
+        cur.execute("explain select * from marts.sales where revenue > 0")
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert "InitPlan" in plan and "claimed_shops" not in plan.split("InitPlan")[0]
+
+
+def test_bootstrap_again_keeps_everything_secure(marts):
+    bootstrap(marts)
+    conn = connect(marts, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select object_name, action from security.secure_schema('marts')")
+        actions = dict(cur.fetchall())
+    assert actions["marts.sales"] == "table: already secure"
+    assert actions["marts.v_sales_total"] == "view: already secure"
