@@ -26,35 +26,15 @@ from pathlib import Path
 
 from sandbox.generator import GENERATOR_VERSION, generate
 from sandbox.generator.clock import floor_hour, from_epoch, to_epoch
+from sandbox.generator.schema import INDEXES, SCHEMA
 from sandbox.generator.shops import SHOPS
+from sandbox.generator.writer import loads
 
 ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": ("shops", "locations", "products", "inventory_levels", "customers", "orders"),
     "chatwoot": ("conversations", "messages", "agents", "inboxes", "contacts"),
     "app": ("shops", "decision_log", "ceo_time_entries"),
 }
-
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE records (
-    kind TEXT NOT NULL, shop TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL, parent_id TEXT, payload TEXT NOT NULL
-);
-CREATE TABLE pending (
-    kind TEXT NOT NULL, shop TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL,
-    plan TEXT NOT NULL, PRIMARY KEY (kind, shop, id)
-);
-CREATE TABLE personas (
-    shop TEXT NOT NULL, id TEXT NOT NULL, persona TEXT NOT NULL, active INTEGER NOT NULL,
-    PRIMARY KEY (shop, id)
-);
-"""
-INDEXES = """
-CREATE UNIQUE INDEX records_key ON records (kind, shop, id);
-CREATE INDEX records_updated ON records (kind, shop, updated_at, seq, id);
-CREATE INDEX records_parent ON records (kind, shop, parent_id, updated_at, seq, id);
-CREATE INDEX pending_due ON pending (due, kind, shop, id);
-"""
 
 
 @dataclass(frozen=True)
@@ -151,10 +131,12 @@ class SandboxStore:
                 try:
                     conn.execute("PRAGMA journal_mode=OFF")
                     conn.execute("PRAGMA synchronous=OFF")
-                    conn.execute("PRAGMA cache_size=-200000")
+                    conn.execute("PRAGMA cache_size=-65536")
                     conn.executescript(SCHEMA)
                     conn.execute("BEGIN")
-                    generate(conn, orders, seed, to_epoch(now), progress=progress)
+                    generate(
+                        conn, orders, seed, to_epoch(now), progress=progress, scratch=cache_dir
+                    )
                     conn.execute("COMMIT")
                     conn.executescript(INDEXES)
                     conn.execute("INSERT INTO meta VALUES ('complete', '1')")
@@ -237,7 +219,7 @@ class SandboxStore:
         try:
             while rows := cursor.fetchmany(500):
                 for record_id, updated, payload, parent in rows:
-                    yield Record(record_id, from_epoch(updated), json.loads(payload), parent)
+                    yield Record(record_id, from_epoch(updated), loads(payload), parent)
         finally:
             cursor.close()
 
@@ -266,7 +248,7 @@ class SandboxStore:
             sql += " AND shop = ?"
             args.append(shop_domain)
         row = self._conn().execute(sql, args).fetchone()
-        return json.loads(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def personas(self) -> dict[str, str]:
         """The hidden persona of every customer GID (for scoring segmentation)."""

@@ -8,11 +8,16 @@ the clock are parked (as plans) in ``pending`` for ``advance()``.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+import signal
 import sqlite3
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from sandbox.generator.app import AppLog, app_shop_payload, platform_shops
 from sandbox.generator.business import ShopRun
@@ -38,95 +43,235 @@ from sandbox.generator.clock import (
 from sandbox.generator.customers import CustomerPool, customer_payload
 from sandbox.generator.inventory import initial_levels
 from sandbox.generator.orders import ShopState, next_due, render_order
+from sandbox.generator.rand import below
+from sandbox.generator.schema import SCHEMA
 from sandbox.generator.shops import SHOPS, ShopDef, location_payloads, shop_payload, split_orders
 from sandbox.generator.writer import Writer
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 HOUR_CUMULATIVE = [sum(HOUR_WEIGHTS[: h + 1]) for h in range(24)]
+PARALLEL_FROM = 100_000  # orders; below this the second part is generated in-process
+CHATWOOT_ID_SPAN = 100_000_000  # account k's conversation/message/contact ids start at (k-1)*span
 
 
 def generate(
-    conn: sqlite3.Connection, orders: int, seed: int, now: int, progress: bool = False
+    conn: sqlite3.Connection,
+    orders: int,
+    seed: int,
+    now: int,
+    progress: bool = False,
+    scratch: Path | None = None,
 ) -> None:
+    """Generate the whole business into ``conn`` (an empty store, inside a transaction).
+
+    The largest shop is generated here while the two smaller ones are generated into a scratch
+    file (by a worker process when the run is large), then copied in. Both ways perform the same
+    inserts in the same order, so the file's bytes do not depend on the path taken.
+    """
+    started = time.perf_counter()
+    counts = split_orders(orders)
+    scratch_dir = scratch or Path(tempfile.gettempdir())
+    fd, name = tempfile.mkstemp(prefix="sandbox-part-", suffix=".sqlite", dir=scratch_dir)
+    os.close(fd)
+    part = Path(name)
+    part.unlink()
+    worker = None
+    try:
+        rest = [i for i in range(1, len(SHOPS))]
+        if orders >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+            context = multiprocessing.get_context("spawn")
+            worker = context.Process(
+                target=generate_part, args=(str(part), rest, counts, seed, now, progress)
+            )
+            worker.start()
+        meta = _generate_shops(conn, [0], counts, seed, now, progress)
+        if worker is None:
+            generate_part(str(part), rest, counts, seed, now, progress)
+        else:
+            worker.join()
+            if worker.exitcode != 0:
+                raise RuntimeError(
+                    f"sandbox generator worker failed (exit code {worker.exitcode}); "
+                    "see the error above and re-run `hotrod sandbox generate`"
+                )
+        meta.update(_merge_part(conn, part))
+    finally:
+        if worker is not None and worker.is_alive():
+            worker.terminate()
+            worker.join()
+        part.unlink(missing_ok=True)
+    meta.update(_write_shared(conn, seed, now))
+    meta.update(
+        {
+            "generator_version": GENERATOR_VERSION,
+            "orders": str(orders),
+            "seed": str(seed),
+            "generated_now": str(now),
+            "clock": str(now),
+        }
+    )
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+    if progress:
+        elapsed = time.perf_counter() - started
+        print(
+            f"sandbox: generated {orders:,} orders in {elapsed:,.1f}s "
+            f"({orders / max(elapsed, 1e-6):,.0f} orders/s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def generate_part(
+    path: str, shop_indexes: list[int], counts: list[int], seed: int, now: int, progress: bool
+) -> None:
+    """Generate some shops into a scratch SQLite file (also the worker process's entry point)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.executescript(SCHEMA)
+        conn.execute("BEGIN")
+        meta = _generate_shops(conn, shop_indexes, counts, seed, now, progress)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _merge_part(conn: sqlite3.Connection, part: Path) -> dict[str, str]:
+    conn.execute("COMMIT")  # ATTACH is not allowed inside a transaction
+    conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+    try:
+        conn.execute("BEGIN")
+        for table in ("records", "pending", "personas"):
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table} ORDER BY rowid")
+        conn.execute("COMMIT")
+        return dict(conn.execute("SELECT key, value FROM part.meta").fetchall())
+    finally:
+        conn.execute("DETACH DATABASE part")
+        conn.execute("BEGIN")
+
+
+def _generate_shops(
+    conn: sqlite3.Connection,
+    shop_indexes: list[int],
+    counts: list[int],
+    seed: int,
+    now: int,
+    progress: bool,
+) -> dict[str, str]:
     writer = Writer(conn)
-    ids = ChatwootIds()
     agents = agents_by_account()
     inboxes = inboxes_by_account()
     master = master_catalog(seed)
-    meta: dict[str, str] = {
-        "generator_version": GENERATOR_VERSION,
-        "orders": str(orders),
-        "seed": str(seed),
-        "generated_now": str(now),
-        "clock": str(now),
-    }
+    meta: dict[str, str] = {}
+    for index in shop_indexes:
+        shop = SHOPS[index]
+        meta.update(
+            _generate_shop(
+                writer, shop, counts[index], seed, now, master, agents, inboxes, progress
+            )
+        )
+    writer.flush()
+    return meta
+
+
+def _generate_shop(
+    writer: Writer,
+    shop: ShopDef,
+    shop_orders: int,
+    seed: int,
+    now: int,
+    master: list,
+    agents: dict,
+    inboxes: dict,
+    progress: bool,
+) -> dict[str, str]:
     started = time.perf_counter()
     done = 0
+    start_day = history_start(now, shop.timezone)
+    start = local_midnight(start_day, shop.timezone)
+    shop_created = start - (400 + 200 * shop.index) * DAY
+    writer.record(
+        "shopify.shops",
+        shop.domain,
+        f"gid://shopify/Shop/{shop.index + 1}",
+        start - 30 * DAY,
+        shop_payload(shop, shop_created, start - 30 * DAY),
+    )
+    locations = location_payloads(shop, shop_created)
+    for gid, updated, payload in locations:
+        writer.record("shopify.locations", shop.domain, gid, updated, payload)
+    catalog = shop_catalog(shop, master, seed, start)
+    for product in catalog.products:
+        updated, payload = product_payload(product, shop.currency)
+        writer.record("shopify.products", shop.domain, product.gid, updated, payload)
+    online = [gid for (gid, _, p) in locations if p["fulfillsOnlineOrders"]]
+    state = ShopState(shop, catalog, online)
+    base = (shop.chatwoot_account_id - 1) * CHATWOOT_ID_SPAN
+    ids = ChatwootIds(base, base, base)
+    run = ShopRun(
+        state,
+        CustomerPool(shop),
+        ids,
+        agents[shop.chatwoot_account_id],
+        inboxes[shop.chatwoot_account_id],
+    )
+    rng = random.Random(f"{seed}:orders:{shop.domain}")
+    recent_from = now - 30 * DAY
+    for day, count in allocate_days(rng, shop, shop_orders, start_day, now):
+        midnight = local_midnight(day, shop.timezone)
+        length = local_midnight(day + timedelta(days=1), shop.timezone) - midnight
+        limit = min(length, now - midnight)
+        times = sorted(_order_time(rng, length, limit) for _ in range(count))
+        for offset in times:
+            created = midnight + offset
+            plan, _customer, convs = run.place_order(rng, created, day.month)
+            _write_order(writer, shop, plan, now)
+            if created >= recent_from:
+                for line in plan["lines"]:
+                    state.sold_recent[line[5]] = state.sold_recent.get(line[5], 0) + line[3]
+            for conv in convs:
+                _write_conversation(writer, run, conv, now)
+        done += count
+        if progress and day.day == 1:
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            print(
+                f"sandbox: {shop.domain} {day:%Y-%m} — {done:,}/{shop_orders:,} orders "
+                f"({rate:,.0f}/s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    _write_customers(writer, run)
+    _write_contacts(writer, run)
+    for gid, updated, parent, payload in initial_levels(
+        catalog,
+        online + [g for (g, _, p) in locations if g not in online and p["isActive"]],
+        state.sold_recent,
+        state.last_sale,
+        now,
+        seed,
+    ):
+        writer.record("shopify.inventory_levels", shop.domain, gid, updated, payload, parent)
+    writer.flush()
+    return {
+        f"counters:{shop.domain}": json.dumps(
+            {**state.counters(), "customer_seq": run.pool.next_seq}
+        ),
+        f"chatwoot_ids:{shop.domain}": json.dumps(ids.as_dict()),
+        f"rate:{shop.domain}": json.dumps(_rate(shop, shop_orders, start_day, now)),
+    }
+
+
+def _write_shared(conn: sqlite3.Connection, seed: int, now: int) -> dict[str, str]:
+    """The dashboard app's tables and the Chatwoot agents and inboxes (small, not per order)."""
+    writer = Writer(conn)
+    meta: dict[str, str] = {}
     decision_seq = entry_seq = 0
-    for shop, shop_orders in zip(SHOPS, split_orders(orders), strict=True):
-        start_day = history_start(now, shop.timezone)
-        start = local_midnight(start_day, shop.timezone)
-        shop_created = start - (400 + 200 * shop.index) * DAY
-        writer.record(
-            "shopify.shops",
-            shop.domain,
-            f"gid://shopify/Shop/{shop.index + 1}",
-            start - 30 * DAY,
-            shop_payload(shop, shop_created, start - 30 * DAY),
-        )
-        locations = location_payloads(shop, shop_created)
-        for gid, updated, payload in locations:
-            writer.record("shopify.locations", shop.domain, gid, updated, payload)
-        catalog = shop_catalog(shop, master, seed, start)
-        for product in catalog.products:
-            updated, payload = product_payload(product, shop.currency)
-            writer.record("shopify.products", shop.domain, product.gid, updated, payload)
-        online = [gid for (gid, _, p) in locations if p["fulfillsOnlineOrders"]]
-        state = ShopState(shop, catalog, online)
-        run = ShopRun(
-            state,
-            CustomerPool(shop),
-            ids,
-            agents[shop.chatwoot_account_id],
-            inboxes[shop.chatwoot_account_id],
-        )
-        rng = random.Random(f"{seed}:orders:{shop.domain}")
-        recent_from = now - 30 * DAY
-        for day, count in allocate_days(rng, shop, shop_orders, start_day, now):
-            midnight = local_midnight(day, shop.timezone)
-            length = local_midnight(day + timedelta(days=1), shop.timezone) - midnight
-            limit = min(length, now - midnight)
-            times = sorted(_order_time(rng, length, limit) for _ in range(count))
-            for offset in times:
-                created = midnight + offset
-                plan, _customer, convs = run.place_order(rng, created, day.month)
-                _write_order(writer, shop, plan, now)
-                if created >= recent_from:
-                    for line in plan["lines"]:
-                        state.sold_recent[line[5]] = state.sold_recent.get(line[5], 0) + line[3]
-                for conv in convs:
-                    _write_conversation(writer, run, conv, now)
-            done += count
-            if progress and count and day.day == 1:
-                rate = done / max(time.perf_counter() - started, 1e-6)
-                print(
-                    f"sandbox: {shop.domain} {day:%Y-%m} — {done:,}/{orders:,} orders "
-                    f"({rate:,.0f}/s)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        _write_customers(writer, run)
-        _write_contacts(writer, run)
-        for gid, updated, parent, payload in initial_levels(
-            catalog,
-            online + [g for (g, _, p) in locations if g not in online and p["isActive"]],
-            state.sold_recent,
-            state.last_sale,
-            now,
-            seed,
-        ):
-            writer.record("shopify.inventory_levels", shop.domain, gid, updated, payload, parent)
-        # the dashboard app: install, activation, decisions and time entries up to yesterday
+    for shop in SHOPS:
+        start = local_midnight(history_start(now, shop.timezone), shop.timezone)
         installed = start + 3 * DAY + shop.index * 20 * DAY
         activated = installed + (2 + 3 * shop.index) * DAY
         payload = app_shop_payload(
@@ -136,7 +281,7 @@ def generate(
         log = AppLog(shop, seed, local_date(activated, shop.timezone))
         today = local_date(now, shop.timezone)
         day = log.activated
-        while day < today:
+        while day < today:  # decisions and time entries up to yesterday
             decisions, entries = log.day(day, decision_seq, entry_seq)
             decision_seq += len(decisions)
             entry_seq += len(entries)
@@ -146,14 +291,11 @@ def generate(
                 writer.record("app.ceo_time_entries", shop.domain, rid, updated, payload)
             day += timedelta(days=1)
         meta[f"app_next_day:{shop.domain}"] = today.isoformat()
-        meta[f"counters:{shop.domain}"] = json.dumps(
-            {**state.counters(), "customer_seq": run.pool.next_seq}
-        )
-        meta[f"rate:{shop.domain}"] = json.dumps(_rate(shop, shop_orders, start_day, now))
-        writer.flush()
     first_start = min(local_midnight(history_start(now, s.timezone), s.timezone) for s in SHOPS)
     for domain, updated, payload in platform_shops(seed, first_start, now):
         writer.record("app.shops", domain, domain, updated, payload)
+    agents = agents_by_account()
+    inboxes = inboxes_by_account()
     for account, account_agents in agents.items():
         domain = _account_domain(account)
         for agent in account_agents:
@@ -164,19 +306,10 @@ def generate(
             writer.record(
                 "chatwoot.inboxes", domain, str(inbox[0]), first_start, inbox_payload(inbox)
             )
-    meta["chatwoot_ids"] = json.dumps(ids.as_dict())
+    writer.flush()
     meta["decision_seq"] = str(decision_seq)
     meta["entry_seq"] = str(entry_seq)
-    writer.flush()
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-    if progress:
-        elapsed = time.perf_counter() - started
-        print(
-            f"sandbox: generated {orders:,} orders and {writer.rows:,} records in "
-            f"{elapsed:,.1f}s ({orders / max(elapsed, 1e-6):,.0f} orders/s)",
-            file=sys.stderr,
-            flush=True,
-        )
+    return meta
 
 
 def _account_domain(account: int) -> str:
@@ -238,7 +371,7 @@ def _order_time(rng: random.Random, length: int, limit: int) -> int:
         offset = int((hour + rng.random()) * 3600 * length / 86_400)
         if offset < limit:
             return offset
-    return rng.randrange(max(limit, 1))
+    return below(rng, max(limit, 1))
 
 
 def _write_order(writer: Writer, shop: ShopDef, plan: dict, now: int) -> None:

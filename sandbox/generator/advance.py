@@ -38,6 +38,7 @@ from sandbox.generator.customers import Customer, CustomerPool, customer_payload
 from sandbox.generator.inventory import QUANTITY_NAMES, level_payload, quantities
 from sandbox.generator.money import cents
 from sandbox.generator.orders import ShopState, next_due, order_events, render_order
+from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import SHOP_BY_DOMAIN, SHOPS, ShopDef
 from sandbox.generator.writer import dumps, seq_of
 
@@ -74,7 +75,6 @@ def advance_store(conn: sqlite3.Connection, seed: int, days: int) -> list:
     changes = Changes()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        ids = ChatwootIds(**json.loads(meta["chatwoot_ids"]))
         _process_pending(conn, changes, old, new)
         master = master_catalog(seed)
         agents = agents_by_account()
@@ -89,6 +89,7 @@ def advance_store(conn: sqlite3.Connection, seed: int, days: int) -> list:
             state = ShopState(shop, catalog, online)
             for key in ("order_seq", "line_seq", "fulfillment_seq", "refund_seq"):
                 setattr(state, key, counters[key])
+            ids = ChatwootIds(**json.loads(meta[f"chatwoot_ids:{shop.domain}"]))
             pool, contacts = _load_customers(conn, shop, counters["customer_seq"])
             run = ShopRun(
                 state,
@@ -131,8 +132,8 @@ def advance_store(conn: sqlite3.Connection, seed: int, days: int) -> list:
             _change_prices(conn, changes, rng, shop, catalog, old, new, days)
             counters = {**state.counters(), "customer_seq": pool.next_seq}
             _set_meta(conn, f"counters:{shop.domain}", json.dumps(counters))
+            _set_meta(conn, f"chatwoot_ids:{shop.domain}", json.dumps(ids.as_dict()))
             _advance_app(conn, meta, shop, seed, new)
-        _set_meta(conn, "chatwoot_ids", json.dumps(ids.as_dict()))
         _set_meta(conn, "clock", str(new))
         conn.execute("COMMIT")
     except BaseException:
@@ -222,46 +223,31 @@ def _apply_order(
     _park(conn, "shopify.orders", domain, rid, next_due(plan, new), plan)
 
 
-def _status(plan: dict, at: int) -> str | None:
-    rendered = render_conversation(plan, at)
-    return rendered[1]["status"] if rendered else None
-
-
 def _apply_conversation(
     conn: sqlite3.Connection, changes: Changes, domain: str, plan: dict, old: int, new: int
 ) -> None:
     cid = str(plan["id"])
-    previous = _status(plan, old)
-    message_times = {m[1] for m in plan["messages"]}
+    before = render_conversation(plan, old)
+    previous = before[1] if before else None
     for at in sorted({t for t in conversation_events(plan) if old < t <= new}):
         rendered = render_conversation(plan, at)
         if rendered is None:
             continue
         _, payload, messages = rendered
-        if previous is None:
-            changes.add(
-                at, "chatwoot", "conversations", domain, cid, "conversation_created", payload
-            )
-        elif payload["status"] != previous:
-            changes.add(
-                at, "chatwoot", "conversations", domain, cid, "conversation_status_changed", payload
-            )
-        elif at not in message_times:
-            changes.add(
-                at, "chatwoot", "conversations", domain, cid, "conversation_updated", payload
-            )
-        previous = payload["status"]
         for msg_at, message in messages:
             if msg_at == at:
-                changes.add(
-                    at,
-                    "chatwoot",
-                    "messages",
-                    domain,
-                    str(message["id"]),
-                    "message_created",
-                    message,
-                )
+                changes.add(at, "chatwoot", "messages", domain, str(message["id"]),
+                            "message_created", message)  # fmt: skip
+        if previous is None:
+            topic = "conversation_created"
+        elif payload["status"] != previous["status"]:
+            topic = "conversation_status_changed"
+        elif payload != previous:
+            topic = "conversation_updated"
+        else:
+            continue
+        changes.add(at, "chatwoot", "conversations", domain, cid, topic, payload)
+        previous = payload
     rendered = render_conversation(plan, new)
     if rendered is not None:
         updated, payload, messages = rendered
@@ -411,9 +397,9 @@ def _new_order_times(
             per_weight * day_weight(local.date(), start_day) * HOUR_WEIGHTS[local.hour] / HOUR_TOTAL
         )
         count = int(expected) + (rng.random() < expected - int(expected))
-        times.extend(hour_start + 1 + rng.randrange(HOUR - 1) for _ in range(count))
+        times.extend(hour_start + 1 + below(rng, HOUR - 1) for _ in range(count))
     while len(times) < days:
-        times.append(old + 1 + rng.randrange(new - old - 1))
+        times.append(old + 1 + below(rng, new - old - 1))
     return sorted(times)
 
 
@@ -459,6 +445,10 @@ def _move_inventory(
             dict(fresh),
         )
 
+    def later(level: dict, at: int) -> int:
+        """A moment after the level's last change (changes of one level stay in order)."""
+        return min(new, max(at, _ts(level["updatedAt"]) + 60))
+
     for at, item, units in sorted(sold):
         level = by_item.get(item)
         if level is None:
@@ -471,10 +461,10 @@ def _move_inventory(
         if values["incoming"] > 0 and rng.random() < 0.25 * (new - old) / DAY:
             values["available"] += values["incoming"]
             values["incoming"] = 0
-            update(level, values, old + 1 + rng.randrange(new - old - 1))
+            update(level, values, later(level, old + 1 + below(rng, new - old - 1)))
         elif values["available"] <= 2 and values["incoming"] == 0 and rng.random() < 0.15:
-            values["incoming"] = rng.randint(10, 60)
-            update(level, values, old + 1 + rng.randrange(new - old - 1))
+            values["incoming"] = randint(rng, 10, 60)
+            update(level, values, later(level, old + 1 + below(rng, new - old - 1)))
     for rid in sorted(touched):
         level, at = touched[rid]
         _upsert(
@@ -503,11 +493,11 @@ def _change_prices(
     for _ in range(days):
         if not active or rng.random() > 0.6:
             continue
-        product = active[rng.randrange(len(active))]
+        product = active[below(rng, len(active))]
         factor = rng.choice((0.9, 0.95, 1.05, 1.1))
         for variant in product.variants:
             variant.price = max(99, int(variant.price * factor) // 100 * 100 + 95)
-        product.updated = old + 1 + rng.randrange(new - old - 1)
+        product.updated = old + 1 + below(rng, new - old - 1)
         updated, payload = product_payload(product, shop.currency)
         _upsert(conn, "shopify.products", shop.domain, product.gid, updated, payload)
         changes.add(

@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 
 from sandbox.generator.clock import DAY, iso, local_midnight
+from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import ShopDef
 
 PLATFORM_INSTALLS = (  # other shops on the platform, without order data in the sandbox
@@ -53,14 +54,14 @@ def platform_shops(seed: int, start: int, now: int) -> list[tuple[str, int, dict
     rng = random.Random(f"{seed}:app:installs")
     rows = []
     for domain, activated, uninstalled in PLATFORM_INSTALLS:
-        installed = start + rng.randint(0, max(1, (now - start) // DAY - 10)) * DAY
-        activated_at = installed + rng.randint(1, 9) * DAY if activated else None
+        installed = start + randint(rng, 0, max(1, (now - start) // DAY - 10)) * DAY
+        activated_at = installed + randint(rng, 1, 9) * DAY if activated else None
         if activated_at and activated_at > now:
             activated_at = None
-        gone = installed + rng.randint(10, 40) * DAY if uninstalled else None
+        gone = installed + randint(rng, 10, 40) * DAY if uninstalled else None
         if gone and gone > now:
             gone = None
-        payload = app_shop_payload(domain, installed, activated_at, gone, PLANS[rng.randrange(3)])
+        payload = app_shop_payload(domain, installed, activated_at, gone, PLANS[below(rng, 3)])
         rows.append((domain, max(installed, activated_at or 0, gone or 0), payload))
     return rows
 
@@ -81,16 +82,16 @@ class AppLog:
         midnight = local_midnight(day, self.shop.timezone)
         decisions = []
         scale = {0: 4, 1: 2, 2: 1}[self.shop.index]
-        for _ in range(rng.randint(0, scale + 1)):
+        for _ in range(randint(rng, 0, scale + 1)):
             decision_seq += 1
-            scope = SCOPES[rng.randrange(len(SCOPES))]
+            scope = SCOPES[below(rng, len(SCOPES))]
             templates = RECOMMENDATIONS[scope]
-            text = templates[rng.randrange(len(templates))].format(n=rng.randint(3, 40))
-            created = midnight + rng.randint(8 * 3600, 20 * 3600)
+            text = templates[below(rng, len(templates))].format(n=randint(rng, 3, 40))
+            created = midnight + randint(rng, 8 * 3600, 20 * 3600)
             payload = {
                 "id": decision_seq,
                 "shop_domain": self.shop.domain,
-                "actor": ACTORS[rng.randrange(len(ACTORS))],
+                "actor": ACTORS[below(rng, len(ACTORS))],
                 "scope": scope,
                 "recommendation": text,
                 "decision": "approved" if rng.random() < 0.72 else "rejected",
@@ -106,7 +107,7 @@ class AppLog:
             minutes = {
                 k: max(0, int(v * (1 - saving) * rng.uniform(0.8, 1.2))) for k, v in base.items()
             }
-            updated = midnight + 18 * 3600 + rng.randint(0, 3 * 3600)
+            updated = midnight + 18 * 3600 + randint(rng, 0, 3 * 3600)
             payload = {
                 "id": entry_seq,
                 "shop_domain": self.shop.domain,

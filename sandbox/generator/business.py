@@ -16,6 +16,7 @@ from sandbox.generator.customers import Customer, CustomerPool
 from sandbox.generator.names import FIRST_NAMES, LAST_NAMES
 from sandbox.generator.orders import GUEST_TICKET_RATE, ShopState, build_order
 from sandbox.generator.personas import PERSONA_DEFS
+from sandbox.generator.rand import below, randint
 
 HOUR = 3600
 DAY = 86_400
@@ -42,7 +43,7 @@ class ShopRun:
     ) -> tuple[dict, Customer | None, list[dict]]:
         customer = None
         if rng.random() >= GUEST_RATE:
-            customer = self.pool.pick(rng, month, created - rng.randint(60, 3 * 3600))
+            customer = self.pool.pick(rng, month, created - randint(rng, 60, 3 * 3600))
         gid = self.pool.gid(customer) if customer else None
         plan = build_order(self.state, rng, created, customer, gid, month)
         if customer is not None:
@@ -63,24 +64,24 @@ class ShopRun:
             topic = {"delayed_shipping": "order_status", "inventory_shortage": "order_status"}.get(
                 issue[0], issue[0]
             )
-            at = issue[2] + rng.randint(HOUR, 12 * HOUR)
+            at = issue[2] + randint(rng, HOUR, 12 * HOUR)
         elif plan["refunds"] and rng.random() < 0.5:
             topic = "return"
-            at = max(created + HOUR, plan["refunds"][0][1] - rng.randint(HOUR, 3 * DAY))
+            at = max(created + HOUR, plan["refunds"][0][1] - randint(rng, HOUR, 3 * DAY))
         elif rng.random() < rate:
             topic = rng.choices(("order_status", "fitment", "praise"), (0.45, 0.35, 0.2))[0]
             if topic == "order_status":
-                at = created + rng.randint(2 * DAY, 6 * DAY)
+                at = created + randint(rng, 2 * DAY, 6 * DAY)
             elif topic == "fitment":
-                at = created - rng.randint(HOUR, 3 * DAY)
+                at = created - randint(rng, HOUR, 3 * DAY)
                 linked = rng.random() < 0.4
             else:
-                at = created + rng.randint(5 * DAY, 12 * DAY)
+                at = created + randint(rng, 5 * DAY, 12 * DAY)
         if topic is None:
             return []
         contact = self._contact(rng, customer, at)
-        line = plan["lines"][rng.randrange(len(plan["lines"]))]
-        vehicle = VEHICLES[rng.randrange(len(VEHICLES))]
+        line = plan["lines"][below(rng, len(plan["lines"]))]
+        vehicle = VEHICLES[below(rng, len(VEHICLES))]
         conv = plan_conversation(
             rng,
             self.ids,
@@ -108,8 +109,8 @@ class ShopRun:
             identifier = f"shopify:{numeric}"
             custom = {"shopify_customer_id": numeric}
         else:
-            first = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
-            last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
+            first = FIRST_NAMES[below(rng, len(FIRST_NAMES))]
+            last = LAST_NAMES[below(rng, len(LAST_NAMES))]
             email = f"{first}.{last}.g{self.ids.contact}@example.net".lower()
             phone = None
             identifier = None

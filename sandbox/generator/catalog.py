@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sandbox.generator.clock import DAY, iso
 from sandbox.generator.money import fmt
+from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import ShopDef
 
 TAXONOMY_CSV = Path(__file__).resolve().parents[2] / "seeds" / "product_taxonomy.csv"
@@ -199,9 +200,9 @@ def master_catalog(seed: int) -> list[MasterProduct]:
     products: list[MasterProduct] = []
     for type_no, row in enumerate(taxonomy()):
         low, high = TYPE_PRICE.get(row.product_type, PRICE_RANGE.get(row.l1, (2_000, 50_000)))
-        for n in range(rng.randint(5, 11)):
-            vendor = VENDORS[rng.randrange(len(VENDORS))]
-            noun = NOUNS[rng.randrange(len(NOUNS))]
+        for n in range(randint(rng, 5, 11)):
+            vendor = VENDORS[below(rng, len(VENDORS))]
+            noun = NOUNS[below(rng, len(NOUNS))]
             title = f"{vendor.split()[0]} {noun} {row.product_type}"
             tags: list[str] = [row.l1.lower().replace(" & ", "-").replace(" ", "-")]
             focus_tag = {"performance": "performance", "restoration": "restoration"}.get(
@@ -209,7 +210,7 @@ def master_catalog(seed: int) -> list[MasterProduct]:
             )
             roll = rng.random()
             if roll < 0.12:  # an override of the taxonomy default
-                focus_tag = ("performance", "restoration", "custom-fab")[rng.randrange(3)]
+                focus_tag = ("performance", "restoration", "custom-fab")[below(rng, 3)]
             if roll < 0.12 or rng.random() < 0.6:
                 tags.append(focus_tag)
             fitment: tuple[str, ...] | None = None
@@ -229,7 +230,7 @@ def master_catalog(seed: int) -> list[MasterProduct]:
             if axes and rng.random() < 0.75:
                 options = [
                     " / ".join(combo)
-                    for combo in _combos(axes)[: rng.randint(2, min(6, len(_combos(axes))))]
+                    for combo in _combos(axes)[: randint(rng, 2, min(6, len(_combos(axes))))]
                 ]
             margin = rng.uniform(0.32, 0.55)
             variants = []
@@ -271,9 +272,9 @@ def shop_catalog(shop: ShopDef, master: list[MasterProduct], seed: int, start: i
             continue
         seq = len(products) + 1
         created = (
-            start - rng.randint(30, 900) * DAY
+            start - randint(rng, 30, 900) * DAY
             if rng.random() < 0.85
-            else (start + rng.randint(1, 330) * DAY)
+            else (start + randint(rng, 1, 330) * DAY)
         )
         status = "ACTIVE"
         roll = rng.random()
@@ -292,7 +293,7 @@ def shop_catalog(shop: ShopDef, master: list[MasterProduct], seed: int, start: i
             tags=list(master_product.tags),
             status=status,
             created=created,
-            updated=created + rng.randint(0, 40) * DAY,
+            updated=created + randint(rng, 0, 40) * DAY,
             fitment=list(master_product.fitment) if master_product.fitment_in_metafield else None,
         )
         for mv in master_product.variants:

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from sandbox.generator.clock import DAY, local_hour
+from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import SHOPS, ShopDef
 
 MINUTE = 60
@@ -197,12 +198,12 @@ class ChatwootIds:
 
 
 def _response_delay(rng: random.Random, agent: Agent, at: int, tz: str) -> int:
-    minutes = math.exp(rng.gauss(math.log(agent.median_minutes), 0.75))
-    delay = int(minutes * MINUTE) + rng.randint(0, 59)
+    minutes = math.exp(rng.gauss(math.log(agent.median_minutes), 0.6))
+    delay = int(minutes * MINUTE) + randint(rng, 0, 59)
     hour = local_hour(at, tz)
-    if (hour >= 19 or hour < 7) and rng.random() < 0.55:  # nobody on shift: next morning
+    if (hour >= 20 or hour < 7) and rng.random() < 0.35:  # nobody on shift: next morning
         wait_hours = (31 - hour) % 24
-        delay = max(delay, wait_hours * HOUR + rng.randint(0, 90) * MINUTE)
+        delay = max(delay, wait_hours * HOUR + randint(rng, 0, 90) * MINUTE)
     return delay
 
 
@@ -222,10 +223,10 @@ def plan_conversation(
     """A conversation plan: messages, assignment, escalation and resolution."""
     ids.conversation += 1
     account = shop.chatwoot_account_id
-    inbox = inboxes[rng.randrange(len(inboxes))][0]
+    inbox = inboxes[below(rng, len(inboxes))][0]
     weights = [1.0 / a.median_minutes**0.3 for a in agents]
     agent = rng.choices(agents, weights)[0]
-    sentiment, template = OPENERS[topic][rng.randrange(len(OPENERS[topic]))]
+    sentiment, template = OPENERS[topic][below(rng, len(OPENERS[topic]))]
     order_name = order["name"] if order else "my order"
     text = template.format(order=order_name, product=product_title, vehicle=vehicle)
     messages: list[list] = []
@@ -237,7 +238,7 @@ def plan_conversation(
     add(created, 0, False, "Contact", contact["id"], text)
     at = created
     if rng.random() < 0.1:  # an internal note before anyone answers the customer
-        at += rng.randint(2, 30) * MINUTE
+        at += randint(rng, 2, 30) * MINUTE
         add(at, 1, True, "User", agent.id, "Checking stock and order history before replying.")
     reply_at = max(at + MINUTE, created + _response_delay(rng, agent, created, shop.timezone))
     unanswered = rng.random() < 0.03
@@ -246,30 +247,28 @@ def plan_conversation(
     priority = rng.choices((None, "low", "medium", "high"), (0.55, 0.2, 0.17, 0.08))[0]
     resolved = None
     if not unanswered:
-        add(reply_at, 1, False, "User", agent.id, AGENT_REPLIES[rng.randrange(len(AGENT_REPLIES))])
+        add(reply_at, 1, False, "User", agent.id, AGENT_REPLIES[below(rng, len(AGENT_REPLIES))])
         at = reply_at
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-            mood, follow = CUSTOMER_FOLLOWUPS[rng.randrange(len(CUSTOMER_FOLLOWUPS))]
-            at += rng.randint(10 * MINUTE, DAY)
+            mood, follow = CUSTOMER_FOLLOWUPS[below(rng, len(CUSTOMER_FOLLOWUPS))]
+            at += randint(rng, 10 * MINUTE, DAY)
             add(at, 0, False, "Contact", contact["id"], follow)
             if mood in ("negative", "very_negative"):
                 sentiment = mood if sentiment != "very_negative" else sentiment
             at += _response_delay(rng, agent, at, shop.timezone)
-            add(
-                at, 1, False, "User", agent.id, AGENT_FOLLOWUPS[rng.randrange(len(AGENT_FOLLOWUPS))]
-            )
+            add(at, 1, False, "User", agent.id, AGENT_FOLLOWUPS[below(rng, len(AGENT_FOLLOWUPS))])
         escalate = (sentiment == "very_negative" and rng.random() < 0.7) or rng.random() < 0.04
         if escalate:
-            at += rng.randint(5, 90) * MINUTE
-            reason = ESCALATION_REASONS[rng.randrange(len(ESCALATION_REASONS))]
+            at += randint(rng, 5, 90) * MINUTE
+            reason = ESCALATION_REASONS[below(rng, len(ESCALATION_REASONS))]
             add(at, 1, True, "User", agent.id, f"Escalating to a supervisor: {reason}.")
             escalation = [at, reason]
             priority = "urgent" if rng.random() < 0.5 else "high"
         if rng.random() < 0.6:
-            at += rng.randint(5 * MINUTE, 6 * HOUR)
-            add(at, 0, False, "Contact", contact["id"], CLOSERS[rng.randrange(len(CLOSERS))])
+            at += randint(rng, 5 * MINUTE, 6 * HOUR)
+            add(at, 0, False, "Contact", contact["id"], CLOSERS[below(rng, len(CLOSERS))])
         if rng.random() < 0.93:
-            resolved = at + rng.randint(10 * MINUTE, 2 * DAY)
+            resolved = at + randint(rng, 10 * MINUTE, 2 * DAY)
     custom: dict = {}
     if order:
         custom["shopify_order_id"] = order["id"].rsplit("/", 1)[1]
@@ -283,7 +282,7 @@ def plan_conversation(
         "assignee": None
         if unanswered and rng.random() < 0.5
         else [agent.id, agent.name, agent.email],
-        "assign_at": created + rng.randint(1, 20) * MINUTE,
+        "assign_at": created + randint(rng, 1, 20) * MINUTE,
         "priority": priority,
         "labels": labels,
         "custom": custom,

@@ -44,9 +44,20 @@ MONTH_WEIGHTS = (0.70, 0.78, 1.05, 1.20, 1.30, 1.35, 1.30, 1.25, 1.12, 0.90, 0.8
 GROWTH_PER_YEAR = 2.6  # order volume multiplies by this over a year (toward the $10MM scale)
 
 
+_DAYS: dict[int, str] = {}
+_EPOCH_DATE = date(1970, 1, 1)
+
+
+_TIMES = [f"T{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)]
+
+
 def iso(epoch: int) -> str:
     """Shopify's timestamp format: ISO-8601 UTC with a Z, second precision."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day, second = divmod(epoch, DAY)
+    text = _DAYS.get(day)
+    if text is None:
+        text = _DAYS[day] = (_EPOCH_DATE + timedelta(days=day)).isoformat()
+    return text + _TIMES[second]
 
 
 def iso_or_none(epoch: int | None) -> str | None:

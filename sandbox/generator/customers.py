@@ -8,6 +8,7 @@ from sandbox.generator.clock import iso
 from sandbox.generator.money import fmt
 from sandbox.generator.names import CITIES, FIRST_NAMES, LAST_NAMES, SHOP_WORDS
 from sandbox.generator.personas import PERSONA_DEFS, PERSONAS, PRO
+from sandbox.generator.rand import below
 from sandbox.generator.shops import ShopDef
 
 NEW_CUSTOMER_RATE = 0.36  # share of identified orders placed by a new customer
@@ -73,20 +74,20 @@ class CustomerPool:
         persona = rng.choices(PERSONAS, PERSONA_SHARES)[0]
         customer = Customer(self.next_seq, persona, created)
         self.next_seq += 1
-        customer.first = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
-        customer.last_name = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
+        customer.first = FIRST_NAMES[below(rng, len(FIRST_NAMES))]
+        customer.last_name = LAST_NAMES[below(rng, len(LAST_NAMES))]
         if persona == PRO:
-            customer.company = f"{customer.last_name} {SHOP_WORDS[rng.randrange(len(SHOP_WORDS))]}"
-        customer.province = self.shop.provinces[rng.randrange(len(self.shop.provinces))]
+            customer.company = f"{customer.last_name} {SHOP_WORDS[below(rng, len(SHOP_WORDS))]}"
+        customer.province = self.shop.provinces[below(rng, len(self.shop.provinces))]
         cities = CITIES[customer.province]
-        customer.city = cities[rng.randrange(len(cities))]
+        customer.city = cities[below(rng, len(cities))]
         if self.shop.country == "US":
-            customer.zip = f"{rng.randrange(10000, 99999)}"
+            customer.zip = f"{below(rng, 10000, 99999)}"
         else:
-            letter = "ABCEGHJ"[rng.randrange(7)]
-            customer.zip = f"L{rng.randrange(10)}{letter} {rng.randrange(10)}T{rng.randrange(10)}"
+            letter = "ABCEGHJ"[below(rng, 7)]
+            customer.zip = f"L{below(rng, 10)}{letter} {below(rng, 10)}T{below(rng, 10)}"
         if rng.random() < 0.7:
-            customer.phone = f"+1{rng.randrange(200, 989)}555{rng.randrange(1000, 9999)}"
+            customer.phone = f"+1{below(rng, 200, 989)}555{below(rng, 1000, 9999)}"
         customer.verified = rng.random() < 0.9
         customer.state = "ENABLED" if rng.random() < 0.8 else "DISABLED"
         self.add(customer)
@@ -109,7 +110,7 @@ class CustomerPool:
             return self.new(rng, created)
         persona = rng.choices(PERSONAS, weights)[0]
         bucket = self.active[persona]
-        return bucket[rng.randrange(len(bucket))]
+        return bucket[below(rng, len(bucket))]
 
     def record_order(self, rng: random.Random, customer: Customer, at: int, spent: int) -> None:
         customer.orders += 1

@@ -12,6 +12,7 @@ import random
 
 from sandbox.generator.catalog import Catalog
 from sandbox.generator.clock import DAY, iso
+from sandbox.generator.rand import randint
 
 QUANTITY_NAMES = ("available", "committed", "incoming", "on_hand", "reserved")
 STOCK_CLASSES = ("out", "low", "normal", "overstock")
@@ -58,18 +59,18 @@ def initial_levels(
         if stock == "out":
             total, incoming = 0, rng.choice((0, math.ceil(velocity * 20) + 5))
         elif stock == "low":
-            total, incoming = math.ceil(velocity * rng.uniform(1, 5)) + 1, rng.randint(0, 20)
+            total, incoming = math.ceil(velocity * rng.uniform(1, 5)) + 1, randint(rng, 0, 20)
         elif stock == "normal":
-            total, incoming = math.ceil(velocity * rng.uniform(15, 60)) + rng.randint(3, 12), 0
+            total, incoming = math.ceil(velocity * rng.uniform(15, 60)) + randint(rng, 3, 12), 0
         else:
-            total, incoming = math.ceil(velocity * rng.uniform(150, 400)) + rng.randint(40, 150), 0
+            total, incoming = math.ceil(velocity * rng.uniform(150, 400)) + randint(rng, 40, 150), 0
         base = last_sale.get(variant.gid, variant.created)
         for k, location in enumerate(locations):
             seq += 1
             share = (0.7, 0.3, 0.1)[min(k, 2)] if len(locations) > 1 else 1.0
             available = int(total * share) if stock != "out" else 0
-            committed = rng.randint(0, 2) if available and velocity > 0.5 else 0
-            updated = min(now, max(base, now - rng.randint(1, 60) * DAY) - rng.randint(0, 3600))
+            committed = randint(rng, 0, 2) if available and velocity > 0.5 else 0
+            updated = min(now, max(base, now - randint(rng, 1, 60) * DAY) - randint(rng, 0, 3600))
             gid = catalog.shop.gid("InventoryLevel", seq)
             rows.append(
                 (

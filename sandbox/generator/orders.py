@@ -15,6 +15,7 @@ from sandbox.generator.clock import DAY, iso, iso_or_none
 from sandbox.generator.customers import Customer
 from sandbox.generator.money import money_set
 from sandbox.generator.personas import COLLECTOR, FIRST_TIME, PERSONA_DEFS, PRO, RACING
+from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import ShopDef
 
 HOUR = 3600
@@ -104,15 +105,15 @@ def build_order(
     categories = list(definition.categories)
     cat_weights = list(definition.categories.values())
 
-    n_lines = rng.randint(*definition.lines)
+    n_lines = randint(rng, *definition.lines)
     if customer is None:
-        n_lines = rng.randint(1, 2)
+        n_lines = randint(rng, 1, 2)
     chosen: dict[str, list] = {}
     for _ in range(n_lines):
         variant = state.catalog.pick(
             rng, rng.choices(categories, cat_weights)[0], premium=persona == COLLECTOR
         )
-        qty = rng.randint(*definition.units)
+        qty = randint(rng, *definition.units)
         if variant.price >= 30_000:  # nobody buys six cylinder heads
             qty = 1
         elif variant.price >= 10_000:
@@ -129,7 +130,7 @@ def build_order(
     elif persona == FIRST_TIME and customer is not None and customer.orders == 0:
         codes, pct = ["WELCOME10"], 10
     elif rng.random() < 0.12:
-        code, pct = PROMO_CODES[rng.randrange(len(PROMO_CODES))]
+        code, pct = PROMO_CODES[below(rng, len(PROMO_CODES))]
         if code == "RACE10" and persona == RACING:
             pct = 10
         codes = [code]
@@ -158,7 +159,7 @@ def build_order(
     if customer is not None:
         province = customer.province
     else:
-        province = shop.provinces[rng.randrange(len(shop.provinces))]
+        province = shop.provinces[below(rng, len(shop.provinces))]
     threshold = 9_900 if shop.currency == "USD" else 12_900
     shipping = 0 if subtotal >= threshold else (995 if shop.currency == "USD" else 1_395)
     tax = subtotal * TAX_BP.get(province, 0) // 10_000
@@ -208,7 +209,7 @@ def build_order(
 def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: float) -> None:
     created = plan["created"]
     if rng.random() < 0.025:
-        plan["cancel"] = created + rng.randint(HOUR // 2, 30 * HOUR)
+        plan["cancel"] = created + randint(rng, HOUR // 2, 30 * HOUR)
         return
     roll = rng.random()
     if roll < 0.004:  # never shipped: stuck on a stock shortage
@@ -216,26 +217,26 @@ def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: fl
         return
     issue = None
     if roll < 0.07:
-        delay = rng.randint(49 * HOUR, 150 * HOUR)
+        delay = randint(rng, 49 * HOUR, 150 * HOUR)
         if rng.random() < 0.5:
             issue = "delayed_shipping"
     elif roll < 0.12:
-        issue = ISSUE_TYPES[rng.randrange(len(ISSUE_TYPES))]
+        issue = ISSUE_TYPES[below(rng, len(ISSUE_TYPES))]
         if issue in ("delayed_shipping", "inventory_shortage"):
-            delay = rng.randint(52 * HOUR, 220 * HOUR)
+            delay = randint(rng, 52 * HOUR, 220 * HOUR)
         else:
-            delay = rng.randint(3 * HOUR, 40 * HOUR)
+            delay = randint(rng, 3 * HOUR, 40 * HOUR)
     else:
-        delay = rng.randint(2 * HOUR, 44 * HOUR)
+        delay = randint(rng, 2 * HOUR, 44 * HOUR)
     locations = state.online_locations
     shipments = [created + delay]
     if len(plan["lines"]) > 1 and (issue == "inventory_shortage" or rng.random() < 0.06):
-        shipments.append(shipments[0] + rng.randint(DAY, 4 * DAY))
+        shipments.append(shipments[0] + randint(rng, DAY, 4 * DAY))
     last_delivery = 0
     for k, shipped in enumerate(shipments):
         state.fulfillment_seq += 1
-        in_transit = shipped + rng.randint(4 * HOUR, 30 * HOUR)
-        delivered = in_transit + rng.randint(DAY, 6 * DAY)
+        in_transit = shipped + randint(rng, 4 * HOUR, 30 * HOUR)
+        delivered = in_transit + randint(rng, DAY, 6 * DAY)
         final = "DELIVERED"
         if issue == "wrong_address" and k == 0:
             final, delivered = "ATTEMPTED_DELIVERY", None
@@ -256,23 +257,23 @@ def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: fl
         noticed = (
             created + 48 * HOUR
             if issue in ("delayed_shipping", "inventory_shortage")
-            else (last_delivery + rng.randint(2 * HOUR, DAY))
+            else (last_delivery + randint(rng, 2 * HOUR, DAY))
         )
         plan["issue"] = [issue, severity, noticed]
     refund_chance = refund_rate + (0.6 if issue in ("missing_items", "damaged_goods") else 0)
     if rng.random() < refund_chance:
         state.refund_seq += 1
-        at = last_delivery + rng.randint(2 * DAY, 25 * DAY)
+        at = last_delivery + randint(rng, 2 * DAY, 25 * DAY)
         if rng.random() < 0.2:
             amount = plan["total"]
             returned = [[i, line[3]] for i, line in enumerate(plan["lines"])]
         else:
-            i = rng.randrange(len(plan["lines"]))
+            i = below(rng, len(plan["lines"]))
             line = plan["lines"][i]
-            qty = rng.randint(1, line[3])
+            qty = randint(rng, 1, line[3])
             amount = line[8] * qty // line[3]
             returned = [[i, qty]]
-        note = REFUND_NOTES[rng.randrange(len(REFUND_NOTES))]
+        note = REFUND_NOTES[below(rng, len(REFUND_NOTES))]
         plan["refunds"].append(
             [state.shop.gid("Refund", state.refund_seq), at, note, amount, returned]
         )

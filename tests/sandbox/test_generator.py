@@ -327,3 +327,19 @@ def test_advance_is_deterministic(tmp_path: Path) -> None:
         finally:
             store.close()
     assert results[0] == results[1]
+
+
+def test_worker_process_and_in_process_generation_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sandbox.generator as generator
+
+    inline = SandboxStore.open(1_200, 8, now=NOW, cache_dir=tmp_path / "inline")
+    monkeypatch.setattr(generator, "PARALLEL_FROM", 1)
+    parallel = SandboxStore.open(1_200, 8, now=NOW, cache_dir=tmp_path / "worker")
+    try:
+        assert _sha(inline.path) == _sha(parallel.path)
+    finally:
+        inline.close()
+        parallel.close()
+    assert not list((tmp_path / "worker").glob("sandbox-part-*"))
