@@ -289,3 +289,13 @@ def dbt(url: DatabaseUrl, args: list[str], workdir: str) -> subprocess.Completed
 def seed_names() -> set[str]:
     """The reference seeds (no shop data): the only mart relations without shop_domain."""
     return {path.stem for path in (REPO_ROOT / "seeds").glob("*.csv")}
+
+
+def query(url: DatabaseUrl, statement: str, args: tuple = ()) -> list[tuple]:
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
