@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,11 @@ class Context:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
     variables: dict[str, Any]
+    # compiled projectors by (id(field list), type name, skip_connections); the value keeps the
+    # list alive so its id cannot be reused while the context lives
+    projectors: dict[tuple[int, str, bool], tuple[list, Callable[[dict], dict]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -194,37 +200,91 @@ def field_value(f: Field, payload: dict) -> Any:
     return payload.get(f.name)
 
 
+SPECIAL = frozenset({"metafield", "quantities"})
+_CONST, _GET, _CALL = 0, 1, 2
+
+
 def project(
     fields: list[Field], payload: dict, type_name: str, *, skip_connections: bool = False
 ) -> dict:
-    out: dict[str, Any] = {}
+    """``payload`` seen through ``fields`` (the response object of one node)."""
+    return projector(fields, type_name, skip_connections)(payload)
+
+
+def projector(
+    fields: list[Field], type_name: str, skip_connections: bool = False
+) -> Callable[[dict], dict]:
+    """A function projecting payloads through ``fields``, compiled once per selection: plain
+    fields become ``dict.get``, the rest small closures (bulk runs it for every row)."""
+    if not fields:
+        return lambda payload: {}
+    cache = fields[0].ctx.projectors
+    cache_key = (id(fields), type_name, skip_connections)
+    found = cache.get(cache_key)
+    if found is not None:
+        return found[1]
+    steps: list[tuple[str, int, Any]] = []
     for f in fields:
         if f.kind == "typename":
-            out[f.key] = type_name
+            steps.append((f.key, _CONST, type_name))
         elif f.kind == "scalar":
-            out[f.key] = field_value(f, payload)
+            if f.name in SPECIAL:
+                steps.append((f.key, _CALL, _bind_value(f)))
+            else:
+                steps.append((f.key, _GET, f.name))
         elif f.kind == "connection":
-            if skip_connections:
-                continue
-            items = field_value(f, payload) or []
-            out[f.key] = nested_connection(f, items)
+            if not skip_connections:
+                steps.append((f.key, _CALL, _bind_connection(f)))
         else:
-            out[f.key] = project_object(f, field_value(f, payload))
-    return out
+            steps.append((f.key, _CALL, _object_projector(f)))
+
+    def run(payload: dict) -> dict:
+        out: dict[str, Any] = {}
+        get = payload.get
+        for key, mode, arg in steps:
+            if mode == _GET:
+                out[key] = get(arg)
+            elif mode == _CALL:
+                out[key] = arg(payload)
+            else:
+                out[key] = arg
+        return out
+
+    cache[cache_key] = (fields, run)
+    return run
 
 
-def project_object(f: Field, value: Any) -> Any:
-    if value is None:
-        return None
-    if f.is_list:
-        first = f.args.get("first")
-        items = value if first is None else value[:first]
-        return [
-            None if v is None else project(f.children(concrete_type(f, v)), v, concrete_type(f, v))
-            for v in items
-        ]
-    kind = concrete_type(f, value)
-    return project(f.children(kind), value, kind)
+def _bind_value(f: Field) -> Callable[[dict], Any]:
+    return lambda payload: field_value(f, payload)
+
+
+def _bind_connection(f: Field) -> Callable[[dict], Any]:
+    return lambda payload: nested_connection(f, field_value(f, payload) or [])
+
+
+def _object_projector(f: Field) -> Callable[[dict], Any]:
+    static = is_object_type(f.ctx.schema.get_type(f.type_name))
+    sub = projector(f.children(), f.type_name) if static else None
+    special = f.name in SPECIAL
+    name = f.name
+    first = f.args.get("first") if f.is_list else None
+
+    def one(value: dict) -> Any:
+        if sub is not None:
+            return sub(value)
+        kind = concrete_type(f, value)
+        return project(f.children(kind), value, kind)
+
+    def resolve(payload: dict) -> Any:
+        value = field_value(f, payload) if special else payload.get(name)
+        if value is None:
+            return None
+        if f.is_list:
+            items = value if first is None else value[:first]
+            return [None if v is None else one(v) for v in items]
+        return one(value)
+
+    return resolve
 
 
 def nested_connection(f: Field, items: list[dict]) -> dict:
