@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "warehouse.cli",
     "warehouse.privacy.cli",
     "hotrod.dbt_cli",
+    "hotrod.docs_cli",
     "hotrod.run",
     "sandbox.cli",
     "extractors.cli",

@@ -1,0 +1,360 @@
+"""The 48 contract views (SPEC.md section 4): names, presence, documentation, tests, golden truth.
+
+One module-scoped warehouse: a deterministic sandbox store is loaded into the raw tables, dbt
+seeds and runs the whole project pinned to the store's clock (`as_of`), then the views are read.
+Golden figures come from the sandbox (`store.truth()`) or are recomputed here from the landed
+payloads with the definitions of docs/raw-landing.md — never from the marts themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from hotrod.dbt_cli import DBT_PROJECT_DIR, run_dbt
+from sandbox.store import SandboxStore
+from tests.support.raw_loader import load_store
+from warehouse.connection import connect
+from warehouse.settings import REPO_ROOT, DatabaseUrl
+
+CONTRACT_LIST = DBT_PROJECT_DIR / "contract_views.txt"
+SPEC_CANDIDATES = (
+    Path(os.environ["HOTROD_SPEC_PATH"]) if os.environ.get("HOTROD_SPEC_PATH") else None,
+    REPO_ROOT / "SPEC.md",
+    REPO_ROOT.parent / "shared" / "SPEC.md",
+)
+AS_OF = datetime(2026, 11, 20, 18, tzinfo=UTC)
+ORDERS = 2500
+SEED = 11
+SLA_FULFILLMENT_SECONDS = 48 * 3600
+SLA_FIRST_RESPONSE_SECONDS = 120 * 60
+
+
+def contract_views() -> list[str]:
+    """The one list of contract view names (dbt_project/contract_views.txt)."""
+    lines = CONTRACT_LIST.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def spec_section_4_views(spec: Path) -> list[str]:
+    """Every v_* name in the table of SPEC.md section 4, in order."""
+    text = spec.read_text(encoding="utf-8")
+    section = text[text.index("## 4.") : text.index("## 5.")]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [name for row in rows for name in re.findall(r"\bv_[a-z0-9_]+", row)]
+
+
+# -- the list -------------------------------------------------------------------------------
+
+
+def test_contract_list_has_48_unique_names():
+    names = contract_views()
+    assert len(names) == 48
+    assert len(set(names)) == 48
+
+
+def test_contract_list_matches_spec_section_4():
+    spec = next((p for p in SPEC_CANDIDATES if p is not None and p.exists()), None)
+    if spec is None:
+        pytest.skip("SPEC.md not found: set HOTROD_SPEC_PATH to the product specification")
+    assert contract_views() == spec_section_4_views(spec)
+
+
+def test_every_contract_view_has_a_model_file():
+    files = {p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").glob("*/v_*.sql")}
+    assert set(contract_views()) <= files
+
+
+# -- the built warehouse --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[SandboxStore]:
+    with SandboxStore.open(orders=ORDERS, seed=SEED, now=AS_OF) as opened:
+        yield opened
+
+
+TILE_TABLES = (
+    "tile_inventory_alerts",
+    "tile_fulfillment_issues",
+    "tile_fulfillment_health",
+    "tile_cx_escalations",
+    "tile_cx_health",
+)
+
+
+def _dbt(url: DatabaseUrl, target: Path, args: list[str]) -> None:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_TARGET_PATH", str(target))
+        env.setenv("DBT_LOG_PATH", str(target / "logs"))
+        result = run_dbt(url, args, check=False)
+    assert result.returncode == 0, f"dbt {args[0]} failed; see {target}/logs/dbt.log"
+
+
+@pytest.fixture(scope="module")
+def dbt_target(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dbt-target")
+
+
+@pytest.fixture(scope="module")
+def built(module_db: DatabaseUrl, store: SandboxStore, dbt_target: Path) -> DatabaseUrl:
+    """The sandbox loaded into raw, and every model built as of the store's clock."""
+    load_store(module_db, store)
+    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    _dbt(module_db, dbt_target, ["seed"])
+    _dbt(module_db, dbt_target, ["run", "--vars", as_of])
+    return module_db
+
+
+@pytest.fixture(scope="module")
+def manifest(built: DatabaseUrl, dbt_target: Path) -> dict:
+    return json.loads((dbt_target / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _query(url: DatabaseUrl, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def _dicts(url: DatabaseUrl, sql: str, params: tuple = ()) -> list[dict]:
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _by_shop(url: DatabaseUrl, view: str) -> dict[str, dict]:
+    rows = _dicts(url, f"select * from marts.{view}")  # noqa: S608 - a contract view name
+    return {row["shop_domain"]: row for row in rows}
+
+
+def test_every_contract_view_exists_in_marts_and_answers_select_star(built):
+    relations = dict(
+        _query(
+            built,
+            "select c.relname, c.relkind from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'marts'",
+        )
+    )
+    missing = [name for name in contract_views() if name not in relations]
+    assert not missing
+    assert {relations[name] for name in contract_views()} == {"v"}
+    conn = connect(built, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for name in contract_views():
+                cur.execute(f"select * from marts.{name}")  # noqa: S608 - names from the list
+                cur.fetchall()
+                assert "shop_domain" in [d[0] for d in cur.description], name
+    finally:
+        conn.close()
+
+
+def test_contract_views_are_security_invoker(built):
+    options = dict(
+        _query(
+            built,
+            "select c.relname, coalesce(c.reloptions, '{}') from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'marts' and c.relkind = 'v'",
+        )
+    )
+    insecure = [n for n in contract_views() if "security_invoker=true" not in options[n]]
+    assert not insecure
+
+
+def test_every_contract_view_is_documented_with_every_column(built, manifest):
+    nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    columns: dict[str, list[str]] = {}
+    for table, column in _query(
+        built,
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' order by ordinal_position",
+    ):
+        columns.setdefault(table, []).append(column)
+    for name in contract_views():
+        node = nodes[name]
+        assert node["description"].strip(), f"{name} has no description"
+        documented = {c for c, meta in node["columns"].items() if meta["description"].strip()}
+        undocumented = [c for c in columns[name] if c not in documented]
+        assert not undocumented, f"{name}: undocumented columns {undocumented}"
+
+
+def test_every_contract_view_has_a_data_test(manifest):
+    tested: set[str] = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test":
+            tested.update(d.split(".")[-1] for d in node["depends_on"]["nodes"])
+    untested = [name for name in contract_views() if name not in tested]
+    assert not untested
+
+
+def test_tiles_and_exports_are_exposed(manifest):
+    exposed = {
+        dep.split(".")[-1]
+        for exposure in manifest["exposures"].values()
+        for dep in exposure["depends_on"]["nodes"]
+    }
+    assert {
+        "v_sales_pulse_current",
+        "v_inventory_alerts",
+        "v_fulfillment_issues",
+        "v_cx_escalations",
+        "v_ops_aggregate_metrics",
+        "v_export_daily_performance",
+        "v_export_customer_segments",
+        "v_export_product_performance",
+    } <= exposed
+
+
+def test_data_tests_of_the_views_pass(built, dbt_target):
+    folders = ("analytics", "trends", "data_quality", "growth", "operators", "audit", "exports")
+    selection = [f"path:models/marts/{folder}" for folder in (*folders, "insights", "support")]
+    _dbt(
+        built,
+        dbt_target,
+        [
+            "test",
+            "--exclude",
+            "test_type:unit",
+            "--select",
+            *selection,
+            *contract_views(),
+            *TILE_TABLES,
+        ],
+    )
+
+
+# -- golden truth ---------------------------------------------------------------------------
+
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def _open_fulfillment_breaches(store: SandboxStore, shop: str) -> int:
+    """Counted orders never shipped and older than 48 h at the as-of time."""
+    as_of = int(store.now.timestamp())
+    breaches = 0
+    for record in store.iter_records("shopify", "orders", shop):
+        order = record.payload
+        if order["test"] or order["cancelledAt"] is not None:
+            continue
+        shipped = [f for f in order["fulfillments"] if f["status"] == "SUCCESS"]
+        breaches += not shipped and as_of - _epoch(order["createdAt"]) > SLA_FULFILLMENT_SECONDS
+    return breaches
+
+
+def _open_cx_breaches(store: SandboxStore, shop: str) -> int:
+    """Open/pending/snoozed conversations that breached the 120-minute first-response SLA."""
+    as_of = int(store.now.timestamp())
+    first_reply: dict[int, int] = {}
+    for record in store.iter_records("chatwoot", "messages", shop):
+        m = record.payload
+        if m["message_type"] == 1 and not m["private"] and m["sender_type"] == "User":
+            conv = m["conversation_id"]
+            first_reply[conv] = min(first_reply.get(conv, m["created_at"]), m["created_at"])
+    breaches = 0
+    for record in store.iter_records("chatwoot", "conversations", shop):
+        conv = record.payload
+        if conv["status"] not in ("open", "pending", "snoozed"):
+            continue
+        reply = first_reply.get(conv["id"])
+        if reply is not None and reply >= conv["created_at"]:
+            waited = reply - conv["created_at"]
+        else:
+            waited = as_of - conv["created_at"]
+        breaches += waited > SLA_FIRST_RESPONSE_SECONDS
+    return breaches
+
+
+def _as_of_day(store: SandboxStore, shop: str) -> str:
+    timezone = next(s["timezone"] for s in store.shops() if s["domain"] == shop)
+    from sandbox.generator.clock import zone
+
+    return store.now.astimezone(zone(timezone)).date().isoformat()
+
+
+def test_sales_pulse_matches_todays_golden_revenue_orders_and_top_skus(built, store):
+    truth = store.truth()["shops"]
+    rows = _by_shop(built, "v_sales_pulse_current")
+    assert set(rows) == set(truth)
+    checked_days_with_orders = 0
+    for shop, figures in truth.items():
+        row = rows[shop]
+        today = _as_of_day(store, shop)
+        assert row["current_date"].isoformat() == today
+        day = figures["daily"].get(today, {"orders": 0, "gross_revenue": "0.00"})
+        assert row["total_orders"] == day["orders"], shop
+        assert row["total_revenue"] == Decimal(day["gross_revenue"]), shop
+        checked_days_with_orders += day["orders"] > 0
+        expected = sorted(
+            figures["sku_30d"].items(),
+            key=lambda item: (-Decimal(item[1]["revenue"]), -item[1]["units"], item[0]),
+        )[:5]
+        top = row["top_products"]
+        assert [p["sku"] for p in top] == [sku for sku, _ in expected], shop
+        assert [Decimal(str(p["revenue_30d"])) for p in top] == [
+            Decimal(f["revenue"]) for _, f in expected
+        ]
+    assert checked_days_with_orders >= 1, "the sandbox day should have orders somewhere"
+
+
+def test_open_sla_breaches_match_the_sandbox(built, store):
+    ops = _by_shop(built, "v_ops_aggregate_metrics")
+    fulfillment = _by_shop(built, "v_fulfillment_health_summary")
+    cx = _by_shop(built, "v_cx_health_summary")
+    total_open = 0
+    for shop in store.truth()["shops"]:
+        expected_fulfillment = _open_fulfillment_breaches(store, shop)
+        expected_cx = _open_cx_breaches(store, shop)
+        assert fulfillment[shop]["open_sla_breaches"] == expected_fulfillment, shop
+        assert ops[shop]["open_fulfillment_sla_breaches"] == expected_fulfillment, shop
+        assert cx[shop]["open_sla_breaches"] == expected_cx, shop
+        assert ops[shop]["open_cx_sla_breaches"] == expected_cx, shop
+        total_open += expected_fulfillment + expected_cx
+    assert total_open > 0, "the sandbox should have open breaches to compare"
+
+
+def test_cx_escalations_list_every_open_breach(built, store):
+    listed = dict(
+        _query(
+            built,
+            "select shop_domain, count(*) filter (where is_sla_breach)"
+            " from marts.v_cx_escalations group by 1",
+        )
+    )
+    for shop in store.truth()["shops"]:
+        assert listed.get(shop, 0) == _open_cx_breaches(store, shop), shop
+
+
+def test_data_quality_function_agrees_with_the_comprehensive_view(built):
+    rows = _dicts(built, "select * from marts.run_data_quality_checks()")
+    view = _dicts(
+        built,
+        "select shop_domain, count(*) as checks, count(*) filter (where status = 'fail') as failed"
+        " from marts.v_data_quality_comprehensive group by 1",
+    )
+    by_shop = {r["shop_domain"]: r for r in view}
+    assert {r["shop_domain"] for r in rows} == set(by_shop)
+    for row in rows:
+        expected = by_shop[row["shop_domain"]]
+        assert row["checks_run"] == expected["checks"] == 10
+        assert row["checks_failed"] == expected["failed"]
+        assert row["status"] == ("pass" if expected["failed"] == 0 else "fail")
