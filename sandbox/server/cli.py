@@ -129,9 +129,16 @@ def _serve(args: argparse.Namespace) -> int:
     store = open_store(args, progress=True)
     shopify_schema()  # build (and cache) the schema before the first request
     credentials = credentials_from_env()
-    httpd, sandbox = make_server(
-        store, host=args.host, port=args.port, faults=faults, credentials=credentials
-    )
+    try:
+        httpd, sandbox = make_server(
+            store, host=args.host, port=args.port, faults=faults, credentials=credentials
+        )
+    except OSError as exc:
+        store.close()
+        raise SystemExit(
+            f"hotrod sandbox: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
+            "pick another --port (0 picks a free one)"
+        ) from None
     print(
         f"sandbox: serving on {sandbox.base_url} (clock {store.now.isoformat()})", file=sys.stderr
     )
@@ -200,7 +207,13 @@ def _send_webhooks(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_attempts=args.max_attempts,
     )
-    print(json.dumps({"changes": len(changes), "deliveries": len(deliveries), **report.as_json()}))
+    summary = {
+        "changes": len(changes),
+        "next_since": args.since + len(changes),
+        "deliveries": len(deliveries),
+        **report.as_json(),
+    }
+    print(json.dumps(summary))
     return 0 if report.failed == 0 else 1
 
 

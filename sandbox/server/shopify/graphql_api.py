@@ -3,6 +3,7 @@ sizes and cost, resolve the root fields from the store, and answer in Shopify's 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from graphql import (
@@ -117,9 +118,13 @@ class ShopifyGraphQL:
         operation = get_operation_ast(document, body.get("operationName"))
         if operation is None:
             return {"errors": [plain("An operation name is required")]}
-        coerced = get_variable_values(
-            schema, operation.variable_definitions or (), body.get("variables") or {}
-        )
+        raw_variables = body.get("variables") or {}
+        if isinstance(raw_variables, str):  # some clients send the variables as a JSON string
+            try:
+                raw_variables = json.loads(raw_variables)
+            except ValueError:
+                return {"errors": [plain("Variables are invalid JSON")]}
+        coerced = get_variable_values(schema, operation.variable_definitions or (), raw_variables)
         if isinstance(coerced, list):
             return {"errors": [self._variable_error(e) for e in coerced]}
         ctx = Context(
