@@ -1,0 +1,1 @@
+"""Scale runs that print figures (never timed tests): ``hotrod bench`` and the generator bench."""

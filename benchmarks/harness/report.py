@@ -1,0 +1,104 @@
+"""The figures of one run as a markdown section (what docs/benchmarks.md shows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.harness.latency import GROUPS
+
+
+def _n(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _mem(section: dict[str, Any]) -> str:
+    rss = section.get("peak_rss_mb")
+    pg = section.get("postgres_backends_pss_mb")
+    text = f"{_n(rss, 0)} MB"
+    if pg is not None:
+        text += f" (+ Postgres backends {_n(pg, 0)} MB Pss)"
+    return text
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    gen, ext, ceil = result["generation"], result["extraction"], result["copy_ceiling"]
+    full, inc, lat = result["dbt_full_build"], result["incremental"], result["latency"]
+    s = lat["summary"]
+    goals = result["goals"]
+
+    def goal(key: str) -> str:
+        return "met" if goals[key]["met"] else "**not met**"
+
+    lines = [
+        f"### {result['orders']:,} orders (seed {result['seed']}, {result['started_at']})",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, "
+        f"PostgreSQL {m['postgres']} ({m['database_host']}), Python {m['python']}, "
+        f"dbt {m.get('dbt') or '?'}. Load average at start {m['load_average_start']}, "
+        f"at end {m['load_average_end']} (the machine was shared with other work).",
+        "",
+        "| stage | figure | peak memory |",
+        "|---|---|---|",
+        f"| sandbox generation | {_n(gen['seconds'])} s, {_n(gen['orders_per_second'], 0)} "
+        f"orders/s, {_n(gen['sqlite_mb'])} MB SQLite | {_n(gen['peak_rss_mb'], 0)} MB |",
+        f"| extraction (HTTP sandbox → raw) | {_n(ext['records_read'])} records in "
+        f"{_n(ext['seconds'])} s = {_n(ext['records_per_second'], 0)} records/s; "
+        f"{_n(ext['raw_rows'])} raw rows = {_n(ext['raw_rows_per_second'], 0)} rows/s "
+        f"| {_mem(ext)}; sandbox server {_n(ext['sandbox_server_peak_rss_mb'], 0)} MB |",
+        f"| ceiling: COPY into an unindexed table | {_n(ceil['records'])} rows in "
+        f"{_n(ceil['seconds'], 2)} s = {_n(ceil['records_per_second'], 0)} rows/s "
+        f"({_n(ceil['payload_mb'])} MB) | {_mem(ceil)} |",
+        f"| extraction as share of COPY | {_n((result['extraction_share_of_copy'] or 0) * 100)}% "
+        f"(goal ≥ 30%: {goal('extraction_ge_30pct_of_copy')}) | |",
+        f"| full `dbt build` | {_n(full['seconds'])} s ({full['nodes']} nodes, "
+        f"tests {_n(full['tests_seconds'])} s; {full['statuses']}) (goal ≤ 600 s: "
+        f"{goal('full_build_le_600s')}) | {_mem(full)}; dbt {_n(full['peak_rss_mb_dbt'], 0)} MB |",
+        f"| daily run: advance one day | {_n(inc['advance']['seconds'])} s "
+        f"({_n(inc['advance']['changes'])} changes) | |",
+        f"| daily run: incremental extraction | {_n(inc['extraction']['records_read'])} "
+        f"records in {_n(inc['extraction']['seconds'])} s | |",
+        f"| daily run: `dbt build` | {_n(inc['dbt_build']['seconds'])} s "
+        f"({inc['dbt_build']['statuses']}) | {_mem(inc)} |",
+        f"| daily run: extract + build | {_n(inc['total_seconds'])} s (goal ≤ 60 s: "
+        f"{goal('incremental_daily_run_le_60s')}) | |",
+    ]
+    for group in GROUPS:
+        g = s[group]
+        lines.append(
+            f"| views: {group} ({g['answered']}/{g['views']}) | worst p95 "
+            f"{_n(g['worst_p95_ms'], 2)} ms, median p50 {_n(g['median_p50_ms'], 2)} ms; over "
+            f"{_n(g['p95_goal_ms'], 0)} ms: {', '.join(g['over_goal']) or 'none'} | |"
+        )
+    lines.append(
+        f"| five headline tiles together | p95 sum {_n(s['five_tiles_p95_sum_ms'], 2)} ms "
+        f"(tile goal ≤ 5 ms each: {goal('tile_p95_le_5ms')}; every view ≤ 100 ms: "
+        f"{goal('every_view_p95_le_100ms')}) | {_mem(lat)} |"
+    )
+    for tile, pair in lat["tile_vs_baseline"].items():
+        lines.append(
+            f"| baseline: {pair['baseline']} (on the fly over staging) | p95 "
+            f"{_n(pair['baseline_p95_ms'], 2)} ms vs {tile} {_n(pair['tile_p95_ms'], 2)} ms "
+            f"= {_n(pair['speedup'])}× | |"
+        )
+    lines += ["", "Per-view latency (ms, as `operator` with one shop claimed):", ""]
+    lines += ["| view | group | rows | p50 | p95 |", "|---|---|---|---|---|"]
+    for name, v in lat["views"].items():
+        if "p95_ms" in v:
+            lines.append(
+                f"| {name} | {v['group']} | {v['rows']} | {_n(v['p50_ms'], 2)} | "
+                f"{_n(v['p95_ms'], 2)} |"
+            )
+        else:
+            lines.append(f"| {name} | {v['group']} | - | {v.get('error')} | |")
+    lines += ["", "Slowest models in the full build (s):", ""]
+    top = list(full["model_seconds"].items())[:15]
+    lines.append(", ".join(f"`{k.split('.')[-1]}` {v:.1f}" for k, v in top) or "-")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,322 @@
+"""One benchmark run, in order: an empty warehouse, generation, extraction, the COPY ceiling, the
+full build, view latency (and the baseline), then a day later: advance, extract, build.
+
+The database is created for the run and dropped afterwards (``keep_database`` keeps it for a
+look); the sandbox files live in a temporary folder that is removed too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from benchmarks.harness import latency, machine, sandbox, stages
+from benchmarks.harness.memory import PeakSampler
+from warehouse.bootstrap import bootstrap
+from warehouse.connection import connect, drop_database, resolve
+
+# Every figure the JSON holds (the smoke test checks these paths exist).
+FIGURE_PATHS = (
+    "machine.nproc",
+    "machine.ram_gb",
+    "machine.postgres",
+    "machine.python",
+    "machine.load_average_start",
+    "machine.load_average_end",
+    "generation.seconds",
+    "generation.orders_per_second",
+    "generation.peak_rss_mb",
+    "extraction.records_per_second",
+    "extraction.raw_rows",
+    "extraction.peak_rss_mb",
+    "extraction.sandbox_server_peak_rss_mb",
+    "copy_ceiling.records_per_second",
+    "extraction_share_of_copy",
+    "dbt_full_build.seconds",
+    "dbt_full_build.model_seconds",
+    "dbt_full_build.peak_rss_mb",
+    "latency.views",
+    "latency.summary",
+    "latency.baselines",
+    "latency.tile_vs_baseline",
+    "latency.peak_rss_mb",
+    "incremental.advance.seconds",
+    "incremental.extraction.records_per_second",
+    "incremental.dbt_build.seconds",
+    "incremental.dbt_build.model_seconds",
+    "incremental.total_seconds",
+    "incremental.peak_rss_mb",
+    "goals",
+    "memory",
+)
+
+
+@dataclass
+class BenchOptions:
+    orders: int
+    seed: int = 42
+    runs: int = 50
+    warmup: int = 5
+    max_seconds_per_view: float = 120.0
+    keep_database: bool = False
+    progress: bool = True
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
+    """Run every stage and return the figures (see FIGURE_PATHS)."""
+    server = resolve()
+    url = server.with_database(f"hotrod_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    work = stages.workdir()
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "benchmark": "hotrod_bench",
+        "orders": options.orders,
+        "seed": options.seed,
+        "runs": options.runs,
+        "warmup": options.warmup,
+        "database": url.database,
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    result["machine"] = machine.describe(server)
+    m = result["machine"]
+    out(
+        f"bench: {options.orders:,} orders, seed {options.seed} on {m['nproc']} CPUs, "
+        f"{m['ram_gb']} GB, Postgres {m['postgres']}, Python {m['python']} "
+        f"(load {m['load_average_start']})"
+    )
+    out(f"bench: empty database {url.database} on {m['database_host']}; work folder {work}")
+    watcher = connect(server, autocommit=True)
+    served: sandbox.ServedSandbox | None = None
+
+    def backend_pids() -> list[int]:
+        with watcher.cursor() as cur:
+            cur.execute("select pid from pg_stat_activity where datname = %s", (url.database,))
+            return [row[0] for row in cur.fetchall()]
+
+    try:
+        bootstrap(url)
+        with PeakSampler(backend_pids) as sampler:
+            now = sandbox.clock_now()
+            # 1. generation ----------------------------------------------------------------
+            out(f"[1/6] sandbox generation: {options.orders:,} orders (clock {now})")
+            with sampler.stage("generation") as peak:
+                gen = sandbox.generate(options.orders, options.seed, now, work, _indent(out))
+            if gen.returncode != 0:
+                raise RuntimeError(f"sandbox generation failed (exit {gen.returncode})")
+            result["generation"] = {
+                "seconds": round(gen.seconds, 2),
+                "orders_per_second": round(options.orders / gen.seconds, 1),
+                "peak_rss_mb": max(gen.peak_rss_mb, peak["peak_rss_mb"] or 0),
+                "sqlite_mb": sandbox.sandbox_file_mb(work),
+            }
+            out(f"  {gen.seconds:,.1f}s, {options.orders / gen.seconds:,.0f} orders/s")
+
+            # 2. extraction ----------------------------------------------------------------
+            out("[2/6] extraction through the HTTP sandbox (bulk first load)")
+            served = sandbox.serve(options.orders, options.seed, now, work)
+            out(f"  sandbox serving at {served.url}")
+            with sampler.stage("extraction") as peak:
+                ext = stages.extract(url, served.env, options.progress)
+            raw = stages.raw_tables(url)
+            raw_rows = sum(r[2] for r in raw)
+            result["extraction"] = {
+                **ext,
+                "raw_rows": raw_rows,
+                "raw_rows_per_second": round(raw_rows / ext["seconds"], 1),
+                "raw_tables": {f"{s}.{t}": n for s, t, n in raw},
+                **peak,
+                "sandbox_server_peak_rss_mb": _server_rss(served),
+            }
+            out(
+                f"  {ext['records_read']:,} records in {ext['seconds']:,.1f}s "
+                f"({ext['records_per_second']:,.0f}/s), {raw_rows:,} raw rows"
+            )
+
+            # 3. COPY ceiling --------------------------------------------------------------
+            out("[3/6] ceiling: COPY of the same payloads into an unindexed table")
+            with sampler.stage("copy_ceiling") as peak:
+                ceiling = stages.copy_ceiling(url, work)
+            result["copy_ceiling"] = {**ceiling, **peak}
+            share = (
+                result["extraction"]["raw_rows_per_second"] / ceiling["records_per_second"]
+                if ceiling["records_per_second"]
+                else None
+            )
+            result["extraction_share_of_copy"] = round(share, 4) if share is not None else None
+            out(
+                f"  {ceiling['records']:,} records in {ceiling['seconds']:,.2f}s "
+                f"({ceiling['records_per_second']:,.0f}/s); extraction = "
+                f"{(share or 0) * 100:.1f}% of COPY"
+            )
+
+            # 4. full dbt build ------------------------------------------------------------
+            out("[4/6] full dbt build")
+            paths = stages.dbt_paths(work)
+            with sampler.stage("dbt_full_build") as peak:
+                full = stages.dbt_build(url, paths, "dbt build", out)
+            result["dbt_full_build"] = {**full, **peak}
+            out(f"  {full['seconds']:,.1f}s, statuses {full['statuses']}")
+            _slowest(full, out)
+
+            # 5. view latency --------------------------------------------------------------
+            shop = served.shops[0] if served.shops else ""
+            out(
+                f"[5/6] latency of the 48 views as operator (claim {shop}), "
+                f"{options.runs} runs after {options.warmup} warm-up"
+            )
+            with sampler.stage("latency") as peak:
+                views, role = latency.measure_views(
+                    url, shop, options.runs, options.warmup, options.max_seconds_per_view, out
+                )
+                baselines = latency.measure_baselines(
+                    url, shop, options.runs, options.warmup, options.max_seconds_per_view
+                )
+            result["latency"] = {
+                "shop": shop,
+                "login_role": role,
+                "views": views,
+                "summary": latency.summarize(views),
+                "baselines": baselines,
+                "tile_vs_baseline": _versus(views, baselines),
+                **peak,
+            }
+            for name, figures in baselines.items():
+                out(f"  {name:38} p95 {figures.get('p95_ms', figures.get('error'))} ms")
+
+            # 6. a day later ---------------------------------------------------------------
+            out("[6/6] incremental: sandbox advances one day, extract, dbt build")
+            with sampler.stage("incremental") as peak:
+                t0 = time.perf_counter()
+                advanced = served.advance(1)
+                advance_s = time.perf_counter() - t0
+                inc_ext = stages.extract(url, served.env, options.progress)
+                inc_dbt = stages.dbt_build(url, paths, "dbt build (incremental)", out)
+            result["incremental"] = {
+                "advance": {
+                    "seconds": round(advance_s, 2),
+                    "changes": _count(advanced.get("changes")),
+                    "clock": advanced.get("now"),
+                },
+                "extraction": inc_ext,
+                "dbt_build": inc_dbt,
+                "total_seconds": round(inc_ext["seconds"] + inc_dbt["seconds"], 2),
+                "total_with_advance_seconds": round(
+                    advance_s + inc_ext["seconds"] + inc_dbt["seconds"], 2
+                ),
+                **peak,
+            }
+            out(
+                f"  advance {advance_s:,.1f}s, extract {inc_ext['records_read']:,} records in "
+                f"{inc_ext['seconds']:,.1f}s, dbt build {inc_dbt['seconds']:,.1f}s"
+            )
+            _slowest(inc_dbt, out)
+            result["memory"] = sampler.peaks
+    finally:
+        if served is not None:
+            served.stop()
+        watcher.close()
+        if options.keep_database:
+            out(f"bench: kept database {url.database}")
+        else:
+            drop_database(url)
+        shutil.rmtree(work, ignore_errors=True)
+    result["machine"]["load_average_end"] = machine.load_average()
+    result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    result["goals"] = goals(result)
+    return result
+
+
+def goals(result: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets next to the measured figures."""
+    summary = result["latency"]["summary"]
+    tile = summary["tile"]["worst_p95_ms"]
+    every = summary["all_views_worst_p95_ms"]
+    inc = result["incremental"]["total_seconds"]
+    full = result["dbt_full_build"]["seconds"]
+    share = result["extraction_share_of_copy"]
+    return {
+        "tile_p95_le_5ms": {"measured": tile, "met": tile is not None and tile <= 5},
+        "every_view_p95_le_100ms": {"measured": every, "met": every is not None and every <= 100},
+        "incremental_daily_run_le_60s": {"measured": inc, "met": inc <= 60},
+        "full_build_le_600s": {"measured": full, "met": full <= 600},
+        "extraction_ge_30pct_of_copy": {
+            "measured": share,
+            "met": share is not None and share >= 0.30,
+        },
+    }
+
+
+def _versus(views: dict[str, Any], baselines: dict[str, Any]) -> dict[str, Any]:
+    pairs: dict[str, Any] = {}
+    for name, base in baselines.items():
+        tile = views.get(base["compared_with"], {})
+        if "p95_ms" in tile and "p95_ms" in base:
+            pairs[base["compared_with"]] = {
+                "tile_p95_ms": tile["p95_ms"],
+                "baseline": name,
+                "baseline_p95_ms": base["p95_ms"],
+                "speedup": round(base["p95_ms"] / tile["p95_ms"], 1) if tile["p95_ms"] else None,
+            }
+    return pairs
+
+
+def _server_rss(served: sandbox.ServedSandbox) -> float | None:
+    from benchmarks.harness.memory import tree_rss_mb
+
+    try:
+        with open(f"/proc/{served.process.pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(tree_rss_mb(served.process.pid), 1)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, int):
+        return value
+    return None
+
+
+def _slowest(build: dict[str, Any], out: Callable[[str], None], n: int = 8) -> None:
+    for failure in build.get("failures", []):
+        out(f"  {failure['status']}: {failure['node']}: {failure['message'][:160]}")
+    models = list(build.get("model_seconds", {}).items())[:n]
+    if models:
+        out("  slowest models: " + ", ".join(f"{k.split('.')[-1]} {v:.1f}s" for k, v in models))
+
+
+def _indent(out: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda line: out(f"  {line}") if line.strip() else None
+
+
+def missing_figures(result: dict[str, Any]) -> list[str]:
+    """FIGURE_PATHS absent from ``result`` (an empty list when the JSON is complete)."""
+    missing = []
+    for path in FIGURE_PATHS:
+        node: Any = result
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                missing.append(path)
+                break
+            node = node[part]
+    return missing
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `hotrod bench`")

@@ -1,0 +1,235 @@
+"""The timed stages: extraction through the HTTP sandbox, the COPY ceiling, `dbt build`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from psycopg2 import sql
+
+from benchmarks.harness.proc import run_measured
+from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
+from warehouse.connection import connection
+from warehouse.settings import DatabaseUrl
+
+RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
+RAW_COLUMNS = ("shop_domain", "id", "updated_at", "payload", "batch_id")
+
+
+# --- extraction ---------------------------------------------------------------------------------
+
+
+def extract(url: DatabaseUrl, env: dict[str, str], progress: bool) -> dict[str, Any]:
+    """Every source through the real extractors against the sandbox; ledger totals back."""
+    from extractors import run
+    from extractors.settings import from_env
+
+    started = time.perf_counter()
+    rows = run.extract_all(url, from_env(env), run.RunOptions(progress=progress))
+    seconds = time.perf_counter() - started
+    read = sum(r.rows_read for r in rows)
+    by_entity: dict[str, int] = {}
+    for r in rows:
+        key = f"{r.source}.{r.entity}"
+        by_entity[key] = by_entity.get(key, 0) + r.rows_read
+    return {
+        "seconds": round(seconds, 2),
+        "records_read": read,
+        "records_per_second": round(read / seconds, 1) if seconds else None,
+        "rows_inserted": sum(r.rows_inserted for r in rows),
+        "rows_updated": sum(r.rows_updated for r in rows),
+        "api_calls": sum(r.api_calls for r in rows),
+        "throttled_waits": sum(r.throttled_waits for r in rows),
+        "modes": sorted({r.mode for r in rows}),
+        "records_by_entity": by_entity,
+    }
+
+
+def raw_tables(url: DatabaseUrl) -> list[tuple[str, str, int]]:
+    """(schema, table, rows) of every raw entity table (the ones with a payload column)."""
+    with connection(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select c.table_schema, c.table_name
+            from information_schema.columns as c
+            join information_schema.tables as t
+                on t.table_schema = c.table_schema and t.table_name = c.table_name
+            where c.table_schema = any(%s) and c.column_name = 'batch_id'
+                and t.table_type = 'BASE TABLE'
+                and exists (
+                    select 1 from information_schema.columns as p
+                    where p.table_schema = c.table_schema and p.table_name = c.table_name
+                        and p.column_name = 'payload'
+                )
+            order by 1, 2
+            """,
+            (list(RAW_SCHEMAS),),
+        )
+        names = cur.fetchall()
+        counted = []
+        for schema, table in names:
+            cur.execute(
+                sql.SQL("select count(*) from {}.{}").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+            )
+            counted.append((schema, table, cur.fetchone()[0]))
+    return counted
+
+
+# --- the COPY ceiling ---------------------------------------------------------------------------
+
+
+def copy_ceiling(url: DatabaseUrl, workdir: Path) -> dict[str, Any]:
+    """COPY the landed payloads (dumped to a file first) into one unindexed table."""
+    tables = [t for t in raw_tables(url) if t[2] > 0]
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in RAW_COLUMNS)
+    dump = workdir / "raw-payloads.copy"
+    records = 0
+    with connection(url) as conn, conn.cursor() as cur, dump.open("w") as handle:
+        for schema, table, _rows in tables:
+            query = sql.SQL("copy (select {} from {}.{}) to stdout").format(
+                columns, sql.Identifier(schema), sql.Identifier(table)
+            )
+            cur.copy_expert(query.as_string(conn), handle)
+            records += _rows
+    size_mb = dump.stat().st_size / 1e6
+    with connection(url) as conn, conn.cursor() as cur:
+        cur.execute("create schema if not exists bench_ceiling")
+        cur.execute("drop table if exists bench_ceiling.payloads")
+        cur.execute(
+            """
+            create table bench_ceiling.payloads (
+                shop_domain  text        not null,
+                id           text        not null,
+                updated_at   timestamptz not null,
+                payload      jsonb       not null,
+                extracted_at timestamptz not null default now(),
+                batch_id     text        not null
+            )
+            """
+        )
+        conn.commit()
+        started = time.perf_counter()
+        with dump.open() as handle:
+            cur.copy_expert(
+                sql.SQL("copy bench_ceiling.payloads ({}) from stdin")
+                .format(columns)
+                .as_string(conn),
+                handle,
+            )
+        conn.commit()
+        seconds = time.perf_counter() - started
+        cur.execute("drop schema bench_ceiling cascade")
+        conn.commit()
+    dump.unlink()
+    return {
+        "records": records,
+        "seconds": round(seconds, 3),
+        "records_per_second": round(records / seconds, 1) if seconds else None,
+        "payload_mb": round(size_mb, 1),
+        "tables": len(tables),
+    }
+
+
+# --- dbt ----------------------------------------------------------------------------------------
+
+_NODE_LINE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP)\b")
+
+
+@dataclass
+class DbtPaths:
+    target: Path
+    logs: Path
+
+
+def dbt_paths(workdir: Path) -> DbtPaths:
+    return DbtPaths(target=workdir / "dbt-target", logs=workdir / "dbt-logs")
+
+
+def dbt_build(
+    url: DatabaseUrl, paths: DbtPaths, label: str, out: Callable[[str], None]
+) -> dict[str, Any]:
+    """`dbt build` in a child process; wall time, peak RSS and per-node times (run_results)."""
+    env = dbt_env(url)
+    env["DBT_TARGET_PATH"] = str(paths.target)
+    env["DBT_LOG_PATH"] = str(paths.logs)
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    done = [0]
+    tail: list[str] = []
+
+    def on_line(line: str) -> None:
+        tail.append(line)
+        del tail[:-40]
+        match = _NODE_LINE.search(line)
+        if match:
+            done[0] += 1
+            count, total, status = match.groups()
+            if status in ("ERROR", "FAIL") or done[0] % 25 == 0 or count == total:
+                out(f"  {label}: {count}/{total} {line.split('] ', 1)[-1].strip()[:110]}")
+
+    finished = run_measured([dbt, "build"], env, cwd=str(DBT_PROJECT_DIR), on_line=on_line)
+    results = _run_results(paths.target / "run_results.json")
+    if finished.returncode != 0:
+        out(f"  {label}: dbt exited {finished.returncode}; last lines:")
+        for line in tail[-12:]:
+            out(f"    {line}")
+    return {
+        "seconds": round(finished.seconds, 2),
+        "returncode": finished.returncode,
+        "peak_rss_mb_dbt": finished.peak_rss_mb,
+        **results,
+    }
+
+
+def _run_results(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {
+            "statuses": {},
+            "model_seconds": {},
+            "tests_seconds": None,
+            "nodes": 0,
+            "failures": [],
+        }
+    data = json.loads(path.read_text())
+    statuses: dict[str, int] = {}
+    models: dict[str, float] = {}
+    tests = 0.0
+    other = 0.0
+    failures: list[dict[str, str]] = []
+    for result in data.get("results", []):
+        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        uid = result["unique_id"]
+        if result["status"] in ("error", "fail"):
+            message = (result.get("message") or "").strip().splitlines()
+            failures.append(
+                {"node": uid, "status": result["status"], "message": " ".join(message)[:300]}
+            )
+        seconds = float(result.get("execution_time") or 0.0)
+        if uid.startswith("model."):
+            models[uid.split(".", 2)[-1]] = round(seconds, 3)
+        elif uid.startswith(("test.", "unit_test.")):
+            tests += seconds
+        else:
+            other += seconds
+    return {
+        "statuses": statuses,
+        "nodes": len(data.get("results", [])),
+        "dbt_elapsed_seconds": round(float(data.get("elapsed_time") or 0.0), 2),
+        "tests_seconds": round(tests, 2),
+        "seeds_snapshots_seconds": round(other, 2),
+        "model_seconds": dict(sorted(models.items(), key=lambda kv: -kv[1])),
+        "failures": failures,
+    }
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="hotrod-bench-"))
