@@ -14,7 +14,7 @@
         array(select jsonb_array_elements_text(
             case when jsonb_typeof({{ expr }}) = 'array' then {{ expr }} else '[]'::jsonb end
         )),
-        array[]::text []
+        array[]::text[]
     )
 {%- endmacro %}
 

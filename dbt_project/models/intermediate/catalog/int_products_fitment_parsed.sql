@@ -100,9 +100,9 @@ final as (
     select
         products.shop_domain,
         products.product_id,
-        coalesce(year_arrays.fits_vehicle_years, array[]::integer []) as fits_vehicle_years,
-        coalesce(name_arrays.fits_makes, array[]::text []) as fits_makes,
-        coalesce(name_arrays.fits_models, array[]::text []) as fits_models,
+        coalesce(year_arrays.fits_vehicle_years, array[]::integer[]) as fits_vehicle_years,
+        coalesce(name_arrays.fits_makes, array[]::text[]) as fits_makes,
+        coalesce(name_arrays.fits_models, array[]::text[]) as fits_models,
         name_arrays.primary_year,
         name_arrays.primary_make,
         name_arrays.primary_model

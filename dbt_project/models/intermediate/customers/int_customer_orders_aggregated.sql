@@ -65,7 +65,7 @@ category_rank as (
         category_l2,
         row_number() over (
             partition by shop_domain, customer_id
-            order by sum(discounted_total) desc, category_l1, category_l2
+            order by sum(discounted_total) desc, category_l1 asc, category_l2 asc
         ) as category_rank
     from lines
     where is_counted and customer_id is not null and category_l1 is not null
@@ -81,7 +81,7 @@ vehicle_rank as (
         primary_model,
         row_number() over (
             partition by shop_domain, customer_id
-            order by count(*) desc, primary_make, primary_model, primary_year
+            order by count(*) desc, primary_make asc, primary_model asc, primary_year asc
         ) as vehicle_rank
     from lines
     where is_counted and customer_id is not null and primary_make is not null

@@ -17,7 +17,7 @@ evaluated as (
         orders.*,
         {{ sla_threshold('fulfillment_sla_days') }}::integer as sla_threshold_days,
         orders.created_at
-        + make_interval(days => {{ sla_threshold('fulfillment_sla_days') }}::integer) as sla_deadline
+        + make_interval(hours => 24 * {{ sla_threshold("fulfillment_sla_days") }}::integer) as sla_deadline
     from orders
     where not orders.is_test
 ),
@@ -67,13 +67,16 @@ final as (
         case
             when classified.issue_type is null then null
             when classified.severity_tag in ('low', 'medium', 'high', 'critical') then classified.severity_tag
-            when classified.issue_type = 'delayed_shipping' and classified.is_sla_breach then
-                case
-                    when classified.hours_late >= {{ sla_threshold('severity_critical_hours_late') }} then 'critical'
-                    when classified.hours_late >= {{ sla_threshold('severity_high_hours_late') }} then 'high'
-                    when classified.hours_late >= {{ sla_threshold('severity_medium_hours_late') }} then 'medium'
-                    else 'low'
-                end
+            when classified.issue_type = 'delayed_shipping' and classified.is_sla_breach
+                then
+                    case
+                        when
+                            classified.hours_late >= {{ sla_threshold('severity_critical_hours_late') }}
+                            then 'critical'
+                        when classified.hours_late >= {{ sla_threshold('severity_high_hours_late') }} then 'high'
+                        when classified.hours_late >= {{ sla_threshold('severity_medium_hours_late') }} then 'medium'
+                        else 'low'
+                    end
             else 'medium'
         end as issue_severity
     from classified

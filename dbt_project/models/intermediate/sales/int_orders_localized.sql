@@ -51,16 +51,14 @@ localized as (
         (not orders.is_test and orders.cancelled_at is null) as is_counted,
         first_shipments.first_fulfilled_at,
         (
-            select substr(tag, length('issue:') + 1)
+            select min(substr(tag, length('issue:') + 1))
             from unnest(orders.tags) as tag
             where tag like 'issue:%'
-            limit 1
         ) as issue_tag,
         (
-            select substr(tag, length('severity:') + 1)
+            select min(substr(tag, length('severity:') + 1))
             from unnest(orders.tags) as tag
             where tag like 'severity:%'
-            limit 1
         ) as severity_tag
     from orders
     left join shops

@@ -36,7 +36,8 @@ refund_days as (
 bounds as (
     select
         shop_domain,
-        min(local_date) as first_date
+        min(local_date) as first_date,
+        max(local_date) as last_date
     from order_days
     group by shop_domain
 ),
@@ -52,7 +53,7 @@ spine as (
         bounds.first_date,
         greatest(
             {{ local_date(hotrod_as_of(), "coalesce(shops.iana_timezone, 'UTC')") }},
-            (select max(od.local_date) from order_days as od where od.shop_domain = bounds.shop_domain)
+            bounds.last_date
         ),
         interval '1 day'
     ) as day

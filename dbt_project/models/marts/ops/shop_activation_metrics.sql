@@ -31,14 +31,14 @@ daily as (
         spine.date,
         count(shops.shop_domain) filter (
             where
-                shops.installed_at < spine.date + 1
-                and (shops.uninstalled_at is null or shops.uninstalled_at >= spine.date + 1)
+            shops.installed_at < spine.date + 1
+            and (shops.uninstalled_at is null or shops.uninstalled_at >= spine.date + 1)
         ) as total_shops,
         count(shops.shop_domain) filter (
             where
-                shops.installed_at < spine.date + 1
-                and (shops.uninstalled_at is null or shops.uninstalled_at >= spine.date + 1)
-                and shops.activated_at < spine.date + 1
+            shops.installed_at < spine.date + 1
+            and (shops.uninstalled_at is null or shops.uninstalled_at >= spine.date + 1)
+            and shops.activated_at < spine.date + 1
         ) as shops_activated
     from spine
     cross join shops

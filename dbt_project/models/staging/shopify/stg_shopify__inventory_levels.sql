@@ -14,18 +14,12 @@ renamed as (
         payload -> 'location' ->> 'id' as location_gid,
         {{ gid_to_bigint("payload -> 'location' ->> 'id'") }} as location_id,
         {%- for name in ['available', 'committed', 'incoming', 'on_hand', 'reserved'] %}
-            coalesce((
-                select (q.value ->> 'quantity')::integer
-                from jsonb_array_elements(
-                    case
-                        when jsonb_typeof(payload -> 'quantities') = 'array'
-                            then payload -> 'quantities'
-                        else '[]'::jsonb
-                    end
-                ) as q
-                where q.value ->> 'name' = '{{ name }}'
-                limit 1
-            ), 0) as quantity_{{ name }},
+            coalesce(
+                jsonb_path_query_first(
+                    payload, '$.quantities[*] ? (@.name == "{{ name }}").quantity'
+                )::integer,
+                0
+            ) as quantity_{{ name }},
         {%- endfor %}
         updated_at,
         extracted_at
