@@ -109,8 +109,6 @@ def chatwoot_body(change: dict) -> dict:
     body = {"event": change["topic"], **payload}
     if "account_id" in payload:
         body["account"] = {"id": payload["account_id"]}
-    if change["entity"] == "messages" and "conversation_id" in payload:
-        body["conversation"] = {"id": payload["conversation_id"]}
     return body
 
 
