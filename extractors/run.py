@@ -27,7 +27,7 @@ from extractors.progress import Progress
 from extractors.settings import Settings
 from extractors.shopify import queries
 from extractors.shopify.client import ShopifyClient
-from extractors.shopify.extract import ShopifyExtractor
+from extractors.shopify.extract import BATCH_ROWS, ShopifyExtractor
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
@@ -57,6 +57,7 @@ class RunOptions:
     batch_id: str = field(default_factory=lambda: new_batch_id())
     policy: RetryPolicy | None = None
     on_commit: CommitHook | None = None  # test hook: called after every committed batch
+    batch_rows: int = BATCH_ROWS  # records per committed bulk batch
 
 
 def check_config(settings: Settings, source: str) -> None:
@@ -187,7 +188,7 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
     for shop in cfg.shops:
         http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)
         client = ShopifyClient(http, cfg.graphql_url(shop))
-        extractor = ShopifyExtractor(client, lookback=opts.lookback)
+        extractor = ShopifyExtractor(client, lookback=opts.lookback, batch_rows=opts.batch_rows)
         with _loads(url, opts, http) as make:
             load = make("shopify", shop, entity)
             if entity == "shops":

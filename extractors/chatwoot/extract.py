@@ -22,6 +22,10 @@ MESSAGES_PAGE = 20  # Chatwoot answers 20 messages per page, newest first
 
 
 def conversation_row(c: dict[str, Any]) -> Row:
+    meta = c.get("meta")
+    if isinstance(meta, dict) and "assignee" not in meta:
+        # Chatwoot omits the key for unassigned conversations; the landed shape has null
+        c = {**c, "meta": {**meta, "assignee": None}}
     stamp = c.get("updated_at") or c.get("last_activity_at")
     return make_row(c.get("id"), stamp, c, field="updated_at")
 

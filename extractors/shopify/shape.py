@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from extractors.records import RecordError, Row, dumps, make_row, parse_timestamp
 from extractors.shopify.queries import EntityQuery
+
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def flatten_paginated(entity: EntityQuery, node: dict[str, Any]) -> dict[str, Any]:
@@ -20,10 +23,25 @@ def flatten_paginated(entity: EntityQuery, node: dict[str, Any]) -> dict[str, An
     return node
 
 
+def check_amounts(value: Any, path: str = "") -> None:
+    """Every money ``amount`` (and variant price) must be a decimal string: staging casts them."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in ("amount", "price", "compareAtPrice") and child is not None:
+                if not isinstance(child, str | int | float) or not _DECIMAL.match(str(child)):
+                    raise RecordError(f"unparseable money {path}{key}={child!r}")
+            elif isinstance(child, dict | list):
+                check_amounts(child, f"{path}{key}.")
+    elif isinstance(value, list):
+        for child in value:
+            check_amounts(child, path)
+
+
 def rows_for(entity: EntityQuery, node: dict[str, Any]) -> Iterator[Row]:
     """Rows for one (flattened) top-level node. Raises RecordError for a bad record."""
     if not isinstance(node, dict):
         raise RecordError("node is not an object")
+    check_amounts(node)
     if entity.entity == "inventory_levels":
         item = {"id": node.get("id"), "sku": node.get("sku")}
         for level in node.get("inventoryLevels") or []:
