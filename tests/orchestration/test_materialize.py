@@ -46,7 +46,10 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
     check_keys = set(graph.asset_check_keys)
     assert {ev.asset_check_key for ev in evaluations} == check_keys
     failed = [
-        f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in evaluations if not ev.passed
+        f"{ev.asset_key.to_user_string()}:{ev.check_name} "
+        f"{ {k: v.value for k, v in ev.metadata.items()} }"
+        for ev in evaluations
+        if not ev.passed
     ]
     assert not failed, failed
 

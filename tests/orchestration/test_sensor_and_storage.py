@@ -1,0 +1,113 @@
+"""The webhook sensor's cursor, retention, and run history that survives a restart."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.maintenance import retention_job
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.schedules import REALTIME_JOB
+from orchestration.defs.sensors import build_webhook_sensor
+from orchestration.instance import prepare_home
+from warehouse.connection import connect
+
+
+def _insert_event(url, delivery_id: str, topic: str) -> None:
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into raw_app.webhook_events (source, delivery_id, shop_domain, topic, payload)"
+            " values ('shopify', %s, 'hot-rod-an.myshopify.com', %s, '{}')",
+            (delivery_id, topic),
+        )
+
+
+def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db):
+    use_db(module_db)
+    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    resources = {"warehouse": WarehouseResource()}
+
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+    _insert_event(module_db, "old-1", "orders/create")  # before the sensor started
+
+    ctx = dg.build_sensor_context(cursor=None, resources=resources)
+    first = sensor(ctx)
+    assert isinstance(first, dg.SkipReason)
+    assert ctx.cursor is not None
+
+    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
+    assert isinstance(sensor(ctx), dg.SkipReason)  # nothing new
+
+    _insert_event(module_db, "new-1", "orders/fulfilled")
+    _insert_event(module_db, "new-2", "message_created")
+    _insert_event(module_db, "new-3", "products/update")  # not a fulfillment/CX topic
+    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
+    request = sensor(ctx)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["hotrod/webhook_events"] == "2"
+    assert request.run_key.startswith("webhooks:")
+
+    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
+    assert isinstance(sensor(ctx), dg.SkipReason)  # the cursor moved past them
+
+
+def test_retention_calls_the_archive_function(module_db, use_db):
+    use_db(module_db)
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select to_regproc('marts.archive_old_audit_logs') is not null")
+        if not cur.fetchone()[0]:
+            cur.execute(
+                "create function marts.archive_old_audit_logs() returns integer"
+                " language sql as 'select 3'"
+            )
+    result = retention_job.execute_in_process(
+        resources={"warehouse": WarehouseResource()}, raise_on_error=False
+    )
+    assert result.success
+    [materialization] = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "STEP_OUTPUT" and e.step_key == "archive_audit_logs"
+    ]
+    metadata = materialization.event_specific_data.metadata
+    assert metadata["archive_function_installed"].value is True
+    assert metadata["audit_rows_archived"].value >= 0
+
+
+def test_run_history_persists_in_postgres_across_instances(
+    module_db, dagster_storage, tmp_path, use_db
+):
+    use_db(module_db)
+    home, env = prepare_home(tmp_path / "dagster_home", module_db)
+    assert "postgresql+psycopg2://" in (home / "dagster.yaml").read_text()
+
+    first = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert type(first.run_storage).__name__ == "PostgresRunStorage"
+        result = retention_job.execute_in_process(
+            instance=first, resources={"warehouse": WarehouseResource()}
+        )
+        run_id = result.run_id
+    finally:
+        first.dispose()
+
+    # a second instance (another process, after a restart) over the same storage
+    prepare_home(tmp_path / "other_home", module_db)
+    second = dg.DagsterInstance.from_config(str(tmp_path / "other_home"))
+    try:
+        run = second.get_run_by_id(run_id)
+        assert run is not None
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        assert run.job_name == "retention"
+        logs = second.all_logs(run_id)
+        assert any(e.dagster_event and e.dagster_event.is_step_success for e in logs)
+    finally:
+        second.dispose()
+
+    conn = connect(dagster_storage, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from runs where run_id = %s", (run_id,))
+        assert cur.fetchone()[0] == 1
