@@ -8,11 +8,12 @@ from sandbox.generator.clock import iso
 from sandbox.generator.money import fmt
 from sandbox.generator.names import CITIES, FIRST_NAMES, LAST_NAMES, SHOP_WORDS
 from sandbox.generator.personas import PERSONA_DEFS, PERSONAS, PRO
-from sandbox.generator.rand import below
+from sandbox.generator.rand import Weighted, below, weighted
 from sandbox.generator.shops import ShopDef
 
 NEW_CUSTOMER_RATE = 0.36  # share of identified orders placed by a new customer
 PERSONA_SHARES = tuple(PERSONA_DEFS[p].share for p in PERSONAS)
+PERSONA_CHOICE = Weighted(PERSONAS, PERSONA_SHARES)
 
 
 class Customer:
@@ -71,7 +72,7 @@ class CustomerPool:
         return self.shop.gid("Customer", customer.seq)
 
     def new(self, rng: random.Random, created: int) -> Customer:
-        persona = rng.choices(PERSONAS, PERSONA_SHARES)[0]
+        persona = PERSONA_CHOICE.pick(rng)
         customer = Customer(self.next_seq, persona, created)
         self.next_seq += 1
         customer.first = FIRST_NAMES[below(rng, len(FIRST_NAMES))]
@@ -108,7 +109,7 @@ class CustomerPool:
         ]
         if rng.random() < NEW_CUSTOMER_RATE or sum(weights) <= 0:
             return self.new(rng, created)
-        persona = rng.choices(PERSONAS, weights)[0]
+        persona = weighted(rng, PERSONAS, weights)
         bucket = self.active[persona]
         return bucket[below(rng, len(bucket))]
 

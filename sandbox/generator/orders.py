@@ -15,7 +15,7 @@ from sandbox.generator.clock import DAY, iso, iso_or_none
 from sandbox.generator.customers import Customer
 from sandbox.generator.money import money_set
 from sandbox.generator.personas import COLLECTOR, FIRST_TIME, PERSONA_DEFS, PRO, RACING
-from sandbox.generator.rand import below, randint
+from sandbox.generator.rand import Weighted, below, randint
 from sandbox.generator.shops import ShopDef
 
 HOUR = 3600
@@ -61,6 +61,11 @@ REFUND_NOTES = (
     None,
 )
 GUEST_TICKET_RATE = 0.05
+SEVERITY_CHOICE = Weighted(SEVERITIES, SEVERITY_WEIGHTS)
+CATEGORY_CHOICE = {
+    name: Weighted(list(p.categories), list(p.categories.values()))
+    for name, p in PERSONA_DEFS.items()
+}
 GUEST_REFUND_RATE = 0.05
 
 
@@ -102,17 +107,14 @@ def build_order(
     persona = customer.persona if customer else None
     definition = PERSONA_DEFS[persona] if persona else PERSONA_DEFS[FIRST_TIME]
     test = rng.random() < 0.004
-    categories = list(definition.categories)
-    cat_weights = list(definition.categories.values())
+    categories = CATEGORY_CHOICE[definition.name]
 
     n_lines = randint(rng, *definition.lines)
     if customer is None:
         n_lines = randint(rng, 1, 2)
     chosen: dict[str, list] = {}
     for _ in range(n_lines):
-        variant = state.catalog.pick(
-            rng, rng.choices(categories, cat_weights)[0], premium=persona == COLLECTOR
-        )
+        variant = state.catalog.pick(rng, categories.pick(rng), premium=persona == COLLECTOR)
         qty = randint(rng, *definition.units)
         if variant.price >= 30_000:  # nobody buys six cylinder heads
             qty = 1
@@ -253,7 +255,7 @@ def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: fl
         )
         last_delivery = max(last_delivery, delivered or in_transit)
     if issue:
-        severity = rng.choices(SEVERITIES, SEVERITY_WEIGHTS)[0]
+        severity = SEVERITY_CHOICE.pick(rng)
         noticed = (
             created + 48 * HOUR
             if issue in ("delayed_shipping", "inventory_shortage")

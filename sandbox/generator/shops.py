@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sandbox.generator.clock import iso
 
@@ -32,7 +33,7 @@ class ShopDef:
     price_factor: float  # catalog prices relative to USD list prices
     catalog_share: float  # share of the master catalog the shop carries
 
-    @property
+    @cached_property
     def id_base(self) -> int:
         """Shopify numeric ids of this shop start above this (sequential per shop)."""
         return (self.index + 1) * 1_000_000_000
