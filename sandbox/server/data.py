@@ -19,6 +19,8 @@ CHUNK = 2000
 
 
 class RecordLike(Protocol):
+    """What ``iter_records`` yields (sandbox.store.Record)."""
+
     id: str
     updated_at: datetime
     payload: dict
@@ -26,13 +28,15 @@ class RecordLike(Protocol):
 
 
 class StoreLike(Protocol):
+    """The part of sandbox.store.SandboxStore the server uses (tests pass a fake)."""
+
     now: datetime
 
     def shops(self) -> list[dict]: ...
 
     def iter_records(
         self, source: str, entity: str, shop_domain: str, **kw: Any
-    ) -> Iterator[Any]: ...
+    ) -> Iterator[RecordLike]: ...
 
     def count(
         self, source: str, entity: str, shop_domain: str, updated_since: Any = None
@@ -46,7 +50,7 @@ class StoreLike(Protocol):
 
 
 class DataAccess:
-    """The store behind one lock, plus cached derived orderings."""
+    """The store's reads, its clock moves (under a lock) and cached derived orderings."""
 
     def __init__(self, store: StoreLike) -> None:
         self.store = store
