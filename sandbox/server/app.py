@@ -282,6 +282,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": f"no control route {method} {path}"})
 
 
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # extractors open many connections at once
+
+
 @dataclass
 class RunningServer:
     url: str
@@ -306,8 +311,7 @@ def make_server(
 ) -> tuple[ThreadingHTTPServer, Sandbox]:
     sandbox = Sandbox(store, faults, credentials)
     handler = type("SandboxHandler", (Handler,), {"sandbox": sandbox})
-    httpd = ThreadingHTTPServer((host, port), handler)
-    httpd.daemon_threads = True
+    httpd = SandboxHTTPServer((host, port), handler)
     sandbox.base_url = f"http://{host}:{httpd.server_address[1]}"
     return httpd, sandbox
 

@@ -123,6 +123,27 @@ def test_reverse_returns_newest_first(server, store):
     assert [n["id"] for n in body["data"]["orders"]["nodes"]] == newest[:5]
 
 
+def test_reverse_pages_walk_the_store_backwards(server, store):
+    ids, after = [], None
+    query = (
+        "query($after: String) { orders(first: 4, after: $after, reverse: true) "
+        "{ nodes { id } pageInfo { hasNextPage endCursor } } }"
+    )
+    while True:
+        conn = gql(server, query, {"after": after})["data"]["orders"]
+        ids.extend(n["id"] for n in conn["nodes"])
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert ids == [r.id for r in store.iter_records("shopify", "orders", SHOP, descending=True)]
+
+
+def test_invalid_cursor_is_a_field_error(server):
+    body = gql(server, '{ orders(first: 2, after: "nonsense") { nodes { id } } }')
+    assert body["data"] == {"orders": None}
+    assert body["errors"][0]["path"] == ["orders"]
+
+
 def test_shop_and_node_lookups(server, store):
     body = gql(
         server,
