@@ -443,7 +443,9 @@ class FakeStore:
         for r in rows:
             if updated_since is not None and r.updated_at < updated_since:
                 continue
-            if updated_until is not None and r.updated_at >= updated_until:
+            if (
+                updated_until is not None and r.updated_at > updated_until
+            ):  # inclusive, as the store
                 continue
             if parent_id is not None and r.parent_id != parent_id:
                 continue

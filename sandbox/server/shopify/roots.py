@@ -68,12 +68,13 @@ def iter_nodes(
             if stamp is None or search.matches(stamp, item):
                 yield item, cursor_key(stamp, item["id"])
         return
-    lower, _ = search.bounds("updatedAt")
+    lower, upper = search.bounds("updatedAt")
     for rec in data.scan(
         "shopify",
         entity,
         shop,
         updated_since=lower,
+        updated_until=upper,
         after=after,
         descending=descending,
         chunk=chunk,

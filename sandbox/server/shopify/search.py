@@ -38,16 +38,16 @@ class Search:
     warnings: list[dict] = field(default_factory=list)
 
     def bounds(self, key: str) -> tuple[datetime | None, datetime | None]:
-        """Inclusive lower bound for the store scan (exact checks happen per record)."""
-        lower = None
+        """Inclusive (lower, upper) bounds for the store scan; exact checks happen per record."""
+        lower = upper = None
         for f in self.filters:
-            if (
-                f.payload_key == key
-                and f.op in (">=", ">", "=")
-                and (lower is None or f.value > lower)
-            ):
+            if f.payload_key != key:
+                continue
+            if f.op in (">=", ">", "=") and (lower is None or f.value > lower):
                 lower = f.value
-        return lower, None
+            if f.op in ("<=", "<", "=") and (upper is None or f.value < upper):
+                upper = f.value
+        return lower, upper
 
     def matches(self, updated_at: datetime, payload: dict) -> bool:
         """``updated_at`` terms test the store's record time (for products the max of the
