@@ -1,0 +1,55 @@
+"""Run dbt from tests with private artifact and log folders, so parallel runs never collide."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
+from warehouse.settings import DatabaseUrl
+
+
+def _reset_signals() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run_dbt_isolated(
+    url: DatabaseUrl,
+    args: list[str],
+    target_dir: Path,
+    as_of: str | None = None,
+    extra_vars: dict | None = None,
+) -> subprocess.CompletedProcess:
+    """Run `dbt ARGS` against url with DBT_TARGET_PATH/DBT_LOG_PATH under target_dir.
+
+    as_of pins the dbt var `as_of` (ISO timestamp) so windows match a sandbox clock. Output is
+    captured; the caller asserts on returncode and shows stdout on failure.
+    """
+    env = dbt_env(url)
+    env["DBT_TARGET_PATH"] = str(target_dir / "target")
+    env["DBT_LOG_PATH"] = str(target_dir / "logs")
+    variables = dict(extra_vars or {})
+    if as_of is not None:
+        variables["as_of"] = as_of
+    cmd = [os.path.join(os.path.dirname(sys.executable), "dbt"), *args]
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
+    return subprocess.run(
+        cmd,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=_reset_signals,  # noqa: PLW1509 - restore default signal handling in dbt
+    )
+
+
+def failure_summary(result: subprocess.CompletedProcess, limit: int = 6000) -> str:
+    """The tail of a dbt run's output, for assertion messages."""
+    return (result.stdout or "")[-limit:] + (result.stderr or "")[-2000:]
