@@ -45,8 +45,6 @@ def _prepare(home: Path | None) -> dict[str, str]:
 def _env(args: argparse.Namespace) -> int:
     env = _prepare(args.home)
     print(f"export DAGSTER_HOME={env['DAGSTER_HOME']}")
-    if len(env) > 1:
-        print("# HOTROD_DAGSTER_STORAGE_URL holds a password: export it from your secret store")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 The storage lives in a database of its own next to the warehouse database (``<db>_dagster``), so
 ``dbt`` and backups never touch it and it survives restarts of `dagster dev`. :func:`prepare_home`
-writes ``DAGSTER_HOME/dagster.yaml`` pointing at it (see orchestration/dagster.yaml.template).
+writes ``DAGSTER_HOME/dagster.yaml`` (orchestration/dagster.yaml.template), whose storage class
+(orchestration.storage.WarehouseStorage) finds the warehouse from the environment.
 """
 
 from __future__ import annotations
@@ -29,28 +30,20 @@ def storage_url(url: DatabaseUrl) -> DatabaseUrl:
     return url.with_database(f"{url.database}_dagster")
 
 
-def render_yaml(storage: DatabaseUrl) -> str:
-    """dagster.yaml for this storage. A password is never written: it is read from the
-    environment variable HOTROD_DAGSTER_STORAGE_URL, which `hotrod dagster` exports."""
-    if storage.password:
-        url_line = f"postgres_url:\n        env: {STORAGE_URL_ENV}"
-    else:
-        url_line = f'postgres_url: "{storage.sqlalchemy_url}"'
-    return TEMPLATE.read_text().replace("postgres_url: __STORAGE_URL__", url_line)
+def render_yaml() -> str:
+    """dagster.yaml: storage through orchestration.storage.WarehouseStorage (no URL, no secret)."""
+    return TEMPLATE.read_text()
 
 
 def prepare_home(
     home: Path | None = None, url: DatabaseUrl | None = None
 ) -> tuple[Path, dict[str, str]]:
-    """Create DAGSTER_HOME with a dagster.yaml on Postgres storage; return it and the env to run
-    Dagster with (DAGSTER_HOME, and the storage URL when it carries a password)."""
+    """Create DAGSTER_HOME with the project's dagster.yaml and the storage database; return it
+    and the environment to run Dagster with."""
     home = (home or default_home()).resolve()
     url = url or resolve()
     storage = storage_url(url)
     ensure_database(storage)
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(render_yaml(storage))
-    env = {"DAGSTER_HOME": str(home)}
-    if storage.password:
-        env[STORAGE_URL_ENV] = storage.sqlalchemy_url
-    return home, env
+    (home / "dagster.yaml").write_text(render_yaml())
+    return home, {"DAGSTER_HOME": str(home)}

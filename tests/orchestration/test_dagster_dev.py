@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from orchestration.instance import prepare_home
+from warehouse.connection import connect
 from warehouse.settings import REPO_ROOT
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -88,13 +88,33 @@ def _upstream_layers(key: tuple, parents: dict[tuple, list[tuple]], seen=None) -
     return layers
 
 
-def test_dagster_dev_serves_lineage_and_schedules(module_db, dagster_storage, tmp_path):
-    home, env = prepare_home(tmp_path / "dagster_home", module_db)
-    env = {**os.environ, **env, "HOTROD_DATABASE_URL": module_db.url}
-    port = _free_port()
-    log = tmp_path / "dagster-dev.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
+LAUNCH = """
+mutation($selector: JobOrPipelineSelector!) {
+  launchRun(executionParams: {selector: $selector, runConfigData: {}}) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+RUNS = "{ runsOrError { ... on Runs { results { runId status jobName } } } }"
+
+
+def _gql(port: int, query: str, variables: dict | None = None) -> dict:
+    reply = requests.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        timeout=30,
+    )
+    body = reply.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def _start(env: dict, port: int, log: Path) -> subprocess.Popen:
+    with open(log, "a") as out:
+        return subprocess.Popen(
             [DAGSTER, "dev", "-p", str(port), "-h", "127.0.0.1"],  # target: [tool.dagster]
             cwd=REPO_ROOT,
             env=env,
@@ -103,12 +123,61 @@ def test_dagster_dev_serves_lineage_and_schedules(module_db, dagster_storage, tm
             preexec_fn=_reset_signals,
             start_new_session=True,
         )
+
+
+def _launch_and_wait(port: int, repo: dict, job: str) -> str:
+    selector = {
+        "repositoryLocationName": repo["location"]["name"],
+        "repositoryName": repo["name"],
+        "jobName": job,
+    }
+    launched = _gql(port, LAUNCH, {"selector": selector})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + START_TIMEOUT_S
+    status = None
+    while time.monotonic() < deadline:
+        status = _gql(port, RUN_STATUS, {"id": run_id})["runOrError"].get("status")
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            break
+        time.sleep(3)
+    assert status == "SUCCESS", status
+    return run_id
+
+
+def test_dagster_dev_serves_lineage_schedules_and_keeps_history(
+    module_db, dagster_storage, tmp_path
+):
+    """Plain `dagster dev` at the repo root (no DAGSTER_HOME): the root dagster.yaml puts run
+    storage in the warehouse; a run launched in one session is still there in the next."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["HOTROD_DATABASE_URL"] = module_db.url
+    env["HOTROD_BACKUP_DIR"] = str(tmp_path / "backups")
+    log = tmp_path / "dagster-dev.log"
+
+    port = _free_port()
+    proc = _start(env, port, log)
     try:
         data = _query(port, proc, log)
+        [repo] = data["repositoriesOrError"]["nodes"]
+        run_id = _launch_and_wait(port, repo, "retention")
     finally:
         _stop(proc)
 
-    [repo] = data["repositoriesOrError"]["nodes"]
+    port = _free_port()
+    proc = _start(env, port, log)
+    try:
+        _query(port, proc, log)
+        runs = _gql(port, RUNS)["runsOrError"]["results"]
+    finally:
+        _stop(proc)
+    assert {"runId": run_id, "status": "SUCCESS", "jobName": "retention"} in runs
+
+    conn = connect(dagster_storage, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from runs where run_id = %s", (run_id,))
+        assert cur.fetchone()[0] == 1  # the history is in Postgres, not in a temp dir
+
     assert repo["location"]["name"] == "hotrod"
     crons = {s["cronSchedule"] for s in repo["schedules"]}
     assert crons >= SPEC_CRONS

@@ -82,11 +82,11 @@ def test_run_history_persists_in_postgres_across_instances(
 ):
     use_db(module_db)
     home, env = prepare_home(tmp_path / "dagster_home", module_db)
-    assert "postgresql+psycopg2://" in (home / "dagster.yaml").read_text()
+    assert "WarehouseStorage" in (home / "dagster.yaml").read_text()
 
     first = dg.DagsterInstance.from_config(str(home))
     try:
-        assert type(first.run_storage).__name__ == "PostgresRunStorage"
+        assert first.get_ref().storage_data.class_name == "WarehouseStorage"
         result = retention_job.execute_in_process(
             instance=first, resources={"warehouse": WarehouseResource()}
         )
