@@ -292,8 +292,25 @@ class SandboxStore:
         with self._lock:
             clock = to_epoch(self.now)
             if self._truth is None or self._truth[0] != clock:
-                self._truth = (clock, compute_truth(self))
+                self._truth = (clock, self._cached_truth() or compute_truth(self))
+                if self._working is None:
+                    _write_atomically(self._truth_path(), json.dumps(self._truth[1]))
             return json.loads(json.dumps(self._truth[1]))
+
+    def _truth_path(self) -> Path:
+        from sandbox.truth import TRUTH_VERSION
+
+        return self.cached_path.with_suffix(f".truth-v{TRUTH_VERSION}.json")
+
+    def _cached_truth(self) -> dict | None:
+        """The pristine store's truth, saved next to it the first time it was computed."""
+        path = self._truth_path()
+        if self._working is not None or not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
 
     def close(self) -> None:
         with self._lock:
@@ -311,6 +328,16 @@ class SandboxStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _is_complete(path: Path) -> bool:

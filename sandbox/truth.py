@@ -16,6 +16,7 @@ from sandbox.generator.money import cents, fmt
 if TYPE_CHECKING:
     from sandbox.store import SandboxStore
 
+TRUTH_VERSION = "1"  # bump when a definition changes (invalidates saved truth files)
 FULFILLMENT_SLA_SECONDS = 48 * 3600
 FIRST_RESPONSE_SLA_SECONDS = 120 * 60
 SKU_WINDOW_DAYS = 30
