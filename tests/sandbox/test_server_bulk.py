@@ -117,6 +117,16 @@ def test_current_bulk_operation_and_empty_result(server):
     assert current["id"] == node["id"]
 
 
+def test_old_result_files_expire():
+    running = start_server(FakeStore(orders=3))
+    try:
+        urls = [run_bulk(running.url, ORDERS.bulk_document())["url"] for _ in range(5)]
+        codes = [requests.get(url, timeout=30).status_code for url in urls]
+    finally:
+        running.stop()
+    assert codes == [404, 200, 200, 200, 200]  # 3 kept when the 5th started, plus the 5th
+
+
 def test_invalid_inner_query_gives_user_errors(server):
     for inner, needle in (
         ("{ orders { edges { node { id colour } } } }", "doesn't exist on type 'Order'"),

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - plain json has the same output
 
 log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 5
+KEEP_RESULTS = 3  # result files kept per shop; older ones are deleted (their URL then 404s)
 MAX_DEPTH = 2
 _ids = itertools.count(1001)
 
@@ -120,7 +121,9 @@ class BulkManager:
 
     def file_for(self, number: int) -> Path | None:
         op = self.ops.get(number)
-        return op.path if op and op.status == "COMPLETED" else None
+        if op is None or op.status != "COMPLETED" or op.path is None:
+            return None
+        return op.path if op.path.exists() else None
 
     # --- start --------------------------------------------------------------------------
 
@@ -214,10 +217,23 @@ class BulkManager:
                 ]
             op = BulkOperation(next(_ids), shop, query, created_at=self.data.now)
             self.ops[op.number] = op
+            self._expire(shop)
         thread = threading.Thread(target=self._run, args=(op, root), daemon=True)
         self.threads.append(thread)
         thread.start()
         return op, []
+
+    def _expire(self, shop: str) -> None:
+        """Delete all but the newest KEEP_RESULTS result files of a shop (a long-running
+        ``serve`` would otherwise fill the disk; Shopify's URLs expire too)."""
+        done = sorted(
+            (op for op in self.ops.values() if op.shop == shop and op.path is not None),
+            key=lambda op: op.number,
+        )
+        for old in done[:-KEEP_RESULTS]:
+            if old.path is not None:
+                old.path.unlink(missing_ok=True)
+                old.path = None
 
     # --- run ----------------------------------------------------------------------------
 
