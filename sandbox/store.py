@@ -13,6 +13,7 @@ None reads every shop (used for ``app.shops``, which also lists platform install
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -122,29 +123,9 @@ class SandboxStore:
         cache_dir.mkdir(parents=True, exist_ok=True)
         path = cache_path(cache_dir, orders, seed, now)
         if not _is_complete(path):
-            fd, tmp_name = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=cache_dir)
-            os.close(fd)
-            tmp = Path(tmp_name)
-            try:
-                tmp.unlink()
-                conn = sqlite3.connect(tmp, isolation_level=None)
-                try:
-                    conn.execute("PRAGMA journal_mode=OFF")
-                    conn.execute("PRAGMA synchronous=OFF")
-                    conn.execute("PRAGMA cache_size=-65536")
-                    conn.executescript(SCHEMA)
-                    conn.execute("BEGIN")
-                    generate(
-                        conn, orders, seed, to_epoch(now), progress=progress, scratch=cache_dir
-                    )
-                    conn.execute("COMMIT")
-                    conn.executescript(INDEXES)
-                    conn.execute("INSERT INTO meta VALUES ('complete', '1')")
-                finally:
-                    conn.close()
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
+            with _generation_lock(path):  # a second opener waits, then reuses the file
+                if not _is_complete(path):
+                    _generate_file(path, orders, seed, now, progress)
         return cls(path, orders, seed)
 
     @property
@@ -328,6 +309,42 @@ class SandboxStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _generation_lock(path: Path) -> Iterator[None]:
+    lock = path.with_suffix(".lock")
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _generate_file(path: Path, orders: int, seed: int, now: datetime, progress: bool) -> None:
+    """Generate into a temp file next to ``path`` and rename it into place when complete."""
+    fd, tmp_name = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.executescript(SCHEMA)
+            conn.execute("BEGIN")
+            generate(conn, orders, seed, to_epoch(now), progress=progress, scratch=path.parent)
+            conn.execute("COMMIT")
+            conn.executescript(INDEXES)
+            conn.execute("INSERT INTO meta VALUES ('complete', '1')")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -81,7 +81,7 @@ def generate(
         if orders >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
             context = multiprocessing.get_context("spawn")
             worker = context.Process(
-                target=generate_part, args=(str(part), rest, counts, seed, now, progress)
+                target=_worker_main, args=(str(part), rest, counts, seed, now, progress)
             )
             worker.start()
         meta = _generate_shops(conn, [0], counts, seed, now, progress)
@@ -121,12 +121,19 @@ def generate(
         )
 
 
+def _worker_main(
+    path: str, shop_indexes: list[int], counts: list[int], seed: int, now: int, progress: bool
+) -> None:
+    """The worker process: default signal handling (so it can be stopped), then generate."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    generate_part(path, shop_indexes, counts, seed, now, progress)
+
+
 def generate_part(
     path: str, shop_indexes: list[int], counts: list[int], seed: int, now: int, progress: bool
 ) -> None:
-    """Generate some shops into a scratch SQLite file (also the worker process's entry point)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """Generate some shops into a scratch SQLite file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=OFF")

@@ -343,3 +343,25 @@ def test_worker_process_and_in_process_generation_give_the_same_bytes(
         inline.close()
         parallel.close()
     assert not list((tmp_path / "worker").glob("sandbox-part-*"))
+
+
+def test_concurrent_opens_generate_once(tmp_path: Path) -> None:
+    import threading
+
+    opened: list[SandboxStore] = []
+
+    def open_store() -> None:
+        opened.append(SandboxStore.open(1_000, 2, now=NOW, cache_dir=tmp_path))
+
+    threads = [threading.Thread(target=open_store) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len(opened) == 3 and len({s.path for s in opened}) == 1
+        assert len(list(tmp_path.glob("*.sqlite"))) == 1
+        assert not list(tmp_path.glob("*.tmp"))
+    finally:
+        for store in opened:
+            store.close()
