@@ -166,7 +166,7 @@ final as (
         covered.quantity_incoming::integer as quantity_incoming,
         covered.units_sold_7d::integer as units_sold_7d,
         covered.units_sold_30d::integer as units_sold_30d,
-        covered.avg_daily_sales::numeric as avg_daily_sales,
+        covered.avg_daily_sales::numeric(14, 4) as avg_daily_sales,
         covered.days_of_cover::integer as days_of_cover,
         covered.reorder_point::integer as reorder_point,
         (case
