@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from psycopg2.extras import Json
 from psycopg2.pool import ThreadedConnectionPool
@@ -49,11 +50,14 @@ class Receiver:
 
     # --- request handling ----------------------------------------------------------------------
 
-    def handle(self, path: str, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
-        if path.rstrip("/") == "/webhooks/shopify":
+    def handle(self, target: str, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if path == "/webhooks/shopify":
             return self._shopify(headers, raw)
-        if path.rstrip("/") == "/webhooks/chatwoot":
-            return self._chatwoot(headers, raw)
+        if path == "/webhooks/chatwoot":
+            return self._chatwoot(headers, raw, query)
         return 404, {"error": "not found"}
 
     def _shopify(self, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
@@ -73,7 +77,9 @@ class Receiver:
         shop = headers.get("X-Shopify-Shop-Domain") or self.settings.default_shop or None
         return self._store(Delivery("shopify", delivery_id, topic, shop, body, raw))
 
-    def _chatwoot(self, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
+    def _chatwoot(
+        self, headers: Any, raw: bytes, query: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
         signature = headers.get("X-Chatwoot-Signature")
         secret = self.settings.chatwoot_secret
         if signature or secret:
@@ -88,21 +94,27 @@ class Receiver:
             return 400, {"error": error}
         topic = str(body.get("event") or "unknown") if isinstance(body, dict) else "unknown"
         delivery_id = headers.get("X-Chatwoot-Delivery") or _digest(raw)
-        return self._store(
-            Delivery("chatwoot", delivery_id, topic, self._account_shop(body), body, raw)
-        )
+        shop = self._account_shop(body, query.get("account"))
+        return self._store(Delivery("chatwoot", delivery_id, topic, shop, body, raw))
 
-    def _account_shop(self, body: Any) -> str | None:
+    def _account_shop(self, body: Any, query_account: str | None) -> str | None:
+        """The shop of the delivery's Chatwoot account: ``account.id`` / ``account_id`` in the
+        body, else ``?account=N`` on the webhook URL; None when it cannot be told."""
         account = body.get("account") if isinstance(body, dict) else None
         account_id = account.get("id") if isinstance(account, dict) else None
         if account_id is None and isinstance(body, dict):
             account_id = body.get("account_id")
-        for known, shop in self.settings.chatwoot_accounts:
+        if account_id is None:
+            account_id = query_account
+        accounts = self.settings.chatwoot_accounts
+        for known, shop in accounts:
             if str(account_id) == known:
                 return shop
-        if self.settings.chatwoot_accounts:
-            return self.settings.chatwoot_accounts[0][1] if account_id is None else None
-        return self.settings.default_shop or None
+        if account_id is None and len(accounts) == 1:
+            return accounts[0][1]
+        if not accounts and account_id is None:
+            return self.settings.default_shop or None
+        return None
 
     # --- storage -------------------------------------------------------------------------------
 
@@ -139,7 +151,10 @@ class Receiver:
         batch = f"webhook:{d.delivery_id}"
         with conn.cursor() as cur:
             if result.reason or not d.shop_domain:
-                reason = result.reason or f"{d.source} {d.topic}: unknown shop for the delivery"
+                reason = result.reason or (
+                    f"{d.source} {d.topic}: cannot tell the shop (no account id in the body; "
+                    "use /webhooks/chatwoot?account=N per account)"
+                )
                 landing.quarantine(
                     cur,
                     d.source,
@@ -188,7 +203,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self._answer(413, {"error": "body too large"})
                 return
             raw = self.rfile.read(length) if length else b""
-            status, body = receiver.handle(self.path.split("?")[0], self.headers, raw)
+            status, body = receiver.handle(self.path, self.headers, raw)
             self._answer(status, body)
 
         def do_GET(self) -> None:  # noqa: N802

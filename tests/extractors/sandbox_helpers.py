@@ -91,7 +91,7 @@ def query(url: DatabaseUrl, sql: str, args: Mapping | tuple = ()) -> list[tuple]
     conn = connect(url, autocommit=True)
     try:
         with conn.cursor() as cur:
-            cur.execute(sql, args)
+            cur.execute(sql, args or None)
             return cur.fetchall()
     finally:
         conn.close()
