@@ -55,8 +55,7 @@ def upsert_rows(
         return 0, 0
     unique = _dedupe(rows)
     cur.execute(
-        f"create temp table if not exists {_TEMP} "
-        "(id text, updated_at timestamptz, payload jsonb) on commit delete rows"
+        f"create temp table if not exists {_TEMP} (id text, updated_at timestamptz, payload jsonb)"
     )
     cur.execute(f"truncate {_TEMP}")
     buffer = io.StringIO()

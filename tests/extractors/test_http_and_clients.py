@@ -1,0 +1,194 @@
+"""HTTP retries, throttling and client error handling against scripted local servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.chatwoot.client import ChatwootClient
+from extractors.errors import ApiError, ApiUnavailableError
+from extractors.http import HttpClient, RetryPolicy
+from extractors.shopify.client import ShopifyClient, _throttle_wait
+from tests.extractors.fake_http import FakeServer
+
+FAST = RetryPolicy(max_attempts=5, base_delay_s=0.01, max_delay_s=0.05, budget_s=10)
+TOKEN = "shpat_super_secret_value"
+
+
+def _client(sleeps: list[float] | None = None, policy: RetryPolicy = FAST) -> HttpClient:
+    record = sleeps.append if sleeps is not None else (lambda s: None)
+    return HttpClient({"X-Shopify-Access-Token": TOKEN}, policy, sleep=record)
+
+
+def test_5xx_and_dropped_connections_are_retried():
+    script = [(503, {}, {"error": "busy"}), "drop", (500, {}, "oops"), (200, {}, {"ok": 1})]
+    with FakeServer(script) as server:
+        http = _client()
+        assert http.get_json(server.url + "/x") == {"ok": 1}
+        assert len(server.requests) == 4
+        assert http.stats.retries == 3
+        assert http.stats.api_calls == 4
+        assert http.stats.percentile(0.95) is not None
+
+
+def test_429_waits_for_retry_after():
+    sleeps: list[float] = []
+    with FakeServer([(429, {"Retry-After": "2.5"}, {}), (200, {}, [1])]) as server:
+        http = _client(sleeps)
+        assert http.get_json(server.url + "/x") == [1]
+    assert sleeps == [2.5]
+    assert http.stats.throttled_waits == 1
+
+
+def test_a_dead_api_fails_with_a_clear_message_naming_the_url():
+    with FakeServer(default=lambda *_: (503, {}, {})) as server:
+        http = _client()
+        with pytest.raises(ApiUnavailableError) as err:
+            http.get_json(server.url + "/admin/api/x")
+    message = str(err.value)
+    assert server.url + "/admin/api/x" in message
+    assert "5 attempts" in message and "rerun" in message
+    assert TOKEN not in message
+
+
+def test_nothing_listening_fails_within_the_budget():
+    http = _client(
+        policy=RetryPolicy(max_attempts=3, base_delay_s=0.01, budget_s=5, connect_timeout_s=1)
+    )
+    with pytest.raises(ApiUnavailableError, match="ConnectionError"):
+        http.get_json("http://127.0.0.1:9/nothing")
+
+
+def test_401_is_not_retried_and_says_what_to_do():
+    with FakeServer([(401, {}, {"errors": "bad token"})]) as server:
+        http = _client()
+        with pytest.raises(ApiError, match="check the access token") as err:
+            http.post_json(server.url + "/graphql.json", {})
+        assert len(server.requests) == 1
+    assert TOKEN not in str(err.value)
+
+
+def test_stream_lines_resumes_after_a_dropped_download():
+    body = b"\n".join(f'{{"n":{i}}}'.encode() for i in range(5)) + b"\n"
+    script = ["drop", (200, {}, body)]
+    with FakeServer(script) as server:
+        lines = list(_client().stream_lines(server.url + "/bulk.jsonl", skip=2))
+    assert lines == [b'{"n":2}', b'{"n":3}', b'{"n":4}']
+
+
+def _graphql(data=None, errors=None, available=1000.0, requested=10):
+    body = {
+        "extensions": {
+            "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": requested,
+                "throttleStatus": {
+                    "maximumAvailable": 2000.0,
+                    "currentlyAvailable": available,
+                    "restoreRate": 100.0,
+                },
+            }
+        }
+    }
+    if data is not None:
+        body["data"] = data
+    if errors is not None:
+        body["errors"] = errors
+    return (200, {}, body)
+
+
+def test_throttled_graphql_waits_for_the_restore_rate_and_never_fails():
+    throttled = _graphql(
+        errors=[{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        available=50.0,
+        requested=250,
+    )
+    sleeps: list[float] = []
+    with FakeServer([throttled, throttled, _graphql({"shop": {"id": "1"}})]) as server:
+        http = _client(sleeps)
+        client = ShopifyClient(http, server.url + "/graphql.json")
+        assert client.query("{ shop { id } }") == {"shop": {"id": "1"}}
+    assert sleeps == [2.0, 2.0]  # (250 - 50) / 100
+    assert http.stats.throttled_waits == 2
+
+
+def test_throttle_wait_formula():
+    cost = {
+        "requestedQueryCost": 500,
+        "throttleStatus": {"currentlyAvailable": 100, "restoreRate": 50},
+    }
+    assert _throttle_wait(cost, fallback=0) == 8.0
+    assert (
+        _throttle_wait(
+            {
+                "requestedQueryCost": 5,
+                "throttleStatus": {"currentlyAvailable": 100, "restoreRate": 50},
+            },
+            fallback=0,
+        )
+        == 0.0
+    )
+    assert _throttle_wait({}, fallback=1.5) == 1.5
+
+
+def test_graphql_errors_become_clear_exceptions():
+    with FakeServer(
+        [_graphql(errors=[{"message": "Field 'nope' doesn't exist on type 'Shop'"}])]
+    ) as server:
+        client = ShopifyClient(_client(), server.url + "/graphql.json")
+        with pytest.raises(ApiError, match="Field 'nope' doesn't exist"):
+            client.query("{ shop { nope } }")
+
+
+def test_bulk_operation_is_started_polled_and_downloaded():
+    jsonl = b'{"id":"gid://shopify/Order/1","updatedAt":"2026-01-01T00:00:00Z"}\n'
+
+    def answer(path, headers, body):
+        if path.endswith(".jsonl"):
+            return (200, {}, jsonl)
+        if b"bulkOperationRunQuery" in body:
+            return _graphql(
+                {
+                    "bulkOperationRunQuery": {
+                        "bulkOperation": {
+                            "id": "gid://shopify/BulkOperation/9",
+                            "status": "CREATED",
+                        },
+                        "userErrors": [],
+                    }
+                }
+            )
+        return _graphql(
+            {
+                "node": {
+                    "id": "gid://shopify/BulkOperation/9",
+                    "status": status.pop(0),
+                    "url": server.url + "/r.jsonl",
+                }
+            }
+        )
+
+    status = ["RUNNING", "RUNNING", "COMPLETED"]
+    with FakeServer(default=answer) as server:
+        client = ShopifyClient(_client(), server.url + "/graphql.json")
+        op = client.start_bulk("{ orders { edges { node { id } } } }")
+        node = client.wait_bulk(op)
+        assert node["status"] == "COMPLETED"
+        assert list(client.bulk_lines(node["url"])) == [jsonl.strip()]
+
+
+def test_chatwoot_client_unwraps_every_answer_shape():
+    pages = [
+        (200, {}, {"data": {"meta": {}, "payload": [{"id": 1}]}}),
+        (200, {}, {"meta": {}, "payload": [{"id": 5}]}),
+        (200, {}, [{"id": 7}]),
+        (200, {}, {"payload": [{"id": 9}]}),
+    ]
+    with FakeServer(pages) as server:
+        client = ChatwootClient(_client(), server.url, "3")
+        assert client.conversations_page(1) == [{"id": 1}]
+        assert client.messages_page(1) == [{"id": 5}]
+        assert client.agents() == [{"id": 7}]
+        assert client.inboxes() == [{"id": 9}]
+        paths = [r[1] for r in server.requests]
+    assert paths[0] == "/api/v1/accounts/3/conversations?status=all&page=1"
+    assert paths[1] == "/api/v1/accounts/3/conversations/1/messages"
