@@ -77,7 +77,7 @@ final as (
         by_make.compatible_products,
         by_make.earliest_year,
         by_make.latest_year,
-        coalesce(models_by_make.models, array[]::text []) as fits_models,
+        coalesce(models_by_make.models, array[]::text[]) as fits_models,
         by_make.revenue_30d,
         by_make.units_sold_30d,
         coalesce(customer_vehicles.customers_with_vehicle, 0) as customers_with_vehicle,

@@ -148,11 +148,11 @@ checks as (
     cross join (
         values
         (1, 'missing_revenue', 'sales_metrics_daily', 'critical', 'Days with orders but no revenue'),
-        (2, 'negative_inventory', 'inventory_snapshots', 'critical', 'Latest snapshot rows with negative available stock'),
+        (2, 'negative_inventory', 'inventory_snapshots', 'critical', 'Latest snapshot with negative stock'),
         (3, 'missing_segment', 'customer_segments', 'high', 'Customers without a primary segment'),
         (4, 'future_dates', 'sales_metrics_daily', 'critical', 'Daily metrics dated after the shop''s local today'),
-        (5, 'negative_resolution_time', 'cx_conversations', 'high', 'Conversations with negative response or resolution time'),
-        (6, 'aov_mismatch', 'sales_metrics_daily', 'medium', 'Average order value differs from revenue / orders by more than 0.01'),
+        (5, 'negative_resolution_time', 'cx_conversations', 'high', 'Negative response or resolution time'),
+        (6, 'aov_mismatch', 'sales_metrics_daily', 'medium', 'AOV differs from revenue / orders by > 0.01'),
         (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),

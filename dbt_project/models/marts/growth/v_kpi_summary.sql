@@ -39,10 +39,10 @@ aggregated as (
     left join daily
         on
             shop_days.shop_domain = daily.shop_domain
-            and daily.date <= shop_days.as_of_date
-            and daily.date >= least(
+            and shop_days.as_of_date >= daily.date
+            and least(
                 date_trunc('year', shop_days.as_of_date)::date, shop_days.as_of_date - 29
-            )
+            ) <= daily.date
     group by shop_days.shop_domain
 ),
 

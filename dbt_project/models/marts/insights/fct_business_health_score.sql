@@ -52,22 +52,24 @@ sales_momentum as (
     group by shop_domain
 ),
 
+latest_snapshot_dates as (
+    select
+        shop_domain,
+        max(snapshot_date) as snapshot_date
+    from snapshots
+    group by shop_domain
+),
+
 inventory_health as (
     select
         snapshots.shop_domain,
         100.0 * count(*) filter (where snapshots.stock_status in ('in_stock', 'overstock'))
         / nullif(count(*), 0) as in_stock_pct
     from snapshots
-    inner join (
-        select
-            shop_domain,
-            max(snapshot_date) as snapshot_date
-        from snapshots
-        group by shop_domain
-    ) as latest
+    inner join latest_snapshot_dates
         on
-            snapshots.shop_domain = latest.shop_domain
-            and snapshots.snapshot_date = latest.snapshot_date
+            snapshots.shop_domain = latest_snapshot_dates.shop_domain
+            and snapshots.snapshot_date = latest_snapshot_dates.snapshot_date
     group by snapshots.shop_domain
 ),
 

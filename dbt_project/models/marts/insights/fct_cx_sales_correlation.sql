@@ -44,7 +44,7 @@ cx_daily as (
     from conversations
     inner join shops
         on conversations.shop_domain = shops.shop_domain
-    group by 1, 2
+    group by conversations.shop_domain, metric_date
 ),
 
 joined as (

@@ -32,7 +32,7 @@ stock_daily as (
     inner join shops
         on snapshots.shop_domain = shops.shop_domain
     where snapshots.snapshot_date > {{ views_local_today('shops.iana_timezone') }} - 90
-    group by 1, 2
+    group by snapshots.shop_domain, snapshots.snapshot_date
 ),
 
 fulfillment_daily as (
@@ -48,7 +48,7 @@ fulfillment_daily as (
     where
         tracking.order_created_at >= {{ hotrod_as_of() }} - interval '91 days'
         and tracking.fulfillment_status <> 'cancelled'
-    group by 1, 2
+    group by tracking.shop_domain, metric_date
 ),
 
 joined as (

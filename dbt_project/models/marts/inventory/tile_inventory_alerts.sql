@@ -63,13 +63,17 @@ final as (
         end as alert_rank,
         case
             when stock_status = 'out_of_stock'
-                then 'Out of stock: ' || sku || ' (' || velocity_tier || ' mover) - reorder now'
+                then format('Out of stock: %s (%s mover) - reorder now', sku, velocity_tier)
             when stock_status = 'low_stock'
-                then 'Low stock: ' || sku || ' has ' || quantity_available || ' units, about '
-                || coalesce(days_of_cover::text, '?') || ' days of cover (reorder point '
-                || coalesce(reorder_point::text, '?') || ')'
-            else 'Overstock: ' || sku || ' has ' || quantity_available || ' units, '
-                || coalesce(days_of_cover::text, 'no recent sales for') || ' days of cover'
+                then format(
+                    'Low stock: %s has %s units, about %s days of cover (reorder point %s)',
+                    sku, quantity_available, coalesce(days_of_cover::text, '?'),
+                    coalesce(reorder_point::text, '?')
+                )
+            else format(
+                'Overstock: %s has %s units, %s days of cover',
+                sku, quantity_available, coalesce(days_of_cover::text, 'no recent sales for')
+            )
         end as alert_message
     from classified
 )

@@ -25,7 +25,7 @@ latest_activation as (
         activation_rate_pct,
         activation_rate_7d_avg
     from activation
-    order by shop_domain, date desc
+    order by shop_domain asc, date desc
 ),
 
 final as (

@@ -191,7 +191,7 @@ last_runs as (
         status as last_run_status
     from ledger
     where finished_at is not null
-    order by source, shop_domain, entity, finished_at desc
+    order by source asc, shop_domain asc, entity asc, finished_at desc
 ),
 
 quarantined as (
@@ -201,7 +201,7 @@ quarantined as (
         entity,
         count(*) as quarantined_rows
     from quarantine
-    group by 1, 2, 3
+    group by source, shop_domain, entity
 ),
 
 final as (
