@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -338,6 +339,8 @@ def _generate_file(path: Path, orders: int, seed: int, now: datetime, progress: 
             conn.execute("BEGIN")
             generate(conn, orders, seed, to_epoch(now), progress=progress, scratch=path.parent)
             conn.execute("COMMIT")
+            if progress:
+                print("sandbox: indexing the store ...", file=sys.stderr, flush=True)
             conn.executescript(INDEXES)
             conn.execute("INSERT INTO meta VALUES ('complete', '1')")
         finally:

@@ -8,11 +8,10 @@ the clock are parked (as plans) in ``pending`` for ``advance()``.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import random
-import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,30 +74,31 @@ def generate(
     os.close(fd)
     part = Path(name)
     part.unlink()
-    worker = None
+    worker: subprocess.Popen | None = None
     try:
-        rest = [i for i in range(1, len(SHOPS))]
+        rest = list(range(1, len(SHOPS)))
         if orders >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-            context = multiprocessing.get_context("spawn")
-            worker = context.Process(
-                target=_worker_main, args=(str(part), rest, counts, seed, now, progress)
+            job = {"path": str(part), "shops": rest, "counts": counts, "seed": seed, "now": now,
+                   "progress": progress}  # fmt: skip
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "sandbox.generator.worker", json.dumps(job)],
+                stdin=subprocess.DEVNULL,
             )
-            worker.start()
         meta = _generate_shops(conn, [0], counts, seed, now, progress)
         if worker is None:
             generate_part(str(part), rest, counts, seed, now, progress)
-        else:
-            worker.join()
-            if worker.exitcode != 0:
-                raise RuntimeError(
-                    f"sandbox generator worker failed (exit code {worker.exitcode}); "
-                    "see the error above and re-run `hotrod sandbox generate`"
-                )
+        elif worker.wait() != 0:
+            raise RuntimeError(
+                f"sandbox generator worker failed (exit code {worker.returncode}); "
+                "see the error above and re-run `hotrod sandbox generate`"
+            )
+        if progress:
+            print("sandbox: merging the smaller shops ...", file=sys.stderr, flush=True)
         meta.update(_merge_part(conn, part))
     finally:
-        if worker is not None and worker.is_alive():
+        if worker is not None and worker.poll() is None:
             worker.terminate()
-            worker.join()
+            worker.wait()
         part.unlink(missing_ok=True)
     meta.update(_write_shared(conn, seed, now))
     meta.update(
@@ -119,15 +119,6 @@ def generate(
             file=sys.stderr,
             flush=True,
         )
-
-
-def _worker_main(
-    path: str, shop_indexes: list[int], counts: list[int], seed: int, now: int, progress: bool
-) -> None:
-    """The worker process: default signal handling (so it can be stopped), then generate."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    generate_part(path, shop_indexes, counts, seed, now, progress)
 
 
 def generate_part(
