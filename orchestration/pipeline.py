@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,10 +61,16 @@ def materialize_everything(url: DatabaseUrl) -> PipelineResult:
 
     from orchestration.defs.loader import build_definitions
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # storage migrations: not news
     _home, env = prepare_home(url=url)
     with patched_environ(env), DagsterInstance.get() as instance:
         job = build_definitions().resolve_job_def(MATERIALIZE_ALL)
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # progress without the per-event debug lines
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     failed_steps = [e.step_key or "?" for e in result.all_events if e.is_step_failure]
     failed_checks = []
     for event in result.all_events:

@@ -78,7 +78,10 @@ class ExtractionResource(dg.ConfigurableResource):
 
     @property
     def source_label(self) -> str:
-        return "sandbox" if self._server is not None else "configured sources"
+        if self._server is not None:
+            return f"the sandbox at {self._server.url}"
+        base = self._env.get("SHOPIFY_API_BASE_URL", "https://{shop}")
+        return f"the configured sources (Shopify {base})"
 
     def extract(self, url: DatabaseUrl, source: str, entity: str, full: bool = False) -> Any:
         """Land one entity into its raw table; returns the extractor's result (load figures)."""
