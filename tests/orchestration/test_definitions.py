@@ -128,3 +128,18 @@ def test_schedule_jobs_select_their_models(defs):
     assert {"customer_segments", "product_categories"} <= names("segments_categories_weekly")
     assert {"fulfillment_tracking", "cx_conversations"} <= names(REALTIME_JOB)
     assert "v_growth_milestones" in names("growth_monthly")
+
+
+def test_dbt_tests_are_checks_and_error_severity_blocks(defs):
+    from orchestration.defs.dbt import DBT_ASSETS_NAME, load_manifest
+
+    manifest = load_manifest(dbt_project().manifest_path)
+    [dbt_def] = [a for a in defs.assets if getattr(a, "op", None) and a.op.name == DBT_ASSETS_NAME]
+    specs = {spec.name: spec for spec in dbt_def.check_specs}
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(specs) >= 0.9 * len(tests)  # (a few tests span several models: observations)
+    errors = [t for t in tests if t["config"]["severity"].lower() == "error" and t["name"] in specs]
+    assert errors
+    assert all(specs[t["name"]].blocking for t in errors)
+    warns = [t for t in tests if t["config"]["severity"].lower() == "warn" and t["name"] in specs]
+    assert not any(specs[t["name"]].blocking for t in warns)
