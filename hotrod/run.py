@@ -18,6 +18,11 @@ DEFAULT_ORDERS = 20_000
 DEFAULT_SEED = 42
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() else default
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="the main job: warehouse, sandbox, every asset through Dagster, the tiles"
@@ -25,12 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--orders",
         type=int,
-        default=int(os.environ.get("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS)),
+        default=_env_int("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS),
         help=f"sandbox size when no SHOPIFY_* source is configured (default {DEFAULT_ORDERS:,})",
     )
-    parser.add_argument(
-        "--seed", type=int, default=int(os.environ.get("HOTROD_SANDBOX_SEED", DEFAULT_SEED))
-    )
+    parser.add_argument("--seed", type=int, default=_env_int("HOTROD_SANDBOX_SEED", DEFAULT_SEED))
     parser.set_defaults(handler=_run)
 
 

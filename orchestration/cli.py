@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.defs.resources import SANDBOX_ORDERS_DEFAULT, env_int
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
 
@@ -24,9 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dev = sub.add_parser("dev", help="dagster dev with storage in the warehouse")
     dev.add_argument("--port", type=int, default=3000)
     dev.add_argument("--home", type=Path, default=None, help="DAGSTER_HOME (.hotrod/dagster)")
-    orders = int(os.environ.get("HOTROD_SANDBOX_ORDERS", 2000))
+    orders = env_int("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT)
     dev.add_argument("--orders", type=int, default=orders)
-    dev.add_argument("--seed", type=int, default=int(os.environ.get("HOTROD_SANDBOX_SEED", 42)))
+    dev.add_argument("--seed", type=int, default=env_int("HOTROD_SANDBOX_SEED", 42))
     dev.set_defaults(handler=_dev)
     env = sub.add_parser("env", help="print the DAGSTER_HOME export for other dagster commands")
     env.add_argument("--home", type=Path, default=None)

@@ -9,7 +9,12 @@ from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manife
 from orchestration.defs.extract import extraction_assets
 from orchestration.defs.freshness import build_freshness_checks
 from orchestration.defs.project import dbt_project, ensure_manifest
-from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
+from orchestration.defs.resources import (
+    ExtractionResource,
+    WarehouseResource,
+    dbt_resource,
+    env_int,
+)
 from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
 from orchestration.defs.sensors import build_webhook_sensor
 
@@ -21,7 +26,7 @@ def resources() -> dict[str, object]:
         "dbt": dbt_resource(),
         "backup": maintenance.BackupResource(
             directory=dg.EnvVar("HOTROD_BACKUP_DIR").get_value("") or "",
-            keep_days=int(dg.EnvVar("HOTROD_BACKUP_KEEP_DAYS").get_value("7") or 7),
+            keep_days=env_int("HOTROD_BACKUP_KEEP_DAYS", 7),
         ),
     }
 

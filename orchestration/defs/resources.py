@@ -26,6 +26,17 @@ SANDBOX_ORDERS_DEFAULT = 2000
 SANDBOX_SEED_DEFAULT = 42
 
 
+def env_int(name: str, default: int) -> int:
+    """An integer from the environment; unset or empty (a copied .env.example) means default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The Postgres warehouse: HOTROD_DATABASE_URL, else the embedded server (started if needed)."""
 
@@ -51,8 +62,8 @@ class ExtractionResource(dg.ConfigurableResource):
     """Runs the extractors. Sources come from SHOPIFY_*/CHATWOOT_*/HOTROD_APP_* variables; when
     SHOPIFY_ACCESS_TOKEN is unset, an in-process sandbox server stands in for all three."""
 
-    sandbox_orders: int = int(os.environ.get("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT))
-    sandbox_seed: int = int(os.environ.get("HOTROD_SANDBOX_SEED", SANDBOX_SEED_DEFAULT))
+    sandbox_orders: int | None = None  # None: HOTROD_SANDBOX_ORDERS, else 2,000
+    sandbox_seed: int | None = None  # None: HOTROD_SANDBOX_SEED, else 42
 
     _env: dict[str, str] = PrivateAttr(default_factory=dict)
     _server: Any = PrivateAttr(default=None)
@@ -62,12 +73,15 @@ class ExtractionResource(dg.ConfigurableResource):
         if not sources_configured(env):
             from orchestration.defs.sandbox import start_sandbox
 
-            self._server, sandbox_env = start_sandbox(self.sandbox_orders, self.sandbox_seed)
+            orders = self.sandbox_orders or env_int("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT)
+            seed = self.sandbox_seed
+            seed = env_int("HOTROD_SANDBOX_SEED", SANDBOX_SEED_DEFAULT) if seed is None else seed
+            self._server, sandbox_env = start_sandbox(orders, seed)
             env.update(sandbox_env)
             if context.log:
                 context.log.info(
                     f"no SHOPIFY_ACCESS_TOKEN: extracting from the local sandbox at "
-                    f"{self._server.url} ({self.sandbox_orders} orders, seed {self.sandbox_seed})"
+                    f"{self._server.url} ({orders} orders, seed {seed})"
                 )
         self._env = env
 
