@@ -87,6 +87,9 @@ TILE_TABLES = (
     "tile_fulfillment_health",
     "tile_cx_escalations",
     "tile_cx_health",
+    "tile_sales_top_products",
+    "tile_sla_resolution",
+    "tile_ops_aggregate",
 )
 
 

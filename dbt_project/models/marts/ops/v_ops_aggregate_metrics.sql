@@ -1,57 +1,27 @@
 with
 
-activation as (
-    select * from {{ ref('v_activation_rate_7d') }}
-),
-
-sla as (
-    select * from {{ ref('v_sla_resolution_7d') }}
-),
-
-fulfillment as (
-    select * from {{ ref('v_fulfillment_health_summary') }}
-),
-
-cx as (
-    select * from {{ ref('v_cx_health_summary') }}
-),
-
-latest_activation as (
-    select distinct on (shop_domain)
-        shop_domain,
-        date as activation_date,
-        total_shops,
-        shops_activated,
-        activation_rate_pct,
-        activation_rate_7d_avg
-    from activation
-    order by shop_domain asc, date desc
+aggregate_metrics as (
+    select * from {{ ref('tile_ops_aggregate') }}
 ),
 
 final as (
     select
-        sla.shop_domain,
-        latest_activation.activation_date,
-        latest_activation.total_shops,
-        latest_activation.shops_activated,
-        latest_activation.activation_rate_pct,
-        latest_activation.activation_rate_7d_avg,
-        sla.sla_breaches_detected as sla_breaches_detected_7d,
-        sla.sla_breaches_resolved as sla_breaches_resolved_7d,
-        sla.resolution_rate_pct as sla_resolution_rate_7d_pct,
-        sla.median_response_time as median_response_time_7d,
-        sla.p90_response_time as p90_response_time_7d,
-        sla.p95_response_time as p95_response_time_7d,
-        fulfillment.open_sla_breaches as open_fulfillment_sla_breaches,
-        cx.open_sla_breaches as open_cx_sla_breaches,
-        cx.escalations as cx_escalations_7d
-    from sla
-    left join latest_activation
-        on sla.shop_domain = latest_activation.shop_domain
-    left join fulfillment
-        on sla.shop_domain = fulfillment.shop_domain
-    left join cx
-        on sla.shop_domain = cx.shop_domain
+        shop_domain,
+        activation_date,
+        total_shops,
+        shops_activated,
+        activation_rate_pct,
+        activation_rate_7d_avg,
+        sla_breaches_detected_7d,
+        sla_breaches_resolved_7d,
+        sla_resolution_rate_7d_pct,
+        median_response_time_7d,
+        p90_response_time_7d,
+        p95_response_time_7d,
+        open_fulfillment_sla_breaches,
+        open_cx_sla_breaches,
+        cx_escalations_7d
+    from aggregate_metrics
 )
 
 select * from final

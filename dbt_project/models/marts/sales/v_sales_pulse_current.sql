@@ -8,8 +8,8 @@ daily as (
     select * from {{ ref('sales_metrics_daily') }}
 ),
 
-skus as (
-    select * from {{ ref('sku_performance') }}
+top_products as (
+    select * from {{ ref('tile_sales_top_products') }}
 ),
 
 shop_days as (
@@ -17,38 +17,6 @@ shop_days as (
         shop_domain,
         {{ views_local_today('iana_timezone') }} as as_of_date
     from shops
-),
-
-ranked_skus as (
-    select
-        shop_domain,
-        sku,
-        revenue_30d,
-        units_sold_30d,
-        orders_30d,
-        row_number() over (
-            partition by shop_domain order by revenue_30d desc, units_sold_30d desc, sku asc
-        ) as revenue_rank
-    from skus
-    where revenue_30d > 0
-),
-
-top_products as (
-    select
-        shop_domain,
-        jsonb_agg(
-            jsonb_build_object(
-                'rank', revenue_rank,
-                'sku', sku,
-                'revenue_30d', revenue_30d,
-                'units_sold_30d', units_sold_30d,
-                'orders_30d', orders_30d
-            )
-            order by revenue_rank
-        ) as top_products
-    from ranked_skus
-    where revenue_rank <= 5
-    group by shop_domain
 ),
 
 final as (
