@@ -10,6 +10,7 @@ an incremental `dbt build` must match the new truth too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.store import SandboxStore
-from tests.support.core_models import CORE_SELECTION
+from tests.support.core_models import CORE_SELECTION, core_model_nodes
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
@@ -140,6 +141,31 @@ def test_sandbox_is_big_enough(first_build: dict) -> None:
 def test_core_tables_match_golden_truth(module_db: DatabaseUrl, first_build: dict) -> None:
     problems = mismatches(module_db, first_build)
     assert not problems, f"{len(problems)} mismatches:\n" + "\n".join(problems[:40])
+
+
+def test_every_built_column_is_documented(
+    module_db: DatabaseUrl, dbt_dir: Path, first_build: dict
+) -> None:
+    manifest = json.loads((dbt_dir / "target" / "manifest.json").read_text())
+    undocumented = []
+    conn = connect(module_db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for node in core_model_nodes(manifest).values():
+                cur.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = %s and table_name = %s",
+                    (node["schema"], node["alias"]),
+                )
+                built = {row[0] for row in cur.fetchall()}
+                assert built, f"{node['name']} was not built"
+                documented = {
+                    name for name, col in node["columns"].items() if col["description"].strip()
+                }
+                undocumented += [f"{node['name']}.{name}" for name in sorted(built - documented)]
+    finally:
+        conn.close()
+    assert not undocumented, undocumented
 
 
 def test_incremental_build_after_a_day_matches_new_truth(

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.support.core_models import CORE_MODEL_PATHS, CORE_TABLES
+from tests.support.core_models import CORE_TABLES, core_model_nodes
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from warehouse.settings import DatabaseUrl
 
@@ -33,19 +33,8 @@ def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) 
     return json.loads((target / "target" / "manifest.json").read_text())
 
 
-def core_models(manifest: dict) -> dict[str, dict]:
-    models = {}
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model":
-            continue
-        path = node["original_file_path"]
-        if node["name"] in CORE_TABLES or path.startswith(CORE_MODEL_PATHS):
-            models[node["unique_id"]] = node
-    return models
-
-
 def test_core_layer_is_complete(manifest: dict) -> None:
-    names = {node["name"] for node in core_models(manifest).values()}
+    names = {node["name"] for node in core_model_nodes(manifest).values()}
     assert set(CORE_TABLES) <= names
     assert sum(name.startswith("stg_") for name in names) == 18
     assert sum(name.startswith("int_") for name in names) >= 10
@@ -53,7 +42,7 @@ def test_core_layer_is_complete(manifest: dict) -> None:
 
 def test_every_model_and_column_is_described(manifest: dict) -> None:
     missing = []
-    for node in core_models(manifest).values():
+    for node in core_model_nodes(manifest).values():
         if not node["description"].strip():
             missing.append(node["name"])
         if not node["columns"]:
@@ -76,15 +65,15 @@ def test_every_model_has_a_primary_key_test(manifest: dict) -> None:
             keyed.setdefault(model_id, set()).add(kind)
         if kind == "not_null":
             not_null.setdefault(model_id, set()).add(node.get("column_name"))
-    missing = [node["name"] for uid, node in core_models(manifest).items() if uid not in keyed]
+    missing = [node["name"] for uid, node in core_model_nodes(manifest).items() if uid not in keyed]
     assert not missing, f"models without a primary-key test: {missing}"
-    for uid, node in core_models(manifest).items():
+    for uid, node in core_model_nodes(manifest).items():
         if node["name"] in CORE_TABLES:
             assert "unique" in keyed[uid] and "id" in not_null.get(uid, set()), node["name"]
 
 
 def test_core_tables_enforce_contracts_with_typed_columns(manifest: dict) -> None:
-    for node in core_models(manifest).values():
+    for node in core_model_nodes(manifest).values():
         if node["name"] not in CORE_TABLES:
             continue
         assert node["config"]["contract"]["enforced"], node["name"]

@@ -28,3 +28,14 @@ CORE_MODEL_PATHS: tuple[str, ...] = (
     "models/intermediate/cx/",
     "models/intermediate/fulfillment/",
 )
+
+
+def core_model_nodes(manifest: dict) -> dict[str, dict]:
+    """The manifest's model nodes of the core layer, by unique id."""
+    models = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        if node["name"] in CORE_TABLES or node["original_file_path"].startswith(CORE_MODEL_PATHS):
+            models[node["unique_id"]] = node
+    return models
