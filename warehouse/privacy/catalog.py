@@ -32,7 +32,8 @@ class Table:
 def base_tables(
     cur: psycopg2.extensions.cursor, schemas: tuple[str, ...] | None = None
 ) -> list[Table]:
-    """Every ordinary or partitioned table (not views) outside the system schemas."""
+    """Every ordinary or partitioned table (not views) outside the system schemas; generated
+    columns are left out (they cannot be written)."""
     cur.execute(
         """
         select n.nspname, c.relname,
@@ -41,6 +42,7 @@ def base_tables(
         from pg_class c
         join pg_namespace n on n.oid = c.relnamespace
         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+          and a.attgenerated = ''
         where c.relkind in ('r', 'p') and not c.relispartition
           and n.nspname <> all(%s) and n.nspname not like 'pg\\_%%'
           and (%s::text[] is null or n.nspname = any(%s::text[]))

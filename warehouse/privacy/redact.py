@@ -16,15 +16,6 @@ log = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
 
-# Raw tables guarded by the redaction trigger, with the column that identifies a row.
-GUARDED = (
-    ("raw_shopify", "customers", "id"),
-    ("raw_shopify", "orders", "id"),
-    ("raw_chatwoot", "contacts", "id"),
-    ("raw_chatwoot", "conversations", "id"),
-    ("raw_chatwoot", "messages", "id"),
-    ("raw_app", "webhook_events", "delivery_id"),
-)
 AUDIT_TABLE = ("raw_app", "privacy_audit_log")
 
 
@@ -41,7 +32,8 @@ def _record_subject(cur: psycopg2.extensions.cursor, subject: subjects.Subject) 
         """,
         (subject.shop_domain, subject.customer_id),
     )
-    items = [("contact", v) for v in subject.contact_ids]
+    items = [("customer", subject.customer_id), ("customer_number", subject.numeric_id)]
+    items += [("contact", v) for v in subject.contact_ids]
     items += [("conversation", v) for v in subject.conversation_ids]
     items += [("order", v) for v in subject.order_ids]
     for kind, values, digest in (
@@ -64,23 +56,9 @@ def _record_subject(cur: psycopg2.extensions.cursor, subject: subjects.Subject) 
 
 
 def _scrub_raw(cur: psycopg2.extensions.cursor, shop_domain: str) -> dict[str, int]:
-    """Re-write matching raw rows so the trigger scrubs them; returns rows touched per table."""
-    counts: dict[str, int] = {}
-    for schema, table, key in GUARDED:
-        shop_filter = (
-            "(shop_domain = %s or shop_domain is null)"
-            if table == "webhook_events"
-            else "shop_domain = %s"
-        )
-        cur.execute(
-            sql.SQL(
-                "update {t} set payload = payload where " + shop_filter + " and "
-                "security.belongs_to_redacted(%s, shop_domain, {key}, payload)"
-            ).format(t=sql.Identifier(schema, table), key=sql.Identifier(key)),
-            (shop_domain, table),
-        )
-        counts[f"{schema}.{table}"] = cur.rowcount
-    return counts
+    """Scrub the raw rows of the shop's redacted customers (set-based, in the database)."""
+    cur.execute("select security.apply_redactions(%s)", (shop_domain,))
+    return dict(cur.fetchone()[0])
 
 
 def _pattern(values: list[str]) -> str:

@@ -10,10 +10,17 @@
 create table if not exists raw_app.redaction_subjects (
     shop_domain text not null,
     customer_id text not null,
-    kind        text not null,   -- contact | conversation | order | email_sha256 | phone_sha256
+    kind        text not null,   -- customer | customer_number | contact | conversation | order
+                                 -- | email_sha256 | phone_sha256
     value       text not null,
     primary key (shop_domain, kind, value)
 );
+alter table raw_app.redaction_subjects add column if not exists subject_key text
+generated always as (kind || ':' || value) stored;
+create index if not exists redaction_subjects_key_idx
+on raw_app.redaction_subjects (shop_domain, subject_key);
+create index if not exists redaction_subjects_any_shop_idx
+on raw_app.redaction_subjects (subject_key);
 
 -- Shops whose data was removed (shop/redact), by SHA-256 of the domain: rows landed for them
 -- later are dropped. The domain itself is not kept anywhere.
@@ -59,6 +66,7 @@ create or replace function security.sha256_text(value text)
 returns text
 language sql
 immutable
+strict
 parallel safe
 as $fn$
     select case when value is null or btrim(value) = '' then null
@@ -69,6 +77,7 @@ create or replace function security.email_digest(email text)
 returns text
 language sql
 immutable
+strict
 parallel safe
 as $fn$
     select security.sha256_text(lower(btrim(email)))
@@ -79,6 +88,7 @@ create or replace function security.phone_digest(phone text)
 returns text
 language sql
 immutable
+strict
 parallel safe
 as $fn$
     select security.sha256_text(right(regexp_replace(coalesce(phone, ''), '\D', '', 'g'), 10))
@@ -126,186 +136,304 @@ as $fn$
     end
 $fn$;
 
-create or replace function security.is_subject(
-    shop text, subject_kind text, subject_value text
-)
+drop function if exists security.belongs_to_redacted(text, text, text, jsonb);
+drop function if exists security.is_subject(text, text, text);
+
+-- The keys (`kind:value`) by which a raw row can belong to a redacted customer; matched against
+-- raw_app.redaction_subjects.subject_key with one index probe. `row_key` is the row's id (for
+-- webhook_events: its topic). An inlinable SQL expression: cheap enough for every landed row.
+create or replace function security.subject_keys(entity text, row_key text, doc jsonb)
+returns text []
+language sql
+immutable
+parallel safe
+as $fn$
+    select array_remove(case entity
+        when 'customers' then array[
+            'customer:' || row_key,
+            'email_sha256:' || security.email_digest(doc #>> '{defaultEmailAddress,emailAddress}')
+        ]
+        when 'orders' then array[
+            'order:' || row_key,
+            'customer:' || (doc #>> '{customer,id}'),
+            'email_sha256:' || security.email_digest(doc ->> 'email')
+        ]
+        when 'contacts' then array[
+            'contact:' || row_key,
+            'customer_number:' || (doc #>> '{custom_attributes,shopify_customer_id}'),
+            'email_sha256:' || security.email_digest(doc ->> 'email'),
+            'phone_sha256:' || security.phone_digest(doc ->> 'phone_number')
+        ]
+        when 'conversations' then array[
+            'conversation:' || row_key,
+            'contact:' || (doc #>> '{meta,sender,id}'),
+            'contact:' || (doc ->> 'contact_id'),
+            'email_sha256:' || security.email_digest(doc #>> '{meta,sender,email}')
+        ]
+        when 'messages' then array[
+            'conversation:' || (doc ->> 'conversation_id'),
+            case when doc ->> 'sender_type' = 'Contact' then 'contact:' || (doc ->> 'sender_id') end
+        ]
+        when 'webhook_events' then array[
+            'customer:' || (doc ->> 'admin_graphql_api_id'),
+            'order:' || (doc ->> 'admin_graphql_api_id'),
+            'customer:' || (doc #>> '{graphql_node,id}'),
+            'order:' || (doc #>> '{graphql_node,id}'),
+            'customer:' || (doc #>> '{graphql_node,customer,id}'),
+            'customer:' || (doc #>> '{customer,admin_graphql_api_id}'),
+            'customer_number:' || (doc #>> '{customer,id}'),
+            'contact:' || (doc #>> '{meta,sender,id}'),
+            'contact:' || (doc #>> '{contact,id}'),
+            case when doc #>> '{sender,type}' = 'contact' then 'contact:' || (doc #>> '{sender,id}') end,
+            case when row_key like 'contact%' then 'contact:' || (doc ->> 'id') end,
+            case when row_key like 'conversation%' then 'conversation:' || (doc ->> 'id') end,
+            'conversation:' || (doc #>> '{conversation,id}'),
+            'conversation:' || (doc ->> 'conversation_id'),
+            'email_sha256:' || security.email_digest(doc ->> 'email'),
+            'email_sha256:' || security.email_digest(doc #>> '{customer,email}'),
+            'email_sha256:' || security.email_digest(doc #>> '{meta,sender,email}'),
+            'email_sha256:' || security.email_digest(
+                doc #>> '{graphql_node,defaultEmailAddress,emailAddress}'
+            )
+        ]
+        else array[]::text []
+    end, null)
+$fn$;
+
+drop function if exists security.is_redacted(text, text []);
+
+-- The payload columns' scrubbing context: customers and contacts are persons at the top level.
+create or replace function security.is_person(entity text)
 returns boolean
+language sql
+immutable
+parallel safe
+as $fn$
+    select entity in ('customers', 'contacts')
+$fn$;
+
+-- Subject keys per shop (null shop: every key), for set-based matching.
+create or replace function security.keyset(shop text)
+returns text []
 language sql
 stable
 as $fn$
-    select subject_value is not null and exists (
-        select 1 from raw_app.redaction_subjects
-        where (shop is null or shop_domain = shop) and kind = subject_kind and value = subject_value
-    )
+    select coalesce(array_agg(subject_key), '{}')
+    from raw_app.redaction_subjects
+    where shop is null or shop_domain = shop
 $fn$;
 
--- Does this raw row belong to a redacted customer? `entity` is the raw table name
--- (customers, orders, contacts, conversations, messages, webhook_events).
-create or replace function security.belongs_to_redacted(
-    entity text, shop text, row_id text, doc jsonb
-)
-returns boolean
+-- Scrub every raw row of one shop that belongs to one of its redacted customers (first recording
+-- the Chatwoot contacts and conversations found for them). Set-based; returns rows changed per
+-- table. Used by the privacy actions and by the triggers when new contacts/conversations match.
+create or replace function security.apply_redactions(shop text)
+returns jsonb
 language plpgsql
-stable
 as $fn$
 declare
-    customer_gid text;
-    sender jsonb;
+    counts jsonb := '{}';
+    n bigint;
+    t record;
 begin
-    if not exists (
-        select 1 from raw_app.redactions where shop is null or shop_domain = shop
-    ) then
-        return false;
-    end if;
-    if entity = 'customers' then
-        return exists (
-            select 1 from raw_app.redactions where shop_domain = shop and customer_id = row_id
-        ) or security.is_subject(shop, 'email_sha256', security.email_digest(
-            doc #>> '{defaultEmailAddress,emailAddress}'
-        ));
-    elsif entity = 'orders' then
-        customer_gid := doc #>> '{customer,id}';
-        return exists (
-            select 1 from raw_app.redactions where shop_domain = shop and customer_id = customer_gid
-        ) or security.is_subject(shop, 'order', row_id)
-        or security.is_subject(shop, 'email_sha256', security.email_digest(doc ->> 'email'));
-    elsif entity = 'contacts' then
-        return security.is_subject(shop, 'contact', row_id)
-            or exists (
-                select 1 from raw_app.redactions
-                where shop_domain = shop
-                    and split_part(customer_id, '/', 5)
-                    = doc #>> '{custom_attributes,shopify_customer_id}'
+    insert into raw_app.redaction_subjects (shop_domain, customer_id, kind, value)
+    select c.shop_domain, s.customer_id, 'contact', c.id
+    from raw_chatwoot.contacts as c
+    cross join lateral (
+        select s.customer_id from raw_app.redaction_subjects as s
+        where s.shop_domain = c.shop_domain
+            and s.subject_key = any(security.subject_keys('contacts', c.id, c.payload))
+        limit 1
+    ) as s
+    where c.shop_domain = shop
+    on conflict do nothing;
+
+    insert into raw_app.redaction_subjects (shop_domain, customer_id, kind, value)
+    select c.shop_domain, s.customer_id, 'conversation', c.id
+    from raw_chatwoot.conversations as c
+    cross join lateral (
+        select s.customer_id from raw_app.redaction_subjects as s
+        where s.shop_domain = c.shop_domain
+            and s.subject_key = any(security.subject_keys('conversations', c.id, c.payload))
+        limit 1
+    ) as s
+    where c.shop_domain = shop
+    on conflict do nothing;
+
+    for t in
+        select * from (values
+            ('raw_shopify', 'customers', 'id'), ('raw_shopify', 'orders', 'id'),
+            ('raw_chatwoot', 'contacts', 'id'), ('raw_chatwoot', 'conversations', 'id'),
+            ('raw_chatwoot', 'messages', 'id'), ('raw_app', 'webhook_events', 'topic')
+        ) as v (schema_name, table_name, key_column)
+    loop
+        execute format(
+            $q$
+            with matched as materialized (
+                select r.ctid as row_ref, r.payload
+                from %1$I.%2$I as r
+                where (r.shop_domain = $1 or (%3$L = 'webhook_events' and r.shop_domain is null))
+                    and security.subject_keys(%3$L, r.%4$I, r.payload)
+                    && (select security.keyset($1))
+            ),
+
+            hits as materialized (
+                select
+                    matched.row_ref,
+                    matched.payload,
+                    security.scrub_pii(matched.payload, security.is_person(%3$L)) as scrubbed
+                from matched
             )
-            or security.is_subject(shop, 'email_sha256', security.email_digest(doc ->> 'email'))
-            or security.is_subject(
-                shop, 'phone_sha256', security.phone_digest(doc ->> 'phone_number')
-            );
-    elsif entity = 'conversations' then
-        sender := doc #> '{meta,sender}';
-        return security.is_subject(shop, 'conversation', row_id)
-            or security.is_subject(shop, 'contact', sender ->> 'id')
-            or security.is_subject(shop, 'contact', doc ->> 'contact_id')
-            or security.is_subject(shop, 'email_sha256', security.email_digest(sender ->> 'email'));
-    elsif entity = 'messages' then
-        return security.is_subject(shop, 'conversation', doc ->> 'conversation_id')
-            or (doc ->> 'sender_type' = 'Contact'
-                and security.is_subject(shop, 'contact', doc ->> 'sender_id'));
-    elsif entity = 'webhook_events' then
-        customer_gid := coalesce(
-            doc ->> 'admin_graphql_api_id',
-            doc #>> '{graphql_node,id}',
-            doc #>> '{customer,admin_graphql_api_id}',
-            doc #>> '{graphql_node,customer,id}',
-            'gid://shopify/Customer/' || (doc #>> '{customer,id}')
-        );
-        return exists (
-            select 1 from raw_app.redactions
-            where (shop is null or shop_domain = shop) and customer_id = customer_gid
-        )
-        or security.is_subject(shop, 'order', doc #>> '{graphql_node,id}')
-        or security.is_subject(shop, 'order', 'gid://shopify/Order/' || (doc ->> 'id'))
-        or security.is_subject(shop, 'contact', doc #>> '{meta,sender,id}')
-        or security.is_subject(shop, 'contact', doc #>> '{sender,id}')
-        or security.is_subject(shop, 'conversation', doc #>> '{conversation,id}')
-        or security.is_subject(shop, 'conversation', doc ->> 'conversation_id')
-        or security.is_subject(shop, 'email_sha256', security.email_digest(doc ->> 'email'))
-        or security.is_subject(
-            shop, 'email_sha256', security.email_digest(doc #>> '{customer,email}')
-        )
-        or security.is_subject(
-            shop, 'email_sha256', security.email_digest(doc #>> '{meta,sender,email}')
-        );
-    end if;
-    return false;
+
+            update %1$I.%2$I as r
+            set payload = hits.scrubbed
+            from hits
+            where r.ctid = hits.row_ref and hits.scrubbed <> hits.payload
+            $q$,
+            t.schema_name, t.table_name, t.table_name, t.key_column
+        ) using shop;
+        get diagnostics n = row_count;
+        if n > 0 then
+            counts := counts || jsonb_build_object(t.schema_name || '.' || t.table_name, n);
+        end if;
+    end loop;
+    return counts;
 end
 $fn$;
 
--- The trigger: drop rows of redacted shops; scrub rows of redacted customers.
-create or replace function security.redaction_guard()
+-- Statement-level guard (AFTER INSERT / AFTER UPDATE, transition table `landed`): rows of a
+-- redacted shop are deleted; rows of a redacted customer are scrubbed. Set-based, so a bulk
+-- landing pays one join, and nothing at all while no redaction exists.
+create or replace function security.redaction_sweep()
 returns trigger
 language plpgsql
 as $fn$
 declare
-    shop text := new.shop_domain;
-    row_key text;
+    key_column text := case when tg_table_name = 'webhook_events' then 'topic' else 'id' end;
+    row_column text := case when tg_table_name = 'webhook_events' then 'delivery_id' else 'id' end;
+    has_subjects boolean := exists (select 1 from raw_app.redaction_subjects);
+    n bigint;
+    shop text;
 begin
-    if shop is not null and exists (
-        select 1 from raw_app.redacted_shops where shop_sha256 = security.sha256_text(shop)
+    -- (an UPDATE of no rows still fires statement triggers: stop here, or the sweep's own
+    -- updates would recurse forever)
+    if not exists (select 1 from landed) then
+        return null;
+    end if;
+    if exists (select 1 from raw_app.redacted_shops) then
+        execute format(
+            $q$
+            delete from %I.%I as r
+            where r.shop_domain in (
+                select distinct l.shop_domain from landed as l
+                where security.sha256_text(l.shop_domain)
+                    in (select shop_sha256 from raw_app.redacted_shops)
+            )
+            $q$,
+            tg_table_schema, tg_table_name
+        );
+    end if;
+    if not has_subjects or tg_table_name not in (
+        'customers', 'orders', 'contacts', 'conversations', 'messages', 'webhook_events'
     ) then
         return null;
     end if;
-    if not exists (select 1 from raw_app.redactions where shop is null or shop_domain = shop) then
-        return new;
-    end if;
-    -- (a CASE would compile both field references; webhook_events has no `id`)
-    row_key := to_jsonb(new) ->> (case when tg_table_name = 'webhook_events'
-        then 'delivery_id' else 'id' end);
-    if security.belongs_to_redacted(tg_table_name, shop, row_key, new.payload) then
-        new.payload := security.scrub_pii(
-            new.payload, tg_table_name in ('customers', 'contacts')
-        );
-        if tg_table_name = 'contacts' then
+
+    if tg_table_name in ('contacts', 'conversations') then
+        execute format(
+            $q$
             insert into raw_app.redaction_subjects (shop_domain, customer_id, kind, value)
-            select shop, min(customer_id), 'contact', new.id
-            from raw_app.redactions where shop_domain = shop
-            having count(*) > 0
-            on conflict do nothing;
+            select l.shop_domain, s.customer_id, %1$L, l.id
+            from landed as l
+            cross join lateral (
+                select s.customer_id from raw_app.redaction_subjects as s
+                where s.shop_domain = l.shop_domain
+                    and s.subject_key = any(security.subject_keys(%2$L, l.id, l.payload))
+                limit 1
+            ) as s
+            on conflict do nothing
+            $q$,
+            case when tg_table_name = 'contacts' then 'contact' else 'conversation' end,
+            tg_table_name
+        );
+        get diagnostics n = row_count;
+        if n > 0 then
+            -- their conversations and messages may have landed before them
+            for shop in select distinct l.shop_domain from landed as l loop
+                perform security.apply_redactions(shop);
+            end loop;
         end if;
     end if;
-    return new;
+
+    execute format(
+        $q$
+        with keys as (
+            select shop_domain, array_agg(subject_key) as keyset
+            from raw_app.redaction_subjects group by shop_domain
+        ),
+
+        matched as materialized (
+            select l.shop_domain, l.%4$I as row_value, l.payload
+            from landed as l
+            left join keys on keys.shop_domain = l.shop_domain
+            where security.subject_keys(%2$L, l.%3$I, l.payload) && (
+                case when l.shop_domain is null then security.keyset(null) else keys.keyset end
+            )
+        ),
+
+        -- (scrubbed in the select list of a materialized CTE: only matched rows pay for it)
+        hits as materialized (
+            select
+                matched.*,
+                security.scrub_pii(matched.payload, security.is_person(%2$L)) as scrubbed
+            from matched
+        )
+
+        update %1$I.%2$I as r
+        set payload = hits.scrubbed
+        from hits
+        where r.%4$I = hits.row_value
+            and (
+                r.shop_domain = hits.shop_domain
+                or (r.shop_domain is null and hits.shop_domain is null)
+            )
+            and hits.scrubbed <> hits.payload
+        $q$,
+        tg_table_schema, tg_table_name, key_column, row_column
+    );
+    return null;
 end
 $fn$;
 
--- Rows of redacted shops are dropped from the support tables too.
-create or replace function security.redacted_shop_guard()
-returns trigger
-language plpgsql
-as $fn$
-begin
-    if new.shop_domain is not null and exists (
-        select 1 from raw_app.redacted_shops
-        where shop_sha256 = security.sha256_text(new.shop_domain)
-    ) then
-        return null;
-    end if;
-    return new;
-end
-$fn$;
+drop function if exists security.redaction_guard() cascade;
+drop function if exists security.redacted_shop_guard() cascade;
 
 do $$
 declare
     t text;
-begin
-    foreach t in array array[
+    guarded text [] := array[
         'raw_shopify.customers', 'raw_shopify.orders', 'raw_chatwoot.contacts',
-        'raw_chatwoot.conversations', 'raw_chatwoot.messages', 'raw_app.webhook_events'
-    ] loop
-        if not exists (
-            select 1 from pg_trigger
-            where tgrelid = t::regclass and tgname = 'redaction_guard' and not tgisinternal
-        ) then
-            execute format(
-                'create trigger redaction_guard before insert or update on %s '
-                'for each row execute function security.redaction_guard()', t
-            );
-        end if;
-    end loop;
-    foreach t in array array[
+        'raw_chatwoot.conversations', 'raw_chatwoot.messages', 'raw_app.webhook_events',
         'raw_shopify.shops', 'raw_shopify.locations', 'raw_shopify.products',
         'raw_shopify.inventory_levels', 'raw_chatwoot.agents', 'raw_chatwoot.inboxes',
         'raw_app.shops', 'raw_app.decision_log', 'raw_app.ceo_time_entries', 'raw_app.quarantine',
         'raw_app.extract_state', 'raw_app.load_ledger'
-    ] loop
-        if not exists (
-            select 1 from pg_trigger
-            where tgrelid = t::regclass and tgname = 'redacted_shop_guard' and not tgisinternal
-        ) then
-            execute format(
-                'create trigger redacted_shop_guard before insert or update on %s '
-                'for each row execute function security.redacted_shop_guard()', t
-            );
-        end if;
+    ];
+    ev text;
+begin
+    foreach t in array guarded loop
+        foreach ev in array array['insert', 'update'] loop
+            if not exists (
+                select 1 from pg_trigger
+                where tgrelid = t::regclass and tgname = 'redaction_sweep_' || ev
+                    and not tgisinternal
+            ) then
+                execute format(
+                    'create trigger %I after %s on %s referencing new table as landed '
+                    'for each statement execute function security.redaction_sweep()',
+                    'redaction_sweep_' || ev, ev, t
+                );
+            end if;
+        end loop;
     end loop;
 end
 $$;
