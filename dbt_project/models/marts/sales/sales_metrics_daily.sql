@@ -50,7 +50,9 @@ final as (
         {{ pct_change('daily.total_revenue', 'daily.revenue_last_week') }}::numeric(14, 2) as revenue_vs_last_week_pct,
         {{ pct_change('daily.total_orders', 'daily.orders_last_week') }}::numeric(14, 2) as orders_vs_last_week_pct,
         daily.orders_fulfilled::integer as orders_fulfilled,
-        round(100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2)::numeric(14, 2) as fulfillment_rate_pct,
+        round(
+            100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2
+        )::numeric(14, 2) as fulfillment_rate_pct,
         daily.refunded_amount::numeric(14, 2) as refunded_amount,
         (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue,
         {% if is_incremental() %}
