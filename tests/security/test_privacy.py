@@ -217,3 +217,33 @@ def test_shop_redact_removes_every_row_of_the_shop_and_keeps_it_out(warehouse):
         cur.execute("select action, shop_domain, subject from raw_app.privacy_audit_log")
         [(action, shop, subject)] = cur.fetchall()
     assert action == "redact_shop" and shop is None and subject.startswith("sha256:")
+
+
+def test_later_conversations_are_scrubbed_in_whatever_order_they_land(warehouse):
+    url = warehouse
+    _webhook(url, "d-redact", "customers/redact", SHOP, _redact_request())
+    assert [o.status for o in _process(url)] == ["done"]
+
+    # A new conversation of the redacted contact: its messages land before the conversation.
+    cont = support.contact(1, 0, CUSTOMER)
+    conv = support.conversation(1, 0, cont) | {"id": 987654}
+    messages = support.messages(1, 0, conv, cont)
+    for n, message in enumerate(messages):
+        message["id"] = 9876540 + n
+    support.land(
+        url,
+        {"raw_chatwoot.messages": [(SHOP, str(m["id"]), support.later(), m) for m in messages]},
+        "batch-m",
+    )
+    support.land(
+        url,
+        {"raw_chatwoot.conversations": [(SHOP, str(conv["id"]), support.later(), conv)]},
+        "batch-c",
+    )
+    assert support.scan(url, [EMAIL, PHONE, NAME]) == []
+    rows = support.query(
+        url,
+        "select payload ->> 'content' from raw_chatwoot.messages where id in (%s, %s)",
+        ("9876540", "9876541"),
+    )
+    assert rows == [(None,), (None,)]

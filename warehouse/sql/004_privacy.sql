@@ -1,7 +1,7 @@
 -- Privacy (GDPR): what has been redacted, the audit trail of privacy actions, exports, and the
--- database-side guarantee that redacted data stays redacted: a BEFORE INSERT OR UPDATE trigger
--- on every raw table that holds customer data scrubs the payload of a redacted customer and
--- drops rows of a redacted shop, whoever lands them (extractors, webhooks, a manual COPY).
+-- database-side guarantee that redacted data stays redacted: statement-level AFTER INSERT/UPDATE
+-- triggers on the raw tables scrub payloads of redacted customers and delete rows of redacted
+-- shops, whoever lands them (extractors, webhooks, a manual COPY). See docs/security.md.
 -- Idempotent: safe to run on every start.
 
 -- Identifiers of redacted customers, besides raw_app.redactions (customer gid): Chatwoot
