@@ -146,3 +146,22 @@ def test_bootstrap_again_keeps_everything_secure(marts):
         actions = dict(cur.fetchall())
     assert actions["marts.sales"] == "table: already secure"
     assert actions["marts.v_sales_total"] == "view: already secure"
+
+
+def test_operator_may_call_only_the_claim_function_of_the_security_schema(marts):
+    conn = connect(marts, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select p.oid::regprocedure::text from pg_proc p
+            where p.pronamespace = 'security'::regnamespace
+              and has_function_privilege('operator', p.oid, 'execute')
+            """
+        )
+        assert [r[0] for r in cur.fetchall()] == ["security.claimed_shops()"]
+    with (
+        support.operator_login(marts) as op,
+        op.cursor() as cur,
+        pytest.raises(errors.InsufficientPrivilege),
+    ):
+        cur.execute("select security.apply_redactions(%s)", (A,))

@@ -437,3 +437,9 @@ begin
     end loop;
 end
 $$;
+
+-- The security schema's functions: service_role (landing runs the triggers, dbt the hooks) may
+-- execute them all; operator only the claim.
+revoke all on all functions in schema security from public;
+grant execute on all functions in schema security to service_role;
+grant execute on function security.claimed_shops() to operator;
