@@ -86,6 +86,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
         "runs": options.runs,
         "warmup": options.warmup,
         "database": url.database,
+        "dbt_as_of": "the sandbox clock (dbt var as_of) for both builds",
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     result["machine"] = machine.describe(server)
@@ -164,7 +165,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
             out("[4/6] full dbt build")
             paths = stages.dbt_paths(work)
             with sampler.stage("dbt_full_build") as peak:
-                full = stages.dbt_build(url, paths, "dbt build", out)
+                full = stages.dbt_build(url, paths, "dbt build", out, as_of=now)
             result["dbt_full_build"] = {**full, **peak}
             out(f"  {full['seconds']:,.1f}s, statuses {full['statuses']}")
             _slowest(full, out)
@@ -201,7 +202,9 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
                 advanced = served.advance(1)
                 advance_s = time.perf_counter() - t0
                 inc_ext = stages.extract(url, served.env, options.progress)
-                inc_dbt = stages.dbt_build(url, paths, "dbt build (incremental)", out)
+                inc_dbt = stages.dbt_build(
+                    url, paths, "dbt build (incremental)", out, as_of=advanced.get("now")
+                )
             result["incremental"] = {
                 "advance": {
                     "seconds": round(advance_s, 2),

@@ -156,9 +156,17 @@ def dbt_paths(workdir: Path) -> DbtPaths:
 
 
 def dbt_build(
-    url: DatabaseUrl, paths: DbtPaths, label: str, out: Callable[[str], None]
+    url: DatabaseUrl,
+    paths: DbtPaths,
+    label: str,
+    out: Callable[[str], None],
+    as_of: str | None = None,
 ) -> dict[str, Any]:
-    """`dbt build` in a child process; wall time, peak RSS and per-node times (run_results)."""
+    """`dbt build` in a child process; wall time, peak RSS and per-node times (run_results).
+
+    ``as_of`` pins the models' clock (the `as_of` var) to the sandbox's: after the sandbox
+    advances a day its records lie "in the future" of the wall clock.
+    """
     env = dbt_env(url)
     env["DBT_TARGET_PATH"] = str(paths.target)
     env["DBT_LOG_PATH"] = str(paths.logs)
@@ -176,7 +184,10 @@ def dbt_build(
             if status in ("ERROR", "FAIL") or done[0] % 25 == 0 or count == total:
                 out(f"  {label}: {count}/{total} {line.split('] ', 1)[-1].strip()[:110]}")
 
-    finished = run_measured([dbt, "build"], env, cwd=str(DBT_PROJECT_DIR), on_line=on_line)
+    args = [dbt, "build"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of})]
+    finished = run_measured(args, env, cwd=str(DBT_PROJECT_DIR), on_line=on_line)
     results = _run_results(paths.target / "run_results.json")
     if finished.returncode != 0:
         out(f"  {label}: dbt exited {finished.returncode}; last lines:")
