@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
 import psycopg2
 import pytest
-from psycopg2 import errors
+from psycopg2 import errors, sql
 
 from tests.security import support
 from warehouse.bootstrap import bootstrap
@@ -107,13 +110,16 @@ def test_operator_reads_only_claimed_shops_through_tables_views_and_functions(ma
 
 
 def test_owner_and_service_role_see_every_shop(marts):
+    member_name = f"t_service_{uuid.uuid4().hex[:8]}"
     conn = connect(marts, autocommit=True)
     with conn, conn.cursor() as cur:
         cur.execute("select count(distinct shop_domain) from marts.sales")
         assert cur.fetchone()[0] == 3
-        cur.execute("create role t_service_member login in role service_role")
+        cur.execute(
+            sql.SQL("create role {} login in role service_role").format(sql.Identifier(member_name))
+        )
     try:
-        member = psycopg2.connect(**{**marts.connect_kwargs(), "user": "t_service_member"})
+        member = psycopg2.connect(**{**marts.connect_kwargs(), "user": member_name})
         member.autocommit = True
         with member, member.cursor() as cur:
             cur.execute("select count(distinct shop_domain) from marts.sales")
@@ -125,8 +131,8 @@ def test_owner_and_service_role_see_every_shop(marts):
         member.close()
     finally:
         with conn, conn.cursor() as cur:
-            cur.execute("drop owned by t_service_member")
-            cur.execute("drop role t_service_member")
+            cur.execute(sql.SQL("drop owned by {}").format(sql.Identifier(member_name)))
+            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(member_name)))
         conn.close()
 
 
@@ -165,3 +171,36 @@ def test_operator_may_call_only_the_claim_function_of_the_security_schema(marts)
         pytest.raises(errors.InsufficientPrivilege),
     ):
         cur.execute("select security.apply_redactions(%s)", (A,))
+
+
+def test_postgrest_style_role_switch_and_transaction_local_claim(marts):
+    """PostgREST: an authenticator (noinherit) switches to `operator` per request, with the
+    claims set transaction-locally."""
+    admin = connect(marts, autocommit=True)
+    name = f"t_authenticator_{uuid.uuid4().hex[:8]}"
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("create role {} login noinherit").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("grant operator to {}").format(sql.Identifier(name)))
+    try:
+        conn = psycopg2.connect(**{**marts.connect_kwargs(), "user": name})
+        with conn.cursor() as cur:
+            with pytest.raises(errors.InsufficientPrivilege):
+                cur.execute("select count(*) from marts.sales")  # not without the role switch
+            conn.rollback()
+            cur.execute("set local role operator")
+            cur.execute(
+                "select set_config('request.jwt.claims', %s, true)",
+                (json.dumps({"role": "operator", "shop_domain": B}),),
+            )
+            cur.execute("select distinct shop_domain from marts.v_sales_total")
+            assert cur.fetchall() == [(B,)]
+            conn.commit()
+            cur.execute("set local role operator")  # next request: claim gone with the txn
+            cur.execute("select count(*) from marts.sales")
+            assert cur.fetchone()[0] == 0
+            conn.rollback()
+        conn.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
+        admin.close()

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import sys
+from collections.abc import Callable
 
 from warehouse.connection import connection, resolve
 from warehouse.privacy import audit, exports, process, redact
+
+
+def _one_line_errors(handler: Callable[[argparse.Namespace], int]):
+    """Bad input (an id that is not one) is a one-line error, not a traceback."""
+
+    @functools.wraps(handler)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except ValueError as exc:
+            print(f"hotrod: error: {exc}", file=sys.stderr)
+            return 2
+
+    return wrapped
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,33 +32,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     run = commands.add_parser("process", help="act on pending privacy webhooks")
     run.add_argument("--limit", type=int, default=None, help="at most this many deliveries")
-    run.set_defaults(handler=_process)
+    run.set_defaults(handler=_one_line_errors(_process))
 
     export = commands.add_parser("export", help="export everything held about a customer")
     export.add_argument("shop", help="shop domain, e.g. hot-rod-an.myshopify.com")
     export.add_argument("customer", help="Shopify customer id (number or gid)")
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=_one_line_errors(_export))
 
     customer = commands.add_parser("redact-customer", help="remove a customer's PII for good")
     customer.add_argument("shop")
     customer.add_argument("customer", help="Shopify customer id (number or gid)")
     customer.add_argument("--email", action="append", default=[], help="also match this e-mail")
     customer.add_argument("--phone", action="append", default=[], help="also match this phone")
-    customer.set_defaults(handler=_redact_customer)
+    customer.set_defaults(handler=_one_line_errors(_redact_customer))
 
     shop = commands.add_parser("redact-shop", help="delete every row of a shop, everywhere")
     shop.add_argument("shop")
     shop.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
-    shop.set_defaults(handler=_redact_shop)
+    shop.set_defaults(handler=_one_line_errors(_redact_shop))
 
     log = commands.add_parser("audit", help="show the latest privacy actions")
     log.add_argument("--limit", type=int, default=20)
-    log.set_defaults(handler=_audit)
+    log.set_defaults(handler=_one_line_errors(_audit))
 
 
 def _process(args: argparse.Namespace) -> int:
-    with connection(resolve()) as conn:
-        outcomes = process.process_pending(conn, args.limit)
+    outcomes = process.process_url(resolve(), args.limit)
     for outcome in outcomes:
         print(f"{outcome.status:6} {outcome.topic:24} {outcome.delivery_id}  {outcome.detail}")
     print(f"{len(outcomes)} privacy deliveries handled")

@@ -15,7 +15,9 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
+from warehouse.connection import connect
 from warehouse.privacy import audit, exports, redact, subjects
+from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +165,12 @@ def _subject_of(topic: str, shop: str | None, payload: dict[str, Any]) -> str:
         return subjects.customer_gid((payload.get("customer") or {}).get("id", ""))
     except ValueError:
         return "unknown"
+
+
+def process_url(url: DatabaseUrl, limit: int | None = None) -> list[Outcome]:
+    """Open a connection to ``url`` and handle the pending privacy deliveries (for schedulers)."""
+    conn = connect(url)
+    try:
+        return process_pending(conn, limit)
+    finally:
+        conn.close()
