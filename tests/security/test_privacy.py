@@ -247,3 +247,16 @@ def test_later_conversations_are_scrubbed_in_whatever_order_they_land(warehouse)
         ("9876540", "9876541"),
     )
     assert rows == [(None,), (None,)]
+
+
+def test_operator_reads_the_privacy_audit_of_its_shop_only(warehouse):
+    url = warehouse
+    _webhook(url, "d-redact", "customers/redact", SHOP, _redact_request())
+    assert [o.status for o in _process(url)] == ["done"]
+    with support.operator_login(url) as conn, conn.cursor() as cur:
+        support.set_claim(conn, {"shop_domain": SHOP})
+        cur.execute("select action, subject, status from marts.get_privacy_audit_log()")
+        assert cur.fetchall() == [("redact_customer", CUSTOMER["id"], "done")]
+        support.set_claim(conn, {"shop_domain": support.SHOPS[1]})
+        cur.execute("select count(*) from marts.get_privacy_audit_log()")
+        assert cur.fetchone()[0] == 0

@@ -443,3 +443,31 @@ $$;
 revoke all on all functions in schema security from public;
 grant execute on all functions in schema security to service_role;
 grant execute on function security.claimed_shops() to operator;
+
+-- The privacy audit trail as the dashboards may see it: the claimed shops' rows only.
+create or replace function marts.get_privacy_audit_log()
+returns table (
+    audit_id bigint,
+    action text,
+    shop_domain text,
+    subject text,
+    actor text,
+    requested_at timestamptz,
+    performed_at timestamptz,
+    status text,
+    counts jsonb
+)
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $fn$
+    select
+        a.audit_id, a.action, a.shop_domain, a.subject, a.actor, a.requested_at,
+        a.performed_at, a.status, a.counts
+    from raw_app.privacy_audit_log as a
+    where a.shop_domain = any(security.claimed_shops())
+    order by a.performed_at desc, a.audit_id desc
+$fn$;
+revoke all on function marts.get_privacy_audit_log() from public;
+grant execute on function marts.get_privacy_audit_log() to operator, service_role;
