@@ -19,6 +19,7 @@ counted_orders as (
         customer_id,
         created_at,
         total_price,
+        discount_codes,
         lag(created_at) over (
             partition by shop_domain, customer_id order by created_at
         ) as previous_order_at,
@@ -39,7 +40,14 @@ order_history as (
         max(created_at) as last_order_at,
         max(extract(epoch from created_at - previous_order_at) / 86400.0) filter (
             where recency_rank = 1
-        ) as last_gap_days
+        ) as last_gap_days,
+        array(
+            select distinct upper(code.value)
+            from unnest(array_agg(array_to_string(discount_codes, ','))) as joined (value)
+            cross join lateral unnest(string_to_array(joined.value, ',')) as code (value)
+            where code.value <> ''
+            order by 1
+        ) as discount_codes_used
     from counted_orders
     group by shop_domain, customer_id
 ),
@@ -100,6 +108,7 @@ final as (
         order_history.first_order_at,
         order_history.last_order_at,
         order_history.last_gap_days,
+        coalesce(order_history.discount_codes_used, array[]::text[]) as discount_codes_used,
         coalesce(line_mix.performance_units::numeric / nullif(line_mix.units, 0), 0) as performance_share,
         coalesce(line_mix.restoration_units::numeric / nullif(line_mix.units, 0), 0) as restoration_share,
         coalesce(line_mix.fabrication_units::numeric / nullif(line_mix.units, 0), 0) as fabrication_share,

@@ -1,7 +1,7 @@
 {#-
     Persona and lifecycle, decided in this one place (doc blocks `persona_rules` and
     `lifecycle_rules`). Persona: the first rule of seeds/segment_rules.csv (by priority) whose
-    every non-empty condition holds; confidence = the rule's base confidence plus 0.02 per
+    every non-empty condition holds (tag, discount code used, order count, basket); confidence = the rule's base confidence plus 0.02 per
     order beyond the minimum the rule needs (at most 1). Lifecycle from recency at the as-of time
     with the day thresholds of seeds/lifecycle_rules.csv.
 -#}
@@ -44,6 +44,10 @@ matches as (
     inner join rules
         on
             (rules.requires_tag is null or rules.requires_tag = any(measured.tags))
+            and (
+                rules.requires_discount_code is null
+                or upper(rules.requires_discount_code) = any(measured.discount_codes_used)
+            )
             and (rules.min_orders is null or measured.total_orders >= rules.min_orders)
             and (rules.max_orders is null or measured.total_orders <= rules.max_orders)
             and (

@@ -46,6 +46,7 @@ localized as (
         orders.financial_status,
         orders.total_price,
         orders.tags,
+        orders.discount_codes,
         coalesce(shops.iana_timezone, 'UTC') as iana_timezone,
         {{ local_date('orders.created_at', "coalesce(shops.iana_timezone, 'UTC')") }} as local_date,
         (not orders.is_test and orders.cancelled_at is null) as is_counted,
