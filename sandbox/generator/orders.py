@@ -80,7 +80,6 @@ class ShopState:
     line_seq: int = 0
     fulfillment_seq: int = 0
     refund_seq: int = 0
-    sold: dict[str, int] = field(default_factory=dict)  # variant gid -> units (all time)
     sold_recent: dict[str, int] = field(default_factory=dict)  # units in the last 30 days
     last_sale: dict[str, int] = field(default_factory=dict)
 
@@ -203,7 +202,6 @@ def build_order(
     if not test:
         _lifecycle(state, rng, plan, definition.refund_rate if customer else GUEST_REFUND_RATE)
     for line in lines:
-        state.sold[line[5]] = state.sold.get(line[5], 0) + line[3]
         state.last_sale[line[5]] = created
     return plan
 
