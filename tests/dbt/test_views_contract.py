@@ -89,6 +89,7 @@ TILE_TABLES = (
     "tile_cx_health",
     "tile_sales_top_products",
     "tile_sla_resolution",
+    "tile_sla_performance",
     "tile_ops_aggregate",
 )
 

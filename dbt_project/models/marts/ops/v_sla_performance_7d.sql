@@ -1,36 +1,21 @@
 with
 
-resolution as (
-    select * from {{ ref('operator_sla_resolution') }}
-),
-
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-window_rows as (
-    select resolution.*
-    from resolution
-    inner join shops
-        on resolution.shop_domain = shops.shop_domain
-    where
-        resolution.date > {{ views_local_today('shops.iana_timezone') }} - 7
-        and resolution.date <= {{ views_local_today('shops.iana_timezone') }}
+performance as (
+    select * from {{ ref('tile_sla_performance') }}
 ),
 
 final as (
     select
         shop_domain,
         operator_id,
-        count(distinct date) as active_days,
-        sum(sla_breaches_detected) as sla_breaches_detected,
-        sum(sla_breaches_resolved) as sla_breaches_resolved,
-        {{ views_pct('sum(sla_breaches_resolved)', 'sum(sla_breaches_detected)') }} as resolution_rate_pct,
-        round(avg(median_response_time), 1) as avg_median_response_time,
-        round(max(p90_response_time), 1) as max_p90_response_time,
-        round(max(p95_response_time), 1) as max_p95_response_time
-    from window_rows
-    group by shop_domain, operator_id
+        active_days,
+        sla_breaches_detected,
+        sla_breaches_resolved,
+        resolution_rate_pct,
+        avg_median_response_time,
+        max_p90_response_time,
+        max_p95_response_time
+    from performance
 )
 
 select * from final
