@@ -12,7 +12,11 @@ class ConfigError(ExtractError):
 
 
 class ApiError(ExtractError):
-    """An API answered with an error we cannot retry past."""
+    """An API answered with an error we cannot retry past (``status``: the HTTP status, if any)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class QueryCostError(ApiError):

@@ -136,7 +136,7 @@ class HttpClient:
                     last_problem = f"HTTP {status}"
                     delay = policy.backoff(attempt)
                 else:
-                    raise ApiError(_client_error_message(method, url, status, body))
+                    raise ApiError(_client_error_message(method, url, status, body), status)
             elapsed = time.monotonic() - started
             if attempt >= policy.max_attempts or elapsed + delay > policy.budget_s:
                 raise ApiUnavailableError(

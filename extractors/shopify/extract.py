@@ -7,6 +7,8 @@ Each batch is committed together with the state that describes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,19 +65,35 @@ class ShopifyExtractor:
     # --- bulk ----------------------------------------------------------------------------------
 
     def _bulk(self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any]) -> None:
+        """Resume the in-flight bulk operation (or start one), wait for it, land its result."""
         bulk = state.get("bulk") or {}
-        op_id = bulk.get("id")
-        node: dict[str, Any] = {}
-        if op_id:
-            node = self.client.bulk_status(op_id)
-            if node.get("status") in ("FAILED", "CANCELED", "EXPIRED"):
-                op_id = None  # cannot be resumed: start again (upserts make replays harmless)
-        if not op_id:
-            op_id = self.client.start_bulk(entity.bulk_document())
-            bulk = {"id": op_id, "lines_done": 0, "max": None}
-            state["bulk"] = bulk
-            load.save(state)
-            load.commit()
+        if bulk.get("id"):
+            status = self.client.bulk_status(bulk["id"]).get("status")
+            if status in ("FAILED", "CANCELED", "EXPIRED"):
+                bulk = {}  # cannot be resumed: start again (upserts make replays harmless)
+        for attempt in (1, 2):
+            if not bulk.get("id"):
+                bulk = {
+                    "id": self.client.start_bulk(entity.bulk_document()),
+                    "lines_done": 0,
+                    "max": bulk.get("max"),
+                }
+                state["bulk"] = bulk
+                load.save(state)
+                load.commit()
+            try:
+                self._land_bulk(entity, load, state, bulk)
+                return
+            except ApiError as exc:
+                if attempt == 2 or exc.status not in (403, 404, 410):
+                    raise
+                # the result URL expired or is gone: run the operation again
+                bulk = {"max": bulk.get("max")}
+
+    def _land_bulk(
+        self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any], bulk: dict[str, Any]
+    ) -> None:
+        op_id = bulk["id"]
         node = self.client.wait_bulk(op_id)
         if node.get("status") != "COMPLETED":
             state.pop("bulk", None)
@@ -85,36 +103,37 @@ class ShopifyExtractor:
                 f"bulk operation {op_id} for {entity.entity} ended {node.get('status')} "
                 f"(errorCode {node.get('errorCode')}): rerun to start a new one"
             )
-        url = node.get("url")
         lines_done = int(bulk.get("lines_done") or 0)
+        lines = self.client.bulk_lines(node["url"], skip=lines_done) if node.get("url") else ()
+        # Parsing (Python, this thread) overlaps with the previous batch's COPY and merge
+        # (Postgres) in one landing thread; each batch commits with the state describing it.
         max_seen = bulk.get("max")
+        with _BackgroundLander(load) as lander:
+            for rows, bad, done in self._regroup(entity, lines, lines_done):
+                max_seen = _max_iso(rows, max_seen)
+                if done is None:  # the end of the file: the entity is loaded
+                    final = {k: v for k, v in state.items() if k != "bulk"}
+                    final["loaded"] = True
+                    final["cursor"] = _later(state.get("cursor"), max_seen)
+                    lander.submit(rows, bad, final)
+                else:
+                    bulk_state = {"id": op_id, "lines_done": done, "max": max_seen}
+                    lander.submit(rows, bad, {**state, "bulk": bulk_state})
+
+    def _regroup(
+        self, entity: EntityQuery, lines: Iterable[bytes], line_no: int
+    ) -> Iterator[tuple[list[Row], list[tuple[str, str]], int | None]]:
+        """Batches of rows from bulk JSONL: children (``__parentId``) go into their parent's list.
+
+        Yields (rows, quarantined, lines consumed) at parent boundaries; the last batch has
+        None as its line count.
+        """
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
         parent: dict[str, Any] | None = None
         parent_raw = b""
-        parent_start = lines_done  # index of the current parent's first line
-        line_no = lines_done
         child_field = entity.nested[0].field if entity.nested else None
-
-        def flush_parent() -> None:
-            nonlocal parent
-            if parent is not None:
-                got, rejected = shape.safe_rows(entity, parent, parent_raw.decode(errors="replace"))
-                rows.extend(got)
-                bad.extend(rejected)
-                parent = None
-
-        def commit_batch(done: int) -> None:
-            nonlocal max_seen
-            max_seen = _max_iso(rows, max_seen)
-            load.land(rows, bad)
-            state["bulk"] = {"id": op_id, "lines_done": done, "max": max_seen}
-            load.save(state)
-            load.commit()
-            rows.clear()
-            bad.clear()
-
-        for line in self.client.bulk_lines(url, skip=lines_done) if url else ():
+        for line in lines:
             try:
                 obj = loads(line)
                 if not isinstance(obj, dict):
@@ -125,34 +144,27 @@ class ShopifyExtractor:
                 continue
             parent_id = obj.pop("__parentId", None)
             if parent_id is None:
-                flush_parent()
+                if parent is not None:
+                    got, rejected = shape.safe_rows(entity, parent, parent_raw)
+                    rows.extend(got)
+                    bad.extend(rejected)
                 if len(rows) + len(bad) >= self.batch_rows:
-                    commit_batch(line_no)
-                parent, parent_raw, parent_start = obj, line, line_no
+                    yield rows, bad, line_no
+                    rows, bad = [], []
+                parent, parent_raw = obj, line
                 if child_field:
                     parent.setdefault(child_field, [])
             elif parent is not None and parent.get("id") == parent_id and child_field:
                 parent[child_field].append(obj)
             else:
-                bad.append(
-                    (
-                        f"{entity.entity}: child line whose parent {parent_id} is not the "
-                        "preceding record",
-                        _text(line),
-                    )
-                )
+                reason = f"{entity.entity}: child of {parent_id} does not follow its parent"
+                bad.append((reason, _text(line)))
             line_no += 1
-        del parent_start
-        flush_parent()
-        max_seen = _max_iso(rows, max_seen)
-        load.land(rows, bad)
-        rows.clear()
-        bad.clear()
-        state.pop("bulk", None)
-        state["loaded"] = True
-        state["cursor"] = _later(state.get("cursor"), max_seen)
-        load.save(state)
-        load.commit()
+        if parent is not None:
+            got, rejected = shape.safe_rows(entity, parent, parent_raw)
+            rows.extend(got)
+            bad.extend(rejected)
+        yield rows, bad, None
 
     # --- paginated -----------------------------------------------------------------------------
 
@@ -196,6 +208,42 @@ class ShopifyExtractor:
             if not info.get("hasNextPage") or not info.get("endCursor"):
                 return
             variables["after"] = info["endCursor"]
+
+
+class _BackgroundLander:
+    """One thread that lands, saves state and commits batches in order (at most one queued).
+
+    An error in the landing thread is raised in the caller at the next submit or at exit; on
+    exit the caller waits for the batch in flight, so the committed state is always consistent.
+    """
+
+    def __init__(self, load: EntityLoad) -> None:
+        self.load = load
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lander")
+        self.pending: Future | None = None
+
+    def _work(self, rows: list[Row], bad: list[tuple[str, str]], state: dict[str, Any]) -> None:
+        self.load.land(rows, bad)
+        self.load.save(state)
+        self.load.commit()
+
+    def submit(self, rows: list[Row], bad: list[tuple[str, str]], state: dict[str, Any]) -> None:
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.pool.submit(self._work, rows, bad, state)
+
+    def __enter__(self) -> _BackgroundLander:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            if self.pending is not None:
+                if exc_type is None:
+                    self.pending.result()
+                else:
+                    wait([self.pending])
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _text(line: bytes) -> str:
