@@ -46,7 +46,7 @@ order_history as (
             from unnest(array_agg(array_to_string(discount_codes, ','))) as joined (value)
             cross join lateral unnest(string_to_array(joined.value, ',')) as code (value)
             where code.value <> ''
-            order by 1
+            order by upper(code.value)
         ) as discount_codes_used
     from counted_orders
     group by shop_domain, customer_id
