@@ -154,12 +154,18 @@ class Catalog:
     shop: ShopDef
     products: list[Product]
     variants: list[Variant]
-    by_category: dict[tuple[str, bool], tuple[list[Variant], list[float]]]
+    by_category: dict[tuple[str, bool, str | None], tuple[list[Variant], list[float]]]
 
-    def pick(self, rng: random.Random, category: str, premium: bool = False) -> Variant:
-        """A variant of the category by popularity (``premium`` tilts toward pricey parts)."""
-        variants, cumulative = self.by_category.get((category, premium)) or next(
-            iter(self.by_category.values())
+    def pick(
+        self, rng: random.Random, category: str, premium: bool = False, focus: str | None = None
+    ) -> Variant:
+        """A variant of the category by popularity; ``premium`` tilts toward pricey parts and
+        ``focus`` keeps to parts flagged performance/restoration/fabrication when there are any."""
+        table = self.by_category
+        variants, cumulative = (
+            table.get((category, premium, focus))
+            or table.get((category, premium, None))
+            or next(iter(table.values()))
         )
         return variants[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
@@ -169,10 +175,35 @@ class Catalog:
             if variant.product.status == "ACTIVE":
                 groups.setdefault(variant.product.category, []).append(variant)
         self.by_category = {}
-        for cat, vs in sorted(groups.items()):
-            self.by_category[(cat, False)] = (vs, list(accumulate(v.popularity for v in vs)))
-            premium = accumulate(v.popularity * (v.price / 100) ** 1.3 for v in vs)
-            self.by_category[(cat, True)] = (vs, list(premium))
+        for cat, everything in sorted(groups.items()):
+            for focus in (None, "performance", "restoration", "fabrication"):
+                vs = [v for v in everything if focus is None or focus_of(v.product) == focus]
+                if not vs:
+                    continue
+                plain = list(accumulate(v.popularity for v in vs))
+                premium = list(accumulate(v.popularity * (v.price / 100) ** 1.3 for v in vs))
+                self.by_category[(cat, False, focus)] = (vs, plain)
+                self.by_category[(cat, True, focus)] = (vs, premium)
+
+
+FLAG_TAGS = {
+    "performance": "performance",
+    "restoration": "restoration",
+    "custom-fab": "fabrication",
+}
+
+
+@lru_cache(maxsize=64)
+def default_focus(product_type: str) -> str:
+    return next(r.focus for r in taxonomy() if r.product_type == product_type)
+
+
+def focus_of(product: Product) -> str:
+    """The part's focus: a flag tag when it has one (first of them), else the taxonomy default."""
+    for tag in product.tags:
+        if tag in FLAG_TAGS:
+            return FLAG_TAGS[tag]
+    return default_focus(product.product_type)
 
 
 @dataclass(frozen=True)

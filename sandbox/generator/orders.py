@@ -113,7 +113,10 @@ def build_order(
         n_lines = randint(rng, 1, 2)
     chosen: dict[str, list] = {}
     for _ in range(n_lines):
-        variant = state.catalog.pick(rng, categories.pick(rng), premium=persona == COLLECTOR)
+        focus = definition.focus if rng.random() < definition.focus_rate else None
+        variant = state.catalog.pick(
+            rng, categories.pick(rng), premium=persona == COLLECTOR, focus=focus
+        )
         qty = randint(rng, *definition.units)
         if variant.price >= 30_000:  # nobody buys six cylinder heads
             qty = 1

@@ -4,14 +4,14 @@ Rules a segmentation model can recover from the data (the hidden persona is kept
 
 * Professional Shop: ``wholesale`` tag, frequent orders all year, many lines, 3-10 units a line,
   a TRADE15 discount, AN fittings/hose and engine parts; AOV in the high hundreds.
-* Racing Enthusiast: fuel, ignition, exhaust, suspension and brakes (performance parts), buys in
-  the racing season (March-September), mid-size orders.
-* Enthusiast Collector: restoration trim and restoration parts for classic fitments, few but
-  expensive single-unit orders, busiest in the winter build season.
+* Racing Enthusiast: fuel, ignition, exhaust, suspension and brakes, mostly parts flagged
+  performance; buys in the racing season (March-September), mid-size orders.
+* Enthusiast Collector: restoration trim and parts flagged restoration, for classic fitments;
+  few but expensive single-unit orders, busiest in the winter build season.
 * First-time Builder: one or two small orders (rebuild and gasket kits, fittings), many
   support conversations (fitment questions), a WELCOME10 code on the first order.
-* DIY Builder: everything else — a broad mix of engine, fittings and fabrication parts, moderate
-  frequency and order size.
+* DIY Builder: a repeat buyer of a broad mix that leans to fabrication parts (AN fittings and
+  hose, weld-on parts); moderate frequency and order size.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class Persona:
     ticket_rate: float  # chance an order leads to a support conversation
     refund_rate: float
     churn: float  # chance a customer stops buying after an order
+    focus: str | None = None  # part focus they keep to (performance/restoration/fabrication)
+    focus_rate: float = 0.0  # how often a line keeps to that focus
 
 
 FLAT = (1.0,) * 12
@@ -48,36 +50,36 @@ WINTER_BUILD = (1.6, 1.5, 1.2, 0.9, 0.7, 0.6, 0.6, 0.7, 0.9, 1.2, 1.5, 1.7)
 
 PERSONA_DEFS: dict[str, Persona] = {
     DIY: Persona(
-        DIY,
-        0.30,
-        1.0,
-        None,
-        (1, 3),
-        (1, 2),
-        {
-            "Engine": 3,
-            "AN Fittings & Hose": 3,
-            "Fabrication": 2,
-            "Fuel & Carburetion": 2,
+        name=DIY,
+        share=0.30,
+        frequency=1.4,
+        max_orders=None,
+        lines=(1, 3),
+        units=(1, 2),
+        categories={
+            "AN Fittings & Hose": 4,
+            "Fabrication": 3,
+            "Engine": 2,
+            "Fuel & Carburetion": 1.5,
             "Ignition": 1,
-            "Brakes": 1,
-            "Suspension": 1,
-            "Exhaust": 1,
-            "Restoration Trim": 0.5,
+            "Brakes": 0.5,
+            "Exhaust": 0.5,
         },
-        FLAT,
-        0.07,
-        0.05,
-        0.06,
+        season=FLAT,
+        ticket_rate=0.07,
+        refund_rate=0.05,
+        churn=0.04,
+        focus="fabrication",
+        focus_rate=0.6,
     ),
     PRO: Persona(
-        PRO,
-        0.09,
-        4.5,
-        None,
-        (2, 6),
-        (2, 8),
-        {
+        name=PRO,
+        share=0.09,
+        frequency=4.5,
+        max_orders=None,
+        lines=(2, 6),
+        units=(2, 8),
+        categories={
             "AN Fittings & Hose": 5,
             "Engine": 3,
             "Fabrication": 2,
@@ -85,45 +87,53 @@ PERSONA_DEFS: dict[str, Persona] = {
             "Ignition": 1,
             "Brakes": 0.5,
         },
-        FLAT,
-        0.05,
-        0.03,
-        0.01,
+        season=FLAT,
+        ticket_rate=0.05,
+        refund_rate=0.03,
+        churn=0.01,
     ),
     COLLECTOR: Persona(
-        COLLECTOR,
-        0.16,
-        0.8,
-        None,
-        (1, 2),
-        (1, 1),
-        {"Restoration Trim": 6, "Engine": 1, "Exhaust": 0.7, "Suspension": 0.6, "Brakes": 0.6},
-        WINTER_BUILD,
-        0.10,
-        0.06,
-        0.05,
+        name=COLLECTOR,
+        share=0.16,
+        frequency=0.8,
+        max_orders=None,
+        lines=(1, 2),
+        units=(1, 1),
+        categories={
+            "Restoration Trim": 6,
+            "Engine": 1,
+            "Exhaust": 0.7,
+            "Suspension": 0.6,
+            "Brakes": 0.6,
+        },
+        season=WINTER_BUILD,
+        ticket_rate=0.10,
+        refund_rate=0.06,
+        churn=0.05,
+        focus="restoration",
+        focus_rate=0.9,
     ),
     FIRST_TIME: Persona(
-        FIRST_TIME,
-        0.25,
-        0.5,
-        2,
-        (1, 2),
-        (1, 2),
-        {"Fuel & Carburetion": 3, "Engine": 2, "AN Fittings & Hose": 2, "Ignition": 1},
-        FLAT,
-        0.30,
-        0.12,
-        0.4,
+        name=FIRST_TIME,
+        share=0.25,
+        frequency=0.5,
+        max_orders=2,
+        lines=(1, 2),
+        units=(1, 2),
+        categories={"Fuel & Carburetion": 3, "Engine": 2, "AN Fittings & Hose": 2, "Ignition": 1},
+        season=FLAT,
+        ticket_rate=0.30,
+        refund_rate=0.12,
+        churn=0.4,
     ),
     RACING: Persona(
-        RACING,
-        0.20,
-        1.6,
-        None,
-        (1, 4),
-        (1, 3),
-        {
+        name=RACING,
+        share=0.20,
+        frequency=1.6,
+        max_orders=None,
+        lines=(1, 4),
+        units=(1, 3),
+        categories={
             "Fuel & Carburetion": 4,
             "Ignition": 3,
             "Exhaust": 2.5,
@@ -131,9 +141,11 @@ PERSONA_DEFS: dict[str, Persona] = {
             "Brakes": 1.5,
             "AN Fittings & Hose": 1,
         },
-        RACING_SEASON,
-        0.06,
-        0.04,
-        0.05,
+        season=RACING_SEASON,
+        ticket_rate=0.06,
+        refund_rate=0.04,
+        churn=0.05,
+        focus="performance",
+        focus_rate=0.9,
     ),
 }
