@@ -57,7 +57,9 @@ def _dev(args: argparse.Namespace) -> int:
     cmd = [dagster, "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
     with sandbox_if_unconfigured(args.orders, args.seed), patched_environ(env):
         print(f"dagster: DAGSTER_HOME={env['DAGSTER_HOME']}, UI on http://127.0.0.1:{args.port}")
-        child = subprocess.Popen(cmd, env=dict(os.environ))
+        # cwd=DAGSTER_HOME: its dagster.yaml is the one in effect (no "found a dagster.yaml in
+        # the current folder" warning from the repo root copy)
+        child = subprocess.Popen(cmd, env=dict(os.environ), cwd=env["DAGSTER_HOME"])
         forward = lambda signum, _frame: child.send_signal(signum)  # noqa: E731
         signal.signal(signal.SIGTERM, forward)
         try:
