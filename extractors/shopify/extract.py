@@ -7,6 +7,8 @@ Each batch is committed together with the state that describes it.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
@@ -18,6 +20,8 @@ from extractors.records import JSONDecodeError, Row, iso, loads, parse_timestamp
 from extractors.shopify import queries, shape
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
+
+log = logging.getLogger(__name__)
 
 BATCH_ROWS = 2000
 PAGE_SIZE = 250
@@ -94,7 +98,16 @@ class ShopifyExtractor:
         self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any], bulk: dict[str, Any]
     ) -> None:
         op_id = bulk["id"]
+        waited = time.monotonic()
         node = self.client.wait_bulk(op_id)
+        log.info(
+            "%s bulk operation %s %s after %.1fs (%s objects); landing",
+            entity.entity,
+            op_id,
+            node.get("status"),
+            time.monotonic() - waited,
+            node.get("objectCount"),
+        )
         if node.get("status") != "COMPLETED":
             state.pop("bulk", None)
             load.save(state)
