@@ -15,9 +15,9 @@ CORE_TABLES: tuple[str, ...] = (
     "ceo_time_savings",
 )
 
-# The dbt selection that builds the core layer: every core table with all its ancestors
-# (sources' staging, intermediate models, rule seeds) and the tests and unit tests on them.
-CORE_SELECTION: tuple[str, ...] = tuple(f"+{name}" for name in CORE_TABLES)
+# The dbt selection that builds the core layer: every staging model, every core table with all
+# its ancestors (intermediate models, rule seeds), and the tests and unit tests on them.
+CORE_SELECTION: tuple[str, ...] = ("path:models/staging", *(f"+{name}" for name in CORE_TABLES))
 
 # Folders (relative to dbt_project/) whose models belong to the core layer.
 CORE_MODEL_PATHS: tuple[str, ...] = (
