@@ -28,7 +28,12 @@ from graphql.language import (
     UnionTypeDefinitionNode,
 )
 
-DEFAULT_SDL = Path("/work/shared/reference/shopify-admin-2026-07.graphql")
+SDL_NAME = "shopify-admin-2026-07.graphql"
+# The reference data sits in `shared/` beside the repository checkout.
+SDL_CANDIDATES = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / SDL_NAME,
+    Path("/work/shared/reference") / SDL_NAME,
+)
 SDL_ENV = "HOTROD_SHOPIFY_SDL"
 
 QUERY_FIELDS = (
@@ -57,7 +62,10 @@ _schema: GraphQLSchema | None = None
 
 def sdl_path() -> Path:
     """Where the reference SDL is read from (``HOTROD_SHOPIFY_SDL`` overrides)."""
-    return Path(os.environ.get(SDL_ENV, str(DEFAULT_SDL)))
+    configured = os.environ.get(SDL_ENV)
+    if configured:
+        return Path(configured)
+    return next((path for path in SDL_CANDIDATES if path.exists()), SDL_CANDIDATES[0])
 
 
 def _named(type_node: TypeNode) -> str:

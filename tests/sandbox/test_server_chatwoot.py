@@ -14,7 +14,9 @@ from tests.sandbox.fake_store import FakeStore
 
 CW = {"api_access_token": "cw_sandbox_token"}
 APP = {"Authorization": "Bearer app_sandbox_token"}
-SWAGGER = Path("/work/shared/reference/chatwoot-swagger.json")
+SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "chatwoot-swagger.json"
+if not SWAGGER.exists():
+    SWAGGER = Path("/work/shared/reference/chatwoot-swagger.json")
 SHOP = "hot-rod-an.myshopify.com"
 
 
