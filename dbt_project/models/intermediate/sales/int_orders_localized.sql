@@ -1,8 +1,8 @@
 {{
     config(
         post_hook=[
-            "create index if not exists {{ this.name }}_day_idx on {{ this }} (shop_domain, local_date)",
-            "create index if not exists {{ this.name }}_order_idx on {{ this }} (shop_domain, order_id)",
+            "{{ hotrod_index('day_idx', '(shop_domain, local_date)') }}",
+            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
         ],
     )
 }}

@@ -1,7 +1,7 @@
 {{
     config(
         post_hook=[
-            "create index if not exists {{ this.name }}_sku_day_idx on {{ this }} (shop_domain, sku, local_date)",
+            "{{ hotrod_index('sku_day_idx', '(shop_domain, sku, local_date)') }}",
         ],
     )
 }}

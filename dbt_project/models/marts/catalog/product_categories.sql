@@ -1,9 +1,9 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_product_idx on {{ this }} (shop_domain, shopify_product_id)",
-            "create index if not exists {{ this.name }}_l1_idx on {{ this }} (shop_domain, category_l1)",
-            "create index if not exists {{ this.name }}_years_idx on {{ this }} using gin (fits_vehicle_years)",
+            "{{ hotrod_index('product_idx', '(shop_domain, shopify_product_id)', unique=true) }}",
+            "{{ hotrod_index('l1_idx', '(shop_domain, category_l1)') }}",
+            "{{ hotrod_index('years_idx', 'using gin (fits_vehicle_years)') }}",
         ],
     )
 }}

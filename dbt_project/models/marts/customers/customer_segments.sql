@@ -1,9 +1,9 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_customer_idx on {{ this }} (shop_domain, shopify_customer_id)",
-            "create index if not exists {{ this.name }}_segment_idx on {{ this }} (shop_domain, primary_segment)",
-            "create index if not exists {{ this.name }}_lifecycle_idx on {{ this }} (shop_domain, lifecycle_stage)",
+            "{{ hotrod_index('customer_idx', '(shop_domain, shopify_customer_id)', unique=true) }}",
+            "{{ hotrod_index('segment_idx', '(shop_domain, primary_segment)') }}",
+            "{{ hotrod_index('lifecycle_idx', '(shop_domain, lifecycle_stage)') }}",
         ],
     )
 }}

@@ -1,10 +1,10 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_conversation_idx on {{ this }} (shop_domain, chatwoot_conversation_id)",
-            "create index if not exists {{ this.name }}_status_idx on {{ this }} (shop_domain, status)",
-            "create index if not exists {{ this.name }}_created_idx on {{ this }} (shop_domain, conversation_created_at desc)",
-            "create index if not exists {{ this.name }}_escalations_idx on {{ this }} (shop_domain, escalated_at) where is_escalated",
+            "{{ hotrod_index('conversation_idx', '(shop_domain, chatwoot_conversation_id)', unique=true) }}",
+            "{{ hotrod_index('status_idx', '(shop_domain, status)') }}",
+            "{{ hotrod_index('created_idx', '(shop_domain, conversation_created_at desc)') }}",
+            "{{ hotrod_index('escalations_idx', '(shop_domain, escalated_at) where is_escalated') }}",
         ],
     )
 }}

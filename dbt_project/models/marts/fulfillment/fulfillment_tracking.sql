@@ -1,10 +1,10 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_order_idx on {{ this }} (shop_domain, shopify_order_id)",
-            "create index if not exists {{ this.name }}_status_idx on {{ this }} (shop_domain, fulfillment_status)",
-            "create index if not exists {{ this.name }}_created_idx on {{ this }} (shop_domain, order_created_at desc)",
-            "create index if not exists {{ this.name }}_issues_idx on {{ this }} (shop_domain, order_created_at) where has_issue",
+            "{{ hotrod_index('order_idx', '(shop_domain, shopify_order_id)', unique=true) }}",
+            "{{ hotrod_index('status_idx', '(shop_domain, fulfillment_status)') }}",
+            "{{ hotrod_index('created_idx', '(shop_domain, order_created_at desc)') }}",
+            "{{ hotrod_index('issues_idx', '(shop_domain, order_created_at) where has_issue') }}",
         ],
     )
 }}

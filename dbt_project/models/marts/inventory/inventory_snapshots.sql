@@ -5,9 +5,9 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "create unique index if not exists {{ this.name }}_key_idx on {{ this }} (shop_domain, snapshot_date desc, sku)",
-            "create index if not exists {{ this.name }}_sku_idx on {{ this }} (shop_domain, sku)",
-            "create index if not exists {{ this.name }}_alerts_idx on {{ this }} (shop_domain, snapshot_date)"
+            "{{ hotrod_index('key_idx', '(shop_domain, snapshot_date desc, sku)', unique=true) }}",
+            "{{ hotrod_index('sku_idx', '(shop_domain, sku)') }}",
+            "{{ hotrod_index('alerts_idx', '(shop_domain, snapshot_date)') }}"
             ~ " where stock_status in ('low_stock', 'out_of_stock')",
         ],
     )

@@ -1,8 +1,8 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_key_idx on {{ this }} (shop_domain, date desc, operator_id)",
-            "create index if not exists {{ this.name }}_operator_idx on {{ this }} (shop_domain, operator_id)",
+            "{{ hotrod_index('key_idx', '(shop_domain, date desc, operator_id)', unique=true) }}",
+            "{{ hotrod_index('operator_idx', '(shop_domain, operator_id)') }}",
         ],
     )
 }}

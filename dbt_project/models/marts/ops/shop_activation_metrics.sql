@@ -1,7 +1,7 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_date_idx on {{ this }} (shop_domain, date desc)",
+            "{{ hotrod_index('date_idx', '(shop_domain, date desc)', unique=true) }}",
         ],
     )
 }}

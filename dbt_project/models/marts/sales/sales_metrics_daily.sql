@@ -5,7 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "create unique index if not exists {{ this.name }}_shop_date_idx on {{ this }} (shop_domain, date desc)",
+            "{{ hotrod_index('shop_date_idx', '(shop_domain, date desc)', unique=true) }}",
         ],
     )
 }}

@@ -1,8 +1,8 @@
 {{
     config(
         post_hook=[
-            "create unique index if not exists {{ this.name }}_sku_idx on {{ this }} (shop_domain, sku)",
-            "create index if not exists {{ this.name }}_trending_idx on {{ this }} (shop_domain) where is_trending",
+            "{{ hotrod_index('sku_idx', '(shop_domain, sku)', unique=true) }}",
+            "{{ hotrod_index('trending_idx', '(shop_domain) where is_trending') }}",
         ],
     )
 }}

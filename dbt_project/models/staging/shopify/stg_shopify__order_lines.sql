@@ -2,7 +2,7 @@
     config(
         materialized='table',
         post_hook=[
-            "create index if not exists {{ this.name }}_order_idx on {{ this }} (shop_domain, order_id)",
+            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
         ],
     )
 }}

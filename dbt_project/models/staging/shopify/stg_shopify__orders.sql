@@ -2,8 +2,8 @@
     config(
         materialized='table',
         post_hook=[
-            "create index if not exists {{ this.name }}_order_idx on {{ this }} (shop_domain, order_id)",
-            "create index if not exists {{ this.name }}_customer_idx on {{ this }} (shop_domain, customer_id)",
+            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
+            "{{ hotrod_index('customer_idx', '(shop_domain, customer_id)') }}",
         ],
     )
 }}
