@@ -5,20 +5,22 @@ from __future__ import annotations
 from tests.support.dbt_runs import run_dbt_isolated
 from warehouse.connection import connect
 
-MODELS = ["stg_shopify__orders", "stg_shopify__order_lines"]
+MODELS = ["+sku_performance", "+inventory_snapshots"]
 
 
-def _indexes(url, table: str) -> set[str]:
+def _indexes(url, table: str, schema: str = "staging") -> set[str]:
     conn = connect(url, autocommit=True)
     with conn, conn.cursor() as cur:
         cur.execute(
-            "select indexname from pg_indexes where schemaname = 'staging' and tablename = %s",
-            (table,),
+            "select indexname from pg_indexes where schemaname = %s and tablename = %s",
+            (schema, table),
         )
         return {row[0] for row in cur.fetchall()}
 
 
 def test_post_hook_indexes_survive_second_build(fresh_db, tmp_path):
+    seeded = run_dbt_isolated(fresh_db, ["seed"], tmp_path)
+    assert seeded.returncode == 0, seeded.stdout[-3000:]
     for attempt in range(2):
         result = run_dbt_isolated(fresh_db, ["run", "--select", *MODELS], tmp_path)
         assert result.returncode == 0, result.stdout[-3000:]
@@ -29,3 +31,7 @@ def test_post_hook_indexes_survive_second_build(fresh_db, tmp_path):
         )
         lines = _indexes(fresh_db, "stg_shopify__order_lines")
         assert "stg_shopify__order_lines_order_idx" in lines, (attempt, lines)
+        marts = _indexes(fresh_db, "sku_performance", "marts")
+        assert {"sku_performance_sku_idx", "sku_performance_trending_idx"} <= marts, marts
+        snapshots = _indexes(fresh_db, "inventory_snapshots", "marts")
+        assert "inventory_snapshots_alerts_idx" in snapshots, snapshots

@@ -1,4 +1,4 @@
-{% macro hotrod_index(suffix, definition, unique=false) -%}
+{% macro hotrod_index(suffix, definition, unique=false, where=none) -%}
     {#-
         Create the index `<table>_<suffix>` on this relation, idempotently.
         A rebuilt table is swapped in under the old name while the previous table (dropped
@@ -23,7 +23,10 @@
                 left('{{ index_name }}', 40) || '_old_' || substr(md5(random()::text), 1, 8)
             );
         end if;
-        execute 'create {{ "unique " if unique }}index if not exists "{{ index_name }}" on {{ this }} {{ definition }}';
+        execute $ddl$
+            create {{ "unique " if unique }}index if not exists "{{ index_name }}"
+            on {{ this }} {{ definition }} {{ "where " ~ where if where }}
+        $ddl$;
     end
     $hotrod_index$
 {%- endmacro %}

@@ -7,8 +7,8 @@
         post_hook=[
             "{{ hotrod_index('key_idx', '(shop_domain, snapshot_date desc, sku)', unique=true) }}",
             "{{ hotrod_index('sku_idx', '(shop_domain, sku)') }}",
-            "{{ hotrod_index('alerts_idx', '(shop_domain, snapshot_date)') }}"
-            ~ " where stock_status in ('low_stock', 'out_of_stock')",
+            "{{ hotrod_index('alerts_idx', '(shop_domain, snapshot_date)',"
+            ~ " where=\"stock_status in ('low_stock', 'out_of_stock')\") }}",
         ],
     )
 }}
