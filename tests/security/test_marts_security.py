@@ -90,9 +90,11 @@ def test_operator_sees_only_the_claimed_shop_in_every_mart_relation(built, shop)
             assert name in support.seed_names(), f"{name} has no shop_domain column"
             continue
         shops = {row[columns.index("shop_domain")] for row in rows}
-        assert shops <= {shop}, f"{name} leaks {shops - {shop}}"
+        # 'platform' rows are platform-wide aggregates (shop activation), shown to any claim.
+        assert shops <= {shop, "platform"}, f"{name} leaks {shops - {shop, 'platform'}}"
         with_rows += bool(rows)
     assert with_rows >= 20  # the claim really opens the marts, it does not just hide everything
+    assert seen["v_activation_rate_7d"][1], "the platform-wide Ops tile must be visible"
 
 
 def test_operator_with_several_shops_or_no_claim(built):

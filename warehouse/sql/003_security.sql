@@ -74,7 +74,7 @@ as $fn$
                 and exists (
                     select 1 from pg_policy as p
                     where p.polrelid = rel and p.polname = 'operator_shop_scope'
-                        and (pg_get_expr(p.polqual, p.polrelid) like '%shop_domain%')
+                        and (pg_get_expr(p.polqual, p.polrelid) like '%shop_domain%platform%')
                         = exists (
                             select 1 from pg_attribute
                             where attrelid = rel and attname = 'shop_domain' and attnum > 0
@@ -122,6 +122,7 @@ begin
         ) into has_shop;
         scope := case when has_shop
             then 'shop_domain = any ((select security.claimed_shops())::text [])'
+                || ' or (shop_domain = ''platform'' and cardinality((select security.claimed_shops())) > 0)'
             else 'cardinality((select security.claimed_shops())) > 0' end;
         writers := case when owner_name = 'service_role'
             then 'service_role' else format('service_role, %I', owner_name) end;
