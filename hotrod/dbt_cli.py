@@ -14,6 +14,12 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_PROFILES_DIR = REPO_ROOT / "profiles"
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv's), so no PATH set-up is needed."""
+    sibling = os.path.join(os.path.dirname(sys.executable), "dbt")
+    return sibling if os.path.exists(sibling) else "dbt"
+
+
 def dbt_env(url: DatabaseUrl, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a dbt process: PG* from the URL, tracking off, project paths set."""
     env = dict(os.environ if base is None else base)

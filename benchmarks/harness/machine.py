@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hotrod.dbt_cli import dbt_executable
 from warehouse.connection import connection
 from warehouse.settings import DatabaseUrl
 
@@ -34,7 +35,7 @@ def _cpu_model() -> str:
 
 
 def _dbt_version() -> str | None:
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    dbt = dbt_executable()
     try:
         out = subprocess.run([dbt, "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,7 +14,7 @@ from typing import Any
 from psycopg2 import sql
 
 from benchmarks.harness.proc import run_measured
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
+from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.connection import connection
 from warehouse.settings import DatabaseUrl
 
@@ -170,7 +168,7 @@ def dbt_build(
     env = dbt_env(url)
     env["DBT_TARGET_PATH"] = str(paths.target)
     env["DBT_LOG_PATH"] = str(paths.logs)
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    dbt = dbt_executable()
     done = [0]
     tail: list[str] = []
 

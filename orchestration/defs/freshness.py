@@ -8,7 +8,6 @@ check result (warn -> WARN severity, error -> ERROR severity).
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import dagster as dg
 
+from hotrod.dbt_cli import dbt_executable
 from orchestration.defs.dbt import translator
 from orchestration.defs.project import DBT_PROFILES_DIR, DBT_PROJECT_DIR
 from orchestration.defs.resources import WarehouseResource
@@ -45,7 +45,7 @@ def fresh_sources(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, str]:
 
 
 def _run_freshness(url_env: dict[str, str], selectors: list[str]) -> dict[str, dict[str, Any]]:
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    dbt = dbt_executable()
     with tempfile.TemporaryDirectory(prefix="hotrod-freshness-") as target:
         env = dict(os.environ)
         for name in ("PGPASSWORD", "PGSSLMODE"):

@@ -11,11 +11,11 @@ import fcntl
 import logging
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from hotrod.dbt_cli import dbt_executable
 from warehouse.settings import REPO_ROOT, hotrod_home
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def ensure_manifest(project: DbtProject | None = None) -> Path:
 
 def _parse(target: Path) -> None:
     log.info("dbt parse -> %s", target)
-    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    dbt = dbt_executable()
     env = dict(os.environ)
     env.update(
         DBT_PROFILES_DIR=str(DBT_PROFILES_DIR),

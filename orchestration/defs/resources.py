@@ -107,9 +107,14 @@ class ExtractionResource(dg.ConfigurableResource):
 
 def dbt_resource() -> DbtCliResource:
     """dbt CLI on the project; per-invocation target folders live under Dagster's target dir."""
+    from hotrod.dbt_cli import dbt_executable
     from orchestration.defs.project import dbt_project
 
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROFILES_DIR))
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        profiles_dir=str(DBT_PROFILES_DIR),
+        dbt_executable=dbt_executable(),
+    )
 
 
 @contextlib.contextmanager

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
+from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import DatabaseUrl
 
 
@@ -37,7 +35,7 @@ def run_dbt_isolated(
     variables = dict(extra_vars or {})
     if as_of is not None:
         variables["as_of"] = as_of
-    cmd = [os.path.join(os.path.dirname(sys.executable), "dbt"), *args]
+    cmd = [dbt_executable(), *args]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
     return subprocess.run(
