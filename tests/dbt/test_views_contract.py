@@ -336,6 +336,18 @@ def test_open_sla_breaches_match_the_sandbox(built, store):
     assert total_open > 0, "the sandbox should have open breaches to compare"
 
 
+def test_ops_tile_shows_platform_activation_for_every_shop(built, store):
+    ops = _by_shop(built, "v_ops_aggregate_metrics")
+    latest = _query(
+        built,
+        "select total_shops, shops_activated from marts.shop_activation_metrics"
+        " where shop_domain = 'platform' order by date desc limit 1",
+    )
+    assert latest and latest[0][0] > 0, "the platform activation table should have rows"
+    for shop in store.truth()["shops"]:
+        assert (ops[shop]["total_shops"], ops[shop]["shops_activated"]) == latest[0], shop
+
+
 def test_cx_escalations_list_every_open_breach(built, store):
     listed = dict(
         _query(

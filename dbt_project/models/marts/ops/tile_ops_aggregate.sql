@@ -52,8 +52,9 @@ final as (
         cx.open_sla_breaches as open_cx_sla_breaches,
         cx.escalations as cx_escalations_7d
     from sla
+    -- activation is platform-wide (shop_domain 'platform'): every shop's tile shows it
     left join latest_activation
-        on sla.shop_domain = latest_activation.shop_domain
+        on latest_activation.shop_domain in (sla.shop_domain, 'platform')
     left join fulfillment
         on sla.shop_domain = fulfillment.shop_domain
     left join cx
