@@ -6,7 +6,7 @@ import logging
 
 from dagster_dbt import DbtCliResource
 
-from hotrod.dbt_cli import DBT_PROFILES_DIR, DBT_PROJECT_DIR
+from hotrod.dbt_cli import DBT_PROFILES_DIR, DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.dbt import load_manifest, missing_views, restore_missing_views
 from tests.support.dbt_runs import run_dbt_isolated
 
@@ -24,6 +24,10 @@ def test_views_dropped_by_a_rebuild_are_restored(fresh_db, tmp_path):
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     assert VIEW in missing_views(fresh_db, manifest)
 
-    dbt = DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROFILES_DIR))
+    dbt = DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROFILES_DIR),
+        dbt_executable=dbt_executable(),
+    )
     restore_missing_views(dbt, fresh_db, manifest, logging.getLogger("test"), {VIEW})
     assert VIEW not in missing_views(fresh_db, manifest)
