@@ -8,6 +8,7 @@ from orchestration.defs import maintenance
 from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
 from orchestration.defs.extract import extraction_assets
 from orchestration.defs.freshness import build_freshness_checks
+from orchestration.defs.privacy import build_privacy_sensor, privacy_job
 from orchestration.defs.project import dbt_project, ensure_manifest
 from orchestration.defs.resources import (
     ExtractionResource,
@@ -45,8 +46,11 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*extraction_assets(), dbt_assets, *exposure_specs(manifest)],
         asset_checks=build_freshness_checks(manifest),
-        jobs=jobs,
+        jobs=[*jobs, privacy_job],
         schedules=schedules,
-        sensors=[build_webhook_sensor(REALTIME_JOB, sensor_status)],
+        sensors=[
+            build_webhook_sensor(REALTIME_JOB, sensor_status),
+            build_privacy_sensor(sensor_status),
+        ],
         resources=resources(),
     )

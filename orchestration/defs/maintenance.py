@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs import backup as backups
+from orchestration.defs.privacy import PRIVACY_TOPICS
 from orchestration.defs.resources import WarehouseResource
 from warehouse.settings import DatabaseUrl
 
@@ -107,8 +108,10 @@ def archive_audit_logs(context: dg.OpExecutionContext, warehouse: WarehouseResou
         )
         ledger = cur.rowcount
         cur.execute(
-            "delete from raw_app.webhook_events where received_at < now() - %s::interval",
-            (interval,),
+            "delete from raw_app.webhook_events where received_at < now() - %s::interval"
+            # a privacy request not acted on yet is never thrown away
+            " and not (processed_at is null and topic = any(%s))",
+            (interval, list(PRIVACY_TOPICS)),
         )
         events = cur.rowcount
     context.add_output_metadata(

@@ -111,3 +111,54 @@ def test_run_history_persists_in_postgres_across_instances(
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from runs where run_id = %s", (run_id,))
         assert cur.fetchone()[0] == 1
+
+
+def test_privacy_sensor_runs_job_that_processes_pending_requests(module_db, use_db):
+    from orchestration.defs.privacy import build_privacy_sensor, privacy_job
+
+    use_db(module_db)
+    resources = {"warehouse": WarehouseResource()}
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+    sensor = build_privacy_sensor(dg.DefaultSensorStatus.STOPPED)
+    assert isinstance(sensor(dg.build_sensor_context(resources=resources)), dg.SkipReason)
+
+    # A data request for a customer we hold nothing about still gets processed and audited.
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into raw_app.webhook_events (source, delivery_id, shop_domain, topic, payload)"
+            " values ('shopify', 'priv-1', 'hot-rod-an.myshopify.com', 'customers/data_request',"
+            " %s)",
+            ('{"shop_domain": "hot-rod-an.myshopify.com", "customer": {"id": 42}}',),
+        )
+    request = sensor(dg.build_sensor_context(resources=resources))
+    assert isinstance(request, dg.RunRequest)
+
+    result = privacy_job.execute_in_process(resources=resources)
+    assert result.success
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select processed_at is not null from raw_app.webhook_events")
+        assert cur.fetchone()[0]
+    assert isinstance(sensor(dg.build_sensor_context(resources=resources)), dg.SkipReason)
+
+
+def test_retention_keeps_pending_privacy_requests(module_db, use_db):
+    use_db(module_db)
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+        cur.execute(
+            "insert into raw_app.webhook_events"
+            " (source, delivery_id, shop_domain, topic, payload, received_at) values"
+            " ('shopify', 'old-order', 'x', 'orders/create', '{}', now() - interval '100 days'),"
+            " ('shopify', 'old-redact', 'x', 'customers/redact', '{}', now() - interval '100 days')"
+        )
+    result = retention_job.execute_in_process(resources={"warehouse": WarehouseResource()})
+    assert result.success
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select delivery_id from raw_app.webhook_events order by 1")
+        assert [r[0] for r in cur.fetchall()] == ["old-redact"]
