@@ -9,33 +9,43 @@ unnested as (
         source.shop_domain,
         source.id as order_gid,
         source.extracted_at,
-        fulfillment.value as fulfillment
+        fulfillment.*
     from source
-    cross join lateral jsonb_array_elements(
+    cross join lateral jsonb_to_recordset(
         case
             when jsonb_typeof(source.payload -> 'fulfillments') = 'array'
                 then source.payload -> 'fulfillments'
             else '[]'::jsonb
         end
-    ) as fulfillment
+    ) as fulfillment (
+        "id" text,
+        "status" text,
+        "displayStatus" text,
+        "createdAt" timestamptz,
+        "updatedAt" timestamptz,
+        "deliveredAt" timestamptz,
+        "inTransitAt" timestamptz,
+        "estimatedDeliveryAt" timestamptz,
+        "location" jsonb
+    )
 ),
 
 renamed as (
     select
         shop_domain,
-        fulfillment ->> 'id' as fulfillment_gid,
-        {{ gid_to_bigint("fulfillment ->> 'id'") }} as fulfillment_id,
+        id as fulfillment_gid,
+        {{ gid_to_bigint('"id"') }} as fulfillment_id,
         order_gid,
         {{ gid_to_bigint('order_gid') }} as order_id,
-        upper(fulfillment ->> 'status') as fulfillment_status,
-        fulfillment ->> 'displayStatus' as display_status,
-        (fulfillment ->> 'createdAt')::timestamptz as created_at,
-        (fulfillment ->> 'updatedAt')::timestamptz as updated_at,
-        (fulfillment ->> 'deliveredAt')::timestamptz as delivered_at,
-        (fulfillment ->> 'inTransitAt')::timestamptz as in_transit_at,
-        (fulfillment ->> 'estimatedDeliveryAt')::timestamptz as estimated_delivery_at,
-        fulfillment -> 'location' ->> 'id' as location_gid,
-        {{ gid_to_bigint("fulfillment -> 'location' ->> 'id'") }} as location_id,
+        upper(status) as fulfillment_status,
+        "displayStatus" as display_status,
+        "createdAt" as created_at,
+        "updatedAt" as updated_at,
+        "deliveredAt" as delivered_at,
+        "inTransitAt" as in_transit_at,
+        "estimatedDeliveryAt" as estimated_delivery_at,
+        location ->> 'id' as location_gid,
+        {{ gid_to_bigint("\"location\" ->> 'id'") }} as location_id,
         extracted_at
     from unnested
 )

@@ -7,6 +7,11 @@
     )
 }}
 
+{#-
+    Performance (issue 9): the line items are unpacked by one jsonb_to_recordset call per order
+    (typed columns) instead of one `line ->> 'field'` lookup per column.
+-#}
+
 with
 
 source as (
@@ -18,35 +23,46 @@ unnested as (
         source.shop_domain,
         source.id as order_gid,
         source.extracted_at,
-        line.value as line
+        line.*
     from source
-    cross join lateral jsonb_array_elements(
+    cross join lateral jsonb_to_recordset(
         case
             when jsonb_typeof(source.payload -> 'lineItems') = 'array'
                 then source.payload -> 'lineItems'
             else '[]'::jsonb
         end
-    ) as line
+    ) as line (
+        "id" text,
+        "sku" text,
+        "title" text,
+        "quantity" integer,
+        "currentQuantity" integer,
+        "vendor" text,
+        "variant" jsonb,
+        "product" jsonb,
+        "originalUnitPriceSet" jsonb,
+        "discountedTotalSet" jsonb
+    )
 ),
 
 renamed as (
     select
         shop_domain,
-        line ->> 'id' as order_line_gid,
-        {{ gid_to_bigint("line ->> 'id'") }} as order_line_id,
+        id as order_line_gid,
+        {{ gid_to_bigint('"id"') }} as order_line_id,
         order_gid,
         {{ gid_to_bigint('order_gid') }} as order_id,
-        nullif(line ->> 'sku', '') as sku,
-        line ->> 'title' as line_title,
-        coalesce((line ->> 'quantity')::integer, 0) as quantity,
-        (line ->> 'currentQuantity')::integer as current_quantity,
-        line ->> 'vendor' as vendor,
-        line -> 'variant' ->> 'id' as variant_gid,
-        {{ gid_to_bigint("line -> 'variant' ->> 'id'") }} as variant_id,
-        line -> 'product' ->> 'id' as product_gid,
-        {{ gid_to_bigint("line -> 'product' ->> 'id'") }} as product_id,
-        {{ shop_money("line -> 'originalUnitPriceSet'") }} as original_unit_price,
-        coalesce({{ shop_money("line -> 'discountedTotalSet'") }}, 0) as discounted_total,
+        nullif(sku, '') as sku,
+        title as line_title,
+        coalesce(quantity, 0) as quantity,
+        "currentQuantity" as current_quantity,
+        vendor,
+        variant ->> 'id' as variant_gid,
+        {{ gid_to_bigint("\"variant\" ->> 'id'") }} as variant_id,
+        product ->> 'id' as product_gid,
+        {{ gid_to_bigint("\"product\" ->> 'id'") }} as product_id,
+        {{ shop_money('"originalUnitPriceSet"') }} as original_unit_price,
+        coalesce({{ shop_money('"discountedTotalSet"') }}, 0) as discounted_total,
         extracted_at
     from unnested
 )

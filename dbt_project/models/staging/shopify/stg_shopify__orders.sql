@@ -8,6 +8,11 @@
     )
 }}
 
+{#-
+    Performance (issue 9): every field is unpacked by one jsonb_to_record call per order instead
+    of one `payload ->> 'field'` lookup per column.
+-#}
+
 with
 
 source as (
@@ -18,15 +23,46 @@ redacted as (
     {{ redacted_customers() }}
 ),
 
+unpacked as (
+    select
+        source.shop_domain,
+        source.id,
+        source.updated_at,
+        source.extracted_at,
+        p.*
+    from source
+    cross join lateral jsonb_to_record(source.payload) as p (
+        "name" text,
+        "createdAt" timestamptz,
+        "processedAt" timestamptz,
+        "cancelledAt" timestamptz,
+        "closedAt" timestamptz,
+        "test" boolean,
+        "displayFinancialStatus" text,
+        "displayFulfillmentStatus" text,
+        "currencyCode" text,
+        "tags" jsonb,
+        "discountCodes" jsonb,
+        "sourceName" text,
+        "totalPriceSet" jsonb,
+        "subtotalPriceSet" jsonb,
+        "totalDiscountsSet" jsonb,
+        "totalRefundedSet" jsonb,
+        "customer" jsonb,
+        "shippingAddress" jsonb
+    )
+),
+
 flagged as (
     select
-        source.*,
+        unpacked.*,
+        unpacked.customer ->> 'id' as customer_gid,
         redacted.customer_gid is not null as is_redacted
-    from source
+    from unpacked
     left join redacted
         on
-            source.shop_domain = redacted.shop_domain
-            and source.payload -> 'customer' ->> 'id' = redacted.customer_gid
+            unpacked.shop_domain = redacted.shop_domain
+            and unpacked.customer ->> 'id' = redacted.customer_gid
 ),
 
 renamed as (
@@ -34,27 +70,27 @@ renamed as (
         shop_domain,
         id as order_gid,
         {{ gid_to_bigint('id') }} as order_id,
-        payload ->> 'name' as order_name,
-        (payload ->> 'createdAt')::timestamptz as created_at,
+        name as order_name,
+        "createdAt" as created_at,
         updated_at,
-        (payload ->> 'processedAt')::timestamptz as processed_at,
-        (payload ->> 'cancelledAt')::timestamptz as cancelled_at,
-        (payload ->> 'closedAt')::timestamptz as closed_at,
-        coalesce((payload ->> 'test')::boolean, false) as is_test,
-        payload ->> 'displayFinancialStatus' as financial_status,
-        payload ->> 'displayFulfillmentStatus' as fulfillment_status,
-        payload ->> 'currencyCode' as currency_code,
-        {{ jsonb_text_array("payload -> 'tags'") }} as tags,
-        {{ jsonb_text_array("payload -> 'discountCodes'") }} as discount_codes,
-        payload ->> 'sourceName' as source_name,
-        {{ shop_money("payload -> 'totalPriceSet'") }} as total_price,
-        {{ shop_money("payload -> 'subtotalPriceSet'") }} as subtotal_price,
-        {{ shop_money("payload -> 'totalDiscountsSet'") }} as total_discounts,
-        {{ shop_money("payload -> 'totalRefundedSet'") }} as total_refunded,
-        payload -> 'customer' ->> 'id' as customer_gid,
-        {{ gid_to_bigint("payload -> 'customer' ->> 'id'") }} as customer_id,
-        {{ redact("payload -> 'shippingAddress' ->> 'provinceCode'", 'is_redacted') }} as shipping_province_code,
-        {{ redact("payload -> 'shippingAddress' ->> 'countryCode'", 'is_redacted') }} as shipping_country_code,
+        "processedAt" as processed_at,
+        "cancelledAt" as cancelled_at,
+        "closedAt" as closed_at,
+        coalesce(test, false) as is_test,
+        "displayFinancialStatus" as financial_status,
+        "displayFulfillmentStatus" as fulfillment_status,
+        "currencyCode" as currency_code,
+        {{ jsonb_text_array('"tags"') }} as tags,
+        {{ jsonb_text_array('"discountCodes"') }} as discount_codes,
+        "sourceName" as source_name,
+        {{ shop_money('"totalPriceSet"') }} as total_price,
+        {{ shop_money('"subtotalPriceSet"') }} as subtotal_price,
+        {{ shop_money('"totalDiscountsSet"') }} as total_discounts,
+        {{ shop_money('"totalRefundedSet"') }} as total_refunded,
+        customer_gid,
+        {{ gid_to_bigint('customer_gid') }} as customer_id,
+        {{ redact("\"shippingAddress\" ->> 'provinceCode'", 'is_redacted') }} as shipping_province_code,
+        {{ redact("\"shippingAddress\" ->> 'countryCode'", 'is_redacted') }} as shipping_country_code,
         extracted_at,
         is_redacted
     from flagged

@@ -9,27 +9,27 @@ unnested as (
         source.shop_domain,
         source.id as order_gid,
         source.extracted_at,
-        refund.value as refund
+        refund.*
     from source
-    cross join lateral jsonb_array_elements(
+    cross join lateral jsonb_to_recordset(
         case
             when jsonb_typeof(source.payload -> 'refunds') = 'array'
                 then source.payload -> 'refunds'
             else '[]'::jsonb
         end
-    ) as refund
+    ) as refund ("id" text, "createdAt" timestamptz, "note" text, "totalRefundedSet" jsonb)
 ),
 
 renamed as (
     select
         shop_domain,
-        refund ->> 'id' as refund_gid,
-        {{ gid_to_bigint("refund ->> 'id'") }} as refund_id,
+        id as refund_gid,
+        {{ gid_to_bigint('"id"') }} as refund_id,
         order_gid,
         {{ gid_to_bigint('order_gid') }} as order_id,
-        (refund ->> 'createdAt')::timestamptz as created_at,
-        refund ->> 'note' as note,
-        coalesce({{ shop_money("refund -> 'totalRefundedSet'") }}, 0) as refunded_amount,
+        "createdAt" as created_at,
+        note,
+        coalesce({{ shop_money('"totalRefundedSet"') }}, 0) as refunded_amount,
         extracted_at
     from unnested
 )
