@@ -7,9 +7,11 @@ seconds) so a dead API fails with a message naming the URL instead of hanging.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +80,7 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": "hotrod-extractors/1", **(headers or {})})
+        _settle_environment(self.session)
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self._sleep = sleep
@@ -187,6 +190,20 @@ class HttpClient:
                 self._sleep(self.policy.backoff(reconnects))
             finally:
                 response.close()
+
+
+def _settle_environment(session: requests.Session) -> None:
+    """Read the environment once instead of on every request (netrc, proxies, CA bundle).
+
+    Without a proxy configured, the per-request lookups only cost time (a file check per
+    call); credentials always arrive as headers, never from ``~/.netrc``.
+    """
+    if urllib.request.getproxies():
+        return  # keep requests' per-URL proxy and no_proxy handling
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
 
 
 def _json_of(response: requests.Response, url: str) -> Any:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from extractors import ledger
 from extractors.app.client import AppClient
@@ -32,6 +34,8 @@ from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 SHOPIFY_ENTITIES = ("shops",) + tuple(e.entity for e in queries.ENTITIES)
 CHATWOOT_ENTITIES = ("conversations", "agents", "inboxes", "contacts")  # messages ride along
@@ -120,16 +124,26 @@ def extract_all(
 ) -> list[LedgerRow]:
     """Shopify, Chatwoot and the app API (each only when configured)."""
     opts = options or RunOptions()
+    configured = []
+    for source in SOURCES:
+        if settings.env.get(PRIMARY_VARIABLE[source]):
+            configured.append(source)
+        else:
+            log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
+
+    def one(source: str) -> tuple[list[LedgerRow], str | None]:
+        try:
+            return extract_source(url, settings, source, opts), None
+        except ExtractError as exc:
+            return [], str(exc)
+
+    # The sources are independent (other APIs, other tables): they run at the same time.
     results: list[LedgerRow] = []
     failures: list[str] = []
-    for source in SOURCES:
-        if not settings.env.get(PRIMARY_VARIABLE[source]):
-            log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
-            continue
-        try:
-            results.extend(extract_source(url, settings, source, opts))
-        except ExtractError as exc:
-            failures.append(str(exc))
+    for rows, failure in _at_once(one, configured):
+        results.extend(rows)
+        if failure:
+            failures.append(failure)
     if failures:
         raise ExtractError("; ".join(failures))
     if not any(settings.env.get(v) for v in PRIMARY_VARIABLE.values()):
@@ -182,10 +196,25 @@ def _loads(
         conn.close()
 
 
+def _at_once(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``work`` for every item, each in its own thread; results in item order.
+
+    Every item runs to its end even when another fails; the first failure is then raised.
+    """
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="extract") as pool:
+        futures = [pool.submit(work, item) for item in items]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]
+    return [f.result() for f in futures]
+
+
 def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
     cfg = settings.shopify()
-    rows: list[LedgerRow] = []
-    for shop in cfg.shops:
+
+    def one_shop(shop: str) -> LedgerRow:
         http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)
         client = ShopifyClient(http, cfg.graphql_url(shop))
         extractor = ShopifyExtractor(client, lookback=opts.lookback, batch_rows=opts.batch_rows)
@@ -196,15 +225,17 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
             else:
                 query = next(e for e in queries.ENTITIES if e.entity == entity)
                 extractor.extract(query, load, full=opts.full, since=opts.since)
-        rows.append(load.ledger)
         http.close()
-    return rows
+        return load.ledger
+
+    return _at_once(one_shop, cfg.shops)
 
 
 def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
     cfg = settings.chatwoot()
-    rows: list[LedgerRow] = []
-    for account, shop in cfg.accounts:
+
+    def one_account(account_shop: tuple[str, str]) -> list[LedgerRow]:
+        account, shop = account_shop
         http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
         client = ChatwootClient(http, cfg.url, account)
         extractor = ChatwootExtractor(client, lookback=opts.lookback)
@@ -221,10 +252,11 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
                 made = [make("chatwoot", shop, entity, first_seen=True)]
                 records = client.agents() if entity == "agents" else client.inboxes()
                 extractor.static(made[0], records)
-        rows.extend(load.ledger for load in made)
         extractor.close()
         http.close()
-    return rows
+        return [load.ledger for load in made]
+
+    return [row for rows in _at_once(one_account, cfg.accounts) for row in rows]
 
 
 def _app(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):

@@ -9,7 +9,9 @@ never lose a conversation's messages.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,12 +69,27 @@ def _activity(c: dict[str, Any]) -> datetime | None:
     return max(stamps) if stamps else None
 
 
+@dataclass
+class _PageWork:
+    """One conversations page on its way: its rows and the message reads it started."""
+
+    records: list[Any]
+    rows: list[Row]
+    bad: list[tuple[str, str]]
+    messages: list[Future[list[Any]]]
+
+
 class ChatwootExtractor:
     def __init__(
-        self, client: ChatwootClient, lookback: timedelta = timedelta(hours=1), workers: int = 8
+        self,
+        client: ChatwootClient,
+        lookback: timedelta = timedelta(hours=1),
+        workers: int = 8,
+        window: int = 4,
     ) -> None:
         self.client = client
         self.lookback = lookback
+        self.window = max(1, window)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chatwoot")
 
     def close(self) -> None:
@@ -81,33 +98,77 @@ class ChatwootExtractor:
     def conversations(
         self, conv: EntityLoad, msgs: EntityLoad, full: bool = False, since: str | None = None
     ) -> None:
+        """Conversation pages in order; each page lands and commits with all its messages.
+
+        Up to ``window`` pages are in flight at once: their lists and the message reads of their
+        changed conversations run in the pool while an earlier page lands. Pages read past the
+        point where an increment stops are discarded unlanded.
+        """
         state = conv.state()
         cursor_text = since or (None if full else state.get("cursor"))
         floor = parse_timestamp(cursor_text) - self.lookback if cursor_text else None
         conv.ledger.mode = msgs.ledger.mode = "incremental" if floor else "full"
         cursor = state.get("cursor")
-        for page in range(1, MAX_PAGES):
-            records = self.client.conversations_page(page)
-            if not records:
-                break
-            rows, bad = _split(records, conversation_row)
-            changed = self._changed(conv, rows) if not full else {r.id for r in rows}
-            conv.land(rows, bad)
-            wanted = [row.id for row in rows if row.id in changed]
-            for records_of_one in self._pool.map(self._fetch_messages, wanted):
-                got, rejected = _split(records_of_one, message_row)
-                msgs.land(got, rejected)
-            for row in rows:
-                if cursor is None or row.updated_at > parse_timestamp(cursor):
-                    cursor = iso(row.updated_at)
-            conv.save({**state, "cursor": cursor})
-            conv.commit()
-            if floor is not None:
-                activity = [_activity(r) for r in records if isinstance(r, dict)]
-                if all(a is not None and a < floor for a in activity):
+        lists: deque[Future[list[Any]]] = deque()
+        started: deque[_PageWork] = deque()
+        next_page, stop = 1, False
+        try:
+            while not stop:
+                while len(lists) < self.window and next_page < MAX_PAGES:
+                    lists.append(self._pool.submit(self.client.conversations_page, next_page))
+                    next_page += 1
+                records = lists.popleft().result() if lists else []
+                if not records:
                     break
+                started.append(self._start_page(conv, records, full))
+                if len(started) >= self.window:
+                    cursor, stop = self._finish_page(
+                        conv, msgs, state, started.popleft(), cursor, floor
+                    )
+            while started and not stop:
+                cursor, stop = self._finish_page(
+                    conv, msgs, state, started.popleft(), cursor, floor
+                )
+        finally:
+            for future in [*lists, *(f for work in started for f in work.messages)]:
+                future.cancel()
         msgs.save({"cursor": cursor})
         msgs.commit()
+
+    def _start_page(self, conv: EntityLoad, records: list[Any], full: bool) -> _PageWork:
+        rows, bad = _split(records, conversation_row)
+        changed = self._changed(conv, rows) if not full else {r.id for r in rows}
+        wanted = [row.id for row in rows if row.id in changed]
+        futures = [self._pool.submit(self._fetch_messages, cid) for cid in wanted]
+        return _PageWork(records, rows, bad, futures)
+
+    def _finish_page(
+        self,
+        conv: EntityLoad,
+        msgs: EntityLoad,
+        state: dict[str, Any],
+        work: _PageWork,
+        cursor: str | None,
+        floor: datetime | None,
+    ) -> tuple[str | None, bool]:
+        """Land one page and its messages in one transaction; (new cursor, stop paging) back."""
+        got: list[Row] = []
+        rejected: list[tuple[str, str]] = []
+        for future in work.messages:
+            rows, bad = _split(future.result(), message_row)
+            got.extend(rows)
+            rejected.extend(bad)
+        conv.land(work.rows, work.bad)
+        msgs.land(got, rejected)
+        for row in work.rows:
+            if cursor is None or row.updated_at > parse_timestamp(cursor):
+                cursor = iso(row.updated_at)
+        conv.save({**state, "cursor": cursor})
+        conv.commit()
+        if floor is None:
+            return cursor, False
+        activity = [_activity(r) for r in work.records if isinstance(r, dict)]
+        return cursor, all(a is not None and a < floor for a in activity)
 
     def _changed(self, conv: EntityLoad, rows: list[Row]) -> set[str]:
         """Ids whose stored row is missing or differs (their messages need re-reading)."""
@@ -152,12 +213,16 @@ class ChatwootExtractor:
         for first in range(1, MAX_PAGES, window):
             pages = list(self._pool.map(self.client.contacts_page, range(first, first + window)))
             done = False
+            rows: list[Row] = []
+            bad: list[tuple[str, str]] = []
             for records in pages:
                 if not records:
                     done = True
                     break
-                rows, bad = _split(records, contact_row)
-                load.land(rows, bad)
+                got, rejected = _split(records, contact_row)
+                rows.extend(got)
+                bad.extend(rejected)
+            load.land(rows, bad)
             load.save({"page": first + window - 1})
             load.commit()
             if done:
