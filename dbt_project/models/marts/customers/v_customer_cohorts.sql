@@ -1,42 +1,22 @@
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-customers as (
-    select * from {{ ref('customer_segments') }}
-),
-
-dated as (
-    select
-        customers.shop_domain,
-        customers.total_orders,
-        customers.total_revenue,
-        customers.days_since_last_order,
-        date_trunc(
-            'month', {{ views_local_today('shops.iana_timezone') }} - customers.days_since_first_order
-        )::date as cohort_month
-    from customers
-    inner join shops
-        on customers.shop_domain = shops.shop_domain
-    where customers.days_since_first_order is not null
+precomputed as (
+    select * from {{ ref('pre_customer_cohorts') }}
 ),
 
 final as (
     select
         shop_domain,
         cohort_month,
-        count(*) as cohort_customers,
-        count(*) filter (where total_orders > 1) as repeat_customers,
-        {{ views_pct('count(*) filter (where total_orders > 1)', 'count(*)') }} as repeat_rate_pct,
-        count(*) filter (where days_since_last_order <= 90) as active_last_90d,
-        {{ views_pct('count(*) filter (where days_since_last_order <= 90)', 'count(*)') }} as retention_90d_pct,
-        sum(total_revenue) as cohort_revenue,
-        round(avg(total_revenue), 2) as revenue_per_customer,
-        round(avg(total_orders), 2) as orders_per_customer
-    from dated
-    group by shop_domain, cohort_month
+        cohort_customers,
+        repeat_customers,
+        repeat_rate_pct,
+        active_last_90d,
+        retention_90d_pct,
+        cohort_revenue,
+        revenue_per_customer,
+        orders_per_customer
+    from precomputed
 )
 
 select * from final

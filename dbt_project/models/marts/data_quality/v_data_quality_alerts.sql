@@ -1,80 +1,7 @@
 with
 
-checks as (
-    select * from {{ ref('v_data_quality_comprehensive') }}
-),
-
-freshness as (
-    select * from {{ ref('v_data_freshness') }}
-),
-
-sources as (
-    select * from {{ ref('v_data_freshness_monitoring') }}
-),
-
-anomalies as (
-    select * from {{ ref('v_data_anomalies') }}
-),
-
-alerts as (
-    select
-        shop_domain,
-        'quality_check' as alert_type,
-        table_name as alert_source,
-        severity,
-        check_name || ': ' || failing_rows || ' failing rows - ' || description as alert_message,
-        checked_at as detected_at
-    from checks
-    where status = 'fail'
-
-    union all
-
-    select
-        shop_domain,
-        'stale_table' as alert_type,
-        table_name as alert_source,
-        case when freshness_status = 'critical' then 'high' else 'medium' end as severity,
-        table_name || ' latest data is ' || days_behind || ' days old' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from freshness
-    where freshness_status <> 'fresh'
-
-    union all
-
-    select
-        shop_domain,
-        'stale_source' as alert_type,
-        source_system || '.' || entity as alert_source,
-        case when freshness_status = 'stale' then 'high' else 'medium' end as severity,
-        source_system || '.' || entity || ' last extracted ' || hours_since_extract || ' hours ago' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from sources
-    where freshness_status <> 'fresh'
-
-    union all
-
-    select
-        shop_domain,
-        'quarantined_records' as alert_type,
-        source_system || '.' || entity as alert_source,
-        'medium' as severity,
-        quarantined_rows || ' records quarantined for ' || source_system || '.' || entity as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from sources
-    where quarantined_rows > 0
-
-    union all
-
-    select
-        shop_domain,
-        'anomaly' as alert_type,
-        metric as alert_source,
-        case when abs(z_score) >= 4 then 'high' else 'medium' end as severity,
-        metric || ' ' || direction || ' on ' || metric_date || ': ' || metric_value
-        || ' vs 28-day mean ' || baseline_mean || ' (z=' || z_score || ')' as alert_message,
-        metric_date::timestamptz as detected_at
-    from anomalies
-    where is_anomaly and metric_date >= ({{ hotrod_as_of() }})::date - 7
+precomputed as (
+    select * from {{ ref('pre_data_quality_alerts') }}
 ),
 
 final as (
@@ -83,15 +10,10 @@ final as (
         alert_type,
         alert_source,
         severity,
-        case severity
-            when 'critical' then 1
-            when 'high' then 2
-            when 'medium' then 3
-            else 4
-        end as severity_rank,
+        severity_rank,
         alert_message,
         detected_at
-    from alerts
+    from precomputed
 )
 
 select * from final
