@@ -353,11 +353,44 @@ def test_cx_escalations_list_every_open_breach(built, store):
         _query(
             built,
             "select shop_domain, count(*) filter (where is_sla_breach)"
-            " from marts.v_cx_escalations group by 1",
+            " from marts.tile_cx_escalations group by 1",
         )
     )
     for shop in store.truth()["shops"]:
         assert listed.get(shop, 0) == _open_cx_breaches(store, shop), shop
+
+
+TILE_LIST_SIZE = 50  # macro views_tile_list_size
+
+
+@pytest.mark.parametrize(
+    ("view", "table"),
+    [
+        ("v_fulfillment_issues", "tile_fulfillment_issues"),
+        ("v_cx_escalations", "tile_cx_escalations"),
+        ("v_inventory_alerts", "tile_inventory_alerts"),
+    ],
+)
+def test_list_tiles_show_the_most_urgent_rows_first(built, view, table):
+    """Each list tile shows min(50, all) rows per shop: the table's urgency ranks 1..n, in order."""
+    key = "alert_rank" if view == "v_inventory_alerts" else "severity_rank"
+    in_table = dict(_query(built, f"select shop_domain, count(*) from marts.{table} group by 1"))  # noqa: S608
+    assert in_table, f"{table} should have rows in the sandbox"
+    for shop, total in in_table.items():
+        shown = [
+            row[0]
+            for row in _query(
+                built, f"select {key} from marts.{view} where shop_domain = %s", (shop,)
+            )
+        ]  # noqa: S608
+        assert len(shown) == min(total, TILE_LIST_SIZE), shop
+        assert shown == sorted(shown), f"{view} should list the most severe first"
+        worst_left_out = _query(
+            built,
+            f"select min({key}) from marts.{table} where shop_domain = %s and urgency_rank > %s",  # noqa: S608
+            (shop, TILE_LIST_SIZE),
+        )[0][0]
+        assert worst_left_out is None or worst_left_out >= max(shown), shop
 
 
 def test_data_quality_function_agrees_with_the_comprehensive_view(built):

@@ -1,6 +1,6 @@
 {{
     config(
-        indexes=[{'columns': ['shop_domain', 'severity_rank']}],
+        indexes=[{'columns': ['shop_domain', 'urgency_rank']}],
     )
 }}
 
@@ -57,6 +57,16 @@ final as (
             else 4
         end as severity_rank
     from classified
+),
+
+by_urgency as (
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by severity_rank asc, hours_open desc nulls last, chatwoot_conversation_id asc
+        ) as urgency_rank
+    from final
 )
 
-select * from final
+select * from by_urgency

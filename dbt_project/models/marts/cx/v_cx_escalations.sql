@@ -25,6 +25,8 @@ final as (
         escalation_severity,
         severity_rank
     from escalations
+    where urgency_rank <= {{ views_tile_list_size() }}
+    order by urgency_rank
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {{
     config(
-        indexes=[{'columns': ['shop_domain', 'severity_rank']}],
+        indexes=[{'columns': ['shop_domain', 'urgency_rank']}],
     )
 }}
 
@@ -66,6 +66,16 @@ ranked as (
             else 4
         end as severity_rank
     from final
+),
+
+by_urgency as (
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by severity_rank asc, hours_past_sla desc nulls last, order_created_at asc, shopify_order_id asc
+        ) as urgency_rank
+    from ranked
 )
 
-select * from ranked
+select * from by_urgency

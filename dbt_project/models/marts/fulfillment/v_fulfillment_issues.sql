@@ -23,6 +23,8 @@ final as (
         sla_deadline,
         hours_past_sla
     from issues
+    where urgency_rank <= {{ views_tile_list_size() }}
+    order by urgency_rank
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {{
     config(
-        indexes=[{'columns': ['shop_domain', 'alert_rank']}],
+        indexes=[{'columns': ['shop_domain', 'urgency_rank']}],
     )
 }}
 
@@ -76,6 +76,16 @@ final as (
             )
         end as alert_message
     from classified
+),
+
+by_urgency as (
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by alert_rank, days_of_cover nulls first, sku, shopify_variant_id
+        ) as urgency_rank
+    from final
 )
 
-select * from final
+select * from by_urgency

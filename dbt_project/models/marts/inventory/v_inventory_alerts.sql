@@ -21,6 +21,8 @@ final as (
         alert_rank,
         alert_message
     from alerts
+    where urgency_rank <= {{ views_tile_list_size() }}
+    order by urgency_rank
 )
 
 select * from final
