@@ -80,7 +80,7 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": "hotrod-extractors/1", **(headers or {})})
-        _settle_environment(self.session)
+        self._ca_bundle = _settle_environment(self.session)
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self._sleep = sleep
@@ -105,6 +105,10 @@ class HttpClient:
     ) -> requests.Response:
         """Send with retries; returns a 2xx response or raises ApiError/ApiUnavailableError."""
         policy = self.policy
+        # a bundle path makes requests stat it on every call: only HTTPS needs it
+        verify: bool | str = True
+        if self._ca_bundle and url.startswith("https:"):
+            verify = self._ca_bundle
         started = time.monotonic()
         attempt = 0
         last_problem = ""
@@ -118,6 +122,7 @@ class HttpClient:
                     params=params,
                     json=json,
                     stream=stream,
+                    verify=verify,
                     timeout=(policy.connect_timeout_s, policy.read_timeout_s),
                 )
             except RETRYABLE_EXCEPTIONS as exc:
@@ -192,18 +197,17 @@ class HttpClient:
                 response.close()
 
 
-def _settle_environment(session: requests.Session) -> None:
+def _settle_environment(session: requests.Session) -> str | None:
     """Read the environment once instead of on every request (netrc, proxies, CA bundle).
 
-    Without a proxy configured, the per-request lookups only cost time (a file check per
-    call); credentials always arrive as headers, never from ``~/.netrc``.
+    Without a proxy configured, the per-request lookups only cost time (file checks per
+    call); credentials always arrive as headers, never from ``~/.netrc``. Returns the CA
+    bundle named by the environment, for HTTPS requests only (``request`` passes it).
     """
     if urllib.request.getproxies():
-        return  # keep requests' per-URL proxy and no_proxy handling
+        return None  # keep requests' per-URL proxy, no_proxy and CA bundle handling
     session.trust_env = False
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
 
 
 def _json_of(response: requests.Response, url: str) -> Any:

@@ -18,7 +18,7 @@ MAX_THROTTLE_WAIT_S = 60.0
 class ShopifyClient:
     """GraphQL for one shop. The access token arrives as a header in ``http``."""
 
-    def __init__(self, http: HttpClient, graphql_url: str, poll_max_s: float = 5.0) -> None:
+    def __init__(self, http: HttpClient, graphql_url: str, poll_max_s: float = 1.0) -> None:
         self.http = http
         self.url = graphql_url
         self.poll_max_s = poll_max_s
