@@ -56,6 +56,7 @@ class DataAccess:
         self.store = store
         self.lock = threading.RLock()
         self._cache: dict[tuple, Any] = {}
+        self._building: dict[tuple, threading.Lock] = {}
         self.version = 0
         self.changes: list[dict] = []  # every Change since start, as dicts, seq = index + 1
         self._shops = store.shops()
@@ -121,12 +122,29 @@ class DataAccess:
     # --- derived orderings --------------------------------------------------------------
 
     def cached(self, key: tuple, build: Any) -> Any:
+        """The value of ``build()`` for ``key`` at the current version, built once.
+
+        Each key builds under its own lock, so a long build (every conversation of a large
+        shop) never holds up requests needing another key; ``advance`` waits for none of them
+        and a build finished for an older version is simply not kept.
+        """
         with self.lock:
-            full = (self.version, *key)
-            if full not in self._cache:
-                self._cache = {k: v for k, v in self._cache.items() if k[0] == self.version}
-                self._cache[full] = build()
-            return self._cache[full]
+            version = self.version
+            full = (version, *key)
+            if full in self._cache:
+                return self._cache[full]
+            building = self._building.setdefault(full, threading.Lock())
+        with building:
+            with self.lock:
+                if full in self._cache:
+                    return self._cache[full]
+            value = build()
+            with self.lock:
+                self._building.pop(full, None)
+                if self.version == version:
+                    self._cache = {k: v for k, v in self._cache.items() if k[0] == version}
+                    self._cache[full] = value
+            return value
 
     def inventory_items(self, shop: str) -> list[dict]:
         """Inventory items rebuilt from their levels, ordered by (updatedAt, id)."""
@@ -197,6 +215,7 @@ class DataAccess:
                 )
             self.version += 1
             self._cache.clear()
+            self._building.clear()
             return self.store.now, len(changes)
 
     def changes_since(self, seq: int) -> list[dict]:
