@@ -74,11 +74,8 @@ class Chatwoot:
         status = params.get("status", "open")
         if status not in (*STATUSES, "all"):
             return 422, {"error": f"Invalid status {status!r}"}
-        index = self.data.conversation_order(shop)
-        matching = [row for row in index if status == "all" or row[1] == status]
+        matching, assigned, unassigned = self._listing(shop, status)
         assignee = params.get("assignee_type", "all")
-        assigned = [row for row in matching if row[2]]
-        unassigned = [row for row in matching if not row[2]]
         chosen = {"assigned": assigned, "unassigned": unassigned, "mine": []}.get(
             assignee, matching
         )
@@ -96,6 +93,19 @@ class Chatwoot:
             "all_count": len(matching),
         }
         return 200, {"data": {"meta": meta, "payload": rows}}
+
+    def _listing(self, shop: str, status: str) -> tuple[list, list, list]:
+        """(matching, assigned, unassigned) conversations of a status filter, built once per
+        shop and filter (not per page: a large shop lists ~100,000 conversations)."""
+
+        def build() -> tuple[list, list, list]:
+            index = self.data.conversation_order(shop)
+            matching = [row for row in index if status == "all" or row[1] == status]
+            assigned = [row for row in matching if row[2]]
+            unassigned = [row for row in matching if not row[2]]
+            return matching, assigned, unassigned
+
+        return self.data.cached(("conversation-listing", shop, status), build)
 
     def messages(self, shop: str, conversation_id: str, params: dict[str, str]) -> Response:
         conversation = self.data.get("chatwoot", "conversations", shop, conversation_id)
