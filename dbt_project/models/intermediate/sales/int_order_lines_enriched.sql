@@ -1,16 +1,23 @@
 {{
     config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'order_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
         post_hook=[
             "{{ hotrod_index('sku_day_idx', '(shop_domain, sku, local_date)') }}",
+            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
         ],
     )
 }}
 
-with
+{#-
+    Incremental (issue 9): a daily run re-enriches (delete+insert by order) the orders localized
+    since the last run (newer `staged_at`) and the orders with a line of a product whose
+    categories, flags or fitment changed.
+-#}
 
-lines as (
-    select * from {{ ref('stg_shopify__order_lines') }}
-),
+with
 
 orders as (
     select * from {{ ref('int_orders_localized') }}
@@ -18,6 +25,53 @@ orders as (
 
 products as (
     select * from {{ ref('int_products_classified') }}
+),
+
+{% if is_incremental() %}
+    reclassified_orders as (
+        select distinct
+            done.shop_domain,
+            done.order_id
+        from {{ this }} as done
+        left join products
+            on
+                done.shop_domain = products.shop_domain
+                and done.product_id = products.product_id
+        where
+            (
+                done.category_l1, done.category_l2, done.is_performance_part,
+                done.is_restoration_part, done.is_custom_fabrication, done.primary_year,
+                done.primary_make, done.primary_model
+            ) is distinct from (
+                products.category_l1, products.category_l2,
+                coalesce(products.is_performance_part, false),
+                coalesce(products.is_restoration_part, false),
+                coalesce(products.is_custom_fabrication, false),
+                products.primary_year, products.primary_make, products.primary_model
+            )
+    ),
+
+    changed_orders as (
+        select
+            orders.shop_domain,
+            orders.order_id
+        from orders
+        where {{ staged_since_last_run('orders.staged_at') }}
+        union
+        select
+            reclassified_orders.shop_domain,
+            reclassified_orders.order_id
+        from reclassified_orders
+    ),
+{% endif %}
+
+lines as (
+    select * from {{ ref('stg_shopify__order_lines') }}
+    {% if is_incremental() %}
+        where (shop_domain, order_id) in (
+            select changed_orders.shop_domain, changed_orders.order_id from changed_orders
+        )
+    {% endif %}
 ),
 
 enriched as (
@@ -41,7 +95,8 @@ enriched as (
         coalesce(products.is_custom_fabrication, false) as is_custom_fabrication,
         products.primary_year,
         products.primary_make,
-        products.primary_model
+        products.primary_model,
+        orders.staged_at
     from lines
     inner join orders
         on

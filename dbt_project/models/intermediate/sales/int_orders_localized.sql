@@ -1,5 +1,9 @@
 {{
     config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'order_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
         post_hook=[
             "{{ hotrod_index('day_idx', '(shop_domain, local_date)') }}",
             "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
@@ -7,18 +11,38 @@
     )
 }}
 
-with
+{#-
+    Incremental (issue 9): a daily run re-localizes only the orders staged since the last run
+    (newer `staged_at`) and every order of a shop whose time zone changed.
+-#}
 
-orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-),
+with
 
 shops as (
     select * from {{ ref('stg_shopify__shops') }}
 ),
 
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+    {% if is_incremental() %}
+        where
+            {{ staged_since_last_run() }}
+            or shop_domain in (
+                select shops.shop_domain from shops
+                where coalesce(shops.iana_timezone, 'UTC') is distinct from (
+                    select done.iana_timezone from {{ this }} as done
+                    where done.shop_domain = shops.shop_domain
+                    limit 1
+                )
+            )
+    {% endif %}
+),
+
 fulfillments as (
     select * from {{ ref('stg_shopify__fulfillments') }}
+    {% if is_incremental() %}
+        where (shop_domain, order_id) in (select orders.shop_domain, orders.order_id from orders)
+    {% endif %}
 ),
 
 first_shipments as (
@@ -60,7 +84,8 @@ localized as (
             select min(substr(tag, length('severity:') + 1))
             from unnest(orders.tags) as tag
             where tag like 'severity:%'
-        ) as severity_tag
+        ) as severity_tag,
+        orders.staged_at
     from orders
     left join shops
         on orders.shop_domain = shops.shop_domain

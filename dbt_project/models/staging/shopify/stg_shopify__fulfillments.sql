@@ -1,7 +1,40 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'order_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
+        ],
+    )
+}}
+
+{#-
+    Incremental (issue 9): a daily run re-stages only the orders staged since the last run
+    (every child row of such an order is deleted and inserted again).
+-#}
+
 with
 
 source as (
-    select * from {{ source('raw_shopify', 'orders') }}
+    {% if is_incremental() %}
+        select
+            raw_orders.*,
+            staged.staged_at
+        from {{ ref('stg_shopify__orders') }} as staged
+        inner join {{ source('raw_shopify', 'orders') }} as raw_orders
+            on
+                staged.shop_domain = raw_orders.shop_domain
+                and staged.order_gid = raw_orders.id
+        where {{ staged_since_last_run('staged.staged_at') }}
+    {% else %}
+        -- a full build stages every order in this run (depends_on: {{ ref('stg_shopify__orders') }})
+        select
+            raw_orders.*,
+            '{{ run_started_at }}'::timestamptz as staged_at
+        from {{ source('raw_shopify', 'orders') }} as raw_orders
+    {% endif %}
 ),
 
 unnested as (
@@ -9,6 +42,7 @@ unnested as (
         source.shop_domain,
         source.id as order_gid,
         source.extracted_at,
+        source.staged_at,
         fulfillment.*
     from source
     cross join lateral jsonb_to_recordset(
@@ -46,7 +80,8 @@ renamed as (
         "estimatedDeliveryAt" as estimated_delivery_at,
         location ->> 'id' as location_gid,
         {{ gid_to_bigint("\"location\" ->> 'id'") }} as location_id,
-        extracted_at
+        extracted_at,
+        staged_at
     from unnested
 )
 

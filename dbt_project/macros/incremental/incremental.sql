@@ -1,0 +1,31 @@
+{% macro staged_since_last_run(staged_at='staged_at') -%}
+    {#-
+        Incremental runs (issue 9): true for rows (re)staged by stg_shopify__orders after the
+        newest row already in this model; `true` in a full build.
+    -#}
+    {%- if is_incremental() -%}
+        {{ staged_at }} > (
+            select coalesce(max(done.staged_at), '-infinity'::timestamptz)
+            from {{ this }} as done
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro orders_of_recent_redactions() -%}
+    {#-
+        Incremental runs of stg_shopify__orders: the (shop_domain, order_gid) of staged orders
+        whose customer was added to raw_app.redactions after they were last staged, so a
+        redaction recorded straight in raw_app.redactions reaches rows that did not change.
+    -#}
+    select
+        done.shop_domain,
+        done.order_gid
+    from {{ this }} as done
+    inner join {{ source('raw_app', 'redactions') }} as r
+        on
+            done.shop_domain = r.shop_domain
+            and done.customer_id = {{ gid_to_bigint('r.customer_id') }}
+    where r.requested_at >= done.staged_at
+{%- endmacro %}
