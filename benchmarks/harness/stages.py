@@ -86,8 +86,12 @@ def raw_tables(url: DatabaseUrl) -> list[tuple[str, str, int]]:
 # --- the COPY ceiling ---------------------------------------------------------------------------
 
 
-def copy_ceiling(url: DatabaseUrl, workdir: Path) -> dict[str, Any]:
-    """COPY the landed payloads (dumped to a file first) into one unindexed table."""
+def copy_ceiling(url: DatabaseUrl, workdir: Path, attempts_count: int = 3) -> dict[str, Any]:
+    """COPY the landed payloads (dumped to a file first) into one unindexed table.
+
+    A ceiling is the best the server can do: the COPY runs ``attempts_count`` times into a fresh
+    table and the fastest counts (the others are reported: the spread is the machine's noise).
+    """
     tables = [t for t in raw_tables(url) if t[2] > 0]
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in RAW_COLUMNS)
     dump = workdir / "raw-payloads.copy"
@@ -100,6 +104,21 @@ def copy_ceiling(url: DatabaseUrl, workdir: Path) -> dict[str, Any]:
             cur.copy_expert(query.as_string(conn), handle)
             records += _rows
     size_mb = dump.stat().st_size / 1e6
+    attempts = [_copy_once(url, dump, columns) for _ in range(attempts_count)]
+    seconds = min(attempts)
+    dump.unlink()
+    return {
+        "records": records,
+        "seconds": round(seconds, 3),
+        "records_per_second": round(records / seconds, 1) if seconds else None,
+        "payload_mb": round(size_mb, 1),
+        "tables": len(tables),
+        "attempts_seconds": [round(a, 3) for a in attempts],
+    }
+
+
+def _copy_once(url: DatabaseUrl, dump: Path, columns: sql.Composable) -> float:
+    """Seconds to COPY the dump into a new unindexed table (dropped afterwards)."""
     with connection(url) as conn, conn.cursor() as cur:
         cur.execute("create schema if not exists bench_ceiling")
         cur.execute("drop table if exists bench_ceiling.payloads")
@@ -128,14 +147,7 @@ def copy_ceiling(url: DatabaseUrl, workdir: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         cur.execute("drop schema bench_ceiling cascade")
         conn.commit()
-    dump.unlink()
-    return {
-        "records": records,
-        "seconds": round(seconds, 3),
-        "records_per_second": round(records / seconds, 1) if seconds else None,
-        "payload_mb": round(size_mb, 1),
-        "tables": len(tables),
-    }
+    return seconds
 
 
 # --- dbt ----------------------------------------------------------------------------------------
