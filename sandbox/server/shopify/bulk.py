@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 5
 KEEP_RESULTS = 3  # result files kept per shop; older ones are deleted (their URL then 404s)
 MAX_DEPTH = 2
+WRITE_BUFFER = 4 << 20  # bytes of JSONL buffered per result-file write
 _ids = itertools.count(1001)
 
 
@@ -263,7 +264,9 @@ class BulkManager:
             size = 0
             rows_of = self.emitter(root)
             malformed = self.faults.config.malformed_rate > 0
-            with path.open("wb") as out:
+            # a large buffer: each small write would release the GIL and wait to get it back
+            # from the request threads (up to the 5 ms switch interval per line)
+            with path.open("wb", buffering=WRITE_BUFFER) as out:
                 for payload, _ in iter_nodes(
                     self.data, op.shop, root.name, search, descending=reverse
                 ):
