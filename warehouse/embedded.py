@@ -87,7 +87,7 @@ def tune(url: DatabaseUrl) -> None:
     """Apply EMBEDDED_SETTINGS with ALTER SYSTEM where they differ, then reload the config."""
     import psycopg2
 
-    conn = psycopg2.connect(**url.connect_kwargs())
+    conn = psycopg2.connect(**url.with_database("postgres").connect_kwargs())
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
