@@ -18,23 +18,8 @@
 with
 
 source as (
-    {% if is_incremental() %}
-        select
-            raw_orders.*,
-            staged.staged_at
-        from {{ ref('stg_shopify__orders') }} as staged
-        inner join {{ source('raw_shopify', 'orders') }} as raw_orders
-            on
-                staged.shop_domain = raw_orders.shop_domain
-                and staged.order_gid = raw_orders.id
-        where {{ staged_since_last_run('staged.staged_at') }}
-    {% else %}
-        -- a full build stages every order in this run (depends_on: {{ ref('stg_shopify__orders') }})
-        select
-            raw_orders.*,
-            '{{ run_started_at }}'::timestamptz as staged_at
-        from {{ source('raw_shopify', 'orders') }} as raw_orders
-    {% endif %}
+    -- depends_on: {{ ref('stg_shopify__orders') }}
+    {{ restaged_raw_orders() }}
 ),
 
 unnested as (
