@@ -29,7 +29,12 @@ from extractors.progress import Progress
 from extractors.settings import Settings
 from extractors.shopify import queries
 from extractors.shopify.client import ShopifyClient
-from extractors.shopify.extract import BATCH_ROWS, ShopifyExtractor
+from extractors.shopify.extract import (
+    BATCH_ROWS,
+    BULK_INCREMENT_AFTER,
+    PAGE_SIZE,
+    ShopifyExtractor,
+)
 from extractors.source_worker import extract_in_process
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
@@ -63,6 +68,9 @@ class RunOptions:
     policy: RetryPolicy | None = None
     on_commit: CommitHook | None = None  # test hook: called after every committed batch
     batch_rows: int = BATCH_ROWS  # records per committed bulk batch
+    # a Shopify increment larger than this continues as a bulk operation (not cost-throttled)
+    bulk_increment_after: int = BULK_INCREMENT_AFTER
+    page_size: int = PAGE_SIZE  # records per page of a Shopify increment
     # extract_all: each source in its own process (parsing on separate cores); threads when
     # False or when an on_commit hook must run in this process
     processes: bool = True
@@ -226,7 +234,13 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
     def one_shop(shop: str) -> LedgerRow:
         http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)
         client = ShopifyClient(http, cfg.graphql_url(shop))
-        extractor = ShopifyExtractor(client, lookback=opts.lookback, batch_rows=opts.batch_rows)
+        extractor = ShopifyExtractor(
+            client,
+            lookback=opts.lookback,
+            batch_rows=opts.batch_rows,
+            bulk_increment_after=opts.bulk_increment_after,
+            page_size=opts.page_size,
+        )
         with _loads(url, opts, http) as make:
             load = make("shopify", shop, entity)
             if entity == "shops":

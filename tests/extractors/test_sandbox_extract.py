@@ -187,6 +187,44 @@ def test_incremental_run_after_a_day_picks_up_exactly_the_changes(own_store, fre
         assert not stale, f"{source}.{entity}: {len(stale)} stale rows, e.g. {stale[:3]}"
 
 
+def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, caplog):
+    """Past bulk_increment_after records an increment switches to a filtered bulk operation
+    (pages are cost-throttled, bulk operations are not) and still lands every change once."""
+    server = serve(own_store)
+    try:
+        cfg = sandbox_settings(server.url, own_store)
+        run.extract_all(fresh_db, cfg, _opts())
+        advanced = requests.post(f"{server.url}/_sandbox/advance", json={"days": 1}, timeout=120)
+        assert advanced.status_code == 200
+        changes = requests.get(f"{server.url}/_sandbox/changes", timeout=60).json()["changes"]
+        orders_changed = {
+            (c["shop_domain"], str(c["id"]))
+            for c in changes
+            if c["source"] == "shopify" and c["entity"] == "orders"
+        }
+        assert len(orders_changed) > 30, "the day must change more orders than the threshold"
+        small = _opts(page_size=5, bulk_increment_after=10, processes=False)
+        with caplog.at_level("INFO", logger="extractors.shopify.extract"):
+            rows = run.extract_all(fresh_db, cfg, small)
+        assert_counts_exact(fresh_db, own_store)
+    finally:
+        server.stop()
+    switched = [m for m in caplog.messages if "continuing as a bulk operation" in m]
+    assert any(m.startswith("orders increment") for m in switched), caplog.messages[-20:]
+    orders = [r for r in rows if r.source == "shopify" and r.entity == "orders"]
+    assert sum(r.rows_inserted + r.rows_updated for r in orders) == len(orders_changed)
+    raw = raw_payloads(fresh_db, "shopify", "orders")
+    expected = store_payloads(own_store, "shopify", "orders")
+    assert raw.keys() == expected.keys()
+    stale = [k for k in expected if canon(raw[k]) != canon(expected[k])]
+    assert not stale, f"{len(stale)} stale orders after the bulk increment, e.g. {stale[:3]}"
+    state = query(
+        fresh_db,
+        "select state from raw_app.extract_state where source = 'shopify' and entity = 'orders'",
+    )
+    assert state and all("bulk" not in s[0] for s in state), "bulk state left behind"
+
+
 def test_malformed_records_are_quarantined_and_the_run_succeeds(sandbox_store, fresh_db):
     server_mod = pytest.importorskip("sandbox.server")
     server = serve(sandbox_store, server_mod.FaultConfig(seed=5, malformed_rate=0.01))
