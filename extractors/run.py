@@ -184,6 +184,7 @@ def _loads(
 
     def make(source: str, shop: str, entity: str, first_seen: bool = False) -> EntityLoad:
         row = LedgerRow(opts.batch_id, source, shop, entity, mode="incremental")
+        ledger.claim(conn, row)  # this run's entity; earlier killed runs' rows -> interrupted
         ledger.write(url, row)
         label = f"{source} {shop.split('.')[0]} {entity}"
         load = EntityLoad(
