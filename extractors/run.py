@@ -21,7 +21,7 @@ from extractors.app.extract import ENTITIES as APP_ENTITIES
 from extractors.app.extract import extract_app_entity
 from extractors.chatwoot.client import ChatwootClient
 from extractors.chatwoot.extract import ChatwootExtractor
-from extractors.errors import ApiUnavailableError, ExtractError
+from extractors.errors import ApiUnavailableError, ConfigError, ExtractError
 from extractors.http import HttpClient, RetryPolicy
 from extractors.ledger import LedgerRow
 from extractors.load import CommitHook, EntityLoad
@@ -121,9 +121,9 @@ def extract_source(
     for entity in SOURCES[source]:
         try:
             results.extend(extract_entity(url, settings, source, entity, options=opts))
-        except ApiUnavailableError as exc:
+        except (ApiUnavailableError, ConfigError) as exc:
             failures.append(f"{source}/{entity}: {exc}")
-            break  # the API is down: the other entities would only wait out the same budget
+            break  # API down or settings wrong: the other entities would only fail the same way
         except ExtractError as exc:
             failures.append(f"{source}/{entity}: {exc}")
     if failures:
@@ -263,6 +263,7 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
         http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
         client = ChatwootClient(http, cfg.url, account)
         extractor = ChatwootExtractor(client, lookback=opts.lookback)
+        extractor.check_access()  # an agent's token would see only its own inboxes
         with _loads(url, opts, http) as make:
             if entity == "conversations":
                 conv = make("chatwoot", shop, "conversations")
