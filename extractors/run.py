@@ -263,7 +263,6 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
         http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
         client = ChatwootClient(http, cfg.url, account)
         extractor = ChatwootExtractor(client, lookback=opts.lookback)
-        extractor.check_access()  # an agent's token would see only its own inboxes
         with _loads(url, opts, http) as make:
             if entity == "conversations":
                 conv = make("chatwoot", shop, "conversations")

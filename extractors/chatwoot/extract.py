@@ -85,14 +85,18 @@ class ChatwootExtractor:
         self.client = client
         self.lookback = lookback
         self.window = max(1, window)
+        self._access_checked = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chatwoot")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
     def check_access(self) -> None:
-        """Refuse a token that is not an administrator of the account (see ``access``)."""
-        access.require_administrator(self.client.profile(), self.client.account_id)
+        """Refuse a token that is not an administrator of the account (see ``access``): run
+        before anything is landed, once per extractor."""
+        if not self._access_checked:
+            access.require_administrator(self.client.profile(), self.client.account_id)
+            self._access_checked = True
 
     # --- conversations and their messages ----------------------------------------------------
 
@@ -105,6 +109,7 @@ class ChatwootExtractor:
         changed conversations run in the pool while an earlier page lands. Pages read past the
         point where an increment stops are discarded unlanded.
         """
+        self.check_access()
         state = conv.state()
         current, start = self._pass(state, full, since)
         floor = parse_timestamp(current["floor"]) if current["floor"] else None
@@ -317,6 +322,7 @@ class ChatwootExtractor:
     def contacts(self, load: EntityLoad, window: int = 8) -> None:
         """Every contact page (read in full every run); ``window`` pages fetched at once and
         landed in order."""
+        self.check_access()
         load.ledger.mode = "full"
         for first in range(1, MAX_PAGES, window):
             pages = list(self._pool.map(self.client.contacts_page, range(first, first + window)))
@@ -340,6 +346,7 @@ class ChatwootExtractor:
 
     def static(self, load: EntityLoad, records: list[dict[str, Any]]) -> None:
         """Agents/inboxes: no timestamps; stored rows change only when the payload changes."""
+        self.check_access()
         load.ledger.mode = "full"
         now = datetime.now(UTC)
         rows, bad = split(records, lambda r: first_seen_row(r, now))

@@ -71,6 +71,8 @@ def epoch(value: Any) -> int | float | None:
     webhooks send some times) converted to whole seconds; absent, ``0`` or unparseable -> None."""
     if value is None or isinstance(value, bool) or value in (0, "", "0"):
         return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, int | float):
         return value
     try:

@@ -165,4 +165,7 @@ def test_an_agents_token_is_refused_before_any_work(sandbox_store, fresh_db):
     assert "administrator" in message and "CHATWOOT_API_TOKEN" in message
     assert message.count("CHATWOOT_API_TOKEN is") == 1  # one failure, the other entities skipped
     assert query(fresh_db, "select count(*) from raw_chatwoot.conversations")[0][0] == 0
-    assert query(fresh_db, "select count(*) from raw_app.load_ledger")[0][0] == 0
+    # the refusal is in the ledger, for the entity that tried
+    failed = query(fresh_db, "select entity, status, error from raw_app.load_ledger")
+    assert {(e, s) for e, s, _ in failed} == {("conversations", "failed"), ("messages", "failed")}
+    assert all("administrator" in error for _, _, error in failed)
