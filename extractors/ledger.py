@@ -104,3 +104,23 @@ def claim(conn: psycopg2.extensions.connection, row: LedgerRow, wait_s: int = CL
         closed = cur.rowcount
     conn.commit()
     return closed
+
+
+def unfinished(url: DatabaseUrl, source: str) -> set[str]:
+    """Entities of ``source`` whose last run, for some shop, did not end ``ok`` (failed, killed,
+    or still marked running): a rerun takes them first, so what an earlier run left undone is
+    repaired before anything else."""
+    with connection(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select entity from (
+                select distinct on (shop_domain, entity) entity, status
+                from raw_app.load_ledger
+                where source = %s
+                order by shop_domain, entity, started_at desc
+            ) last_runs
+            where status <> 'ok'
+            """,
+            (source,),
+        )
+        return {entity for (entity,) in cur.fetchall()}

@@ -118,7 +118,9 @@ def extract_source(
     check_config(settings, source)
     results: list[LedgerRow] = []
     failures: list[str] = []
-    for entity in SOURCES[source]:
+    undone = ledger.unfinished(url, source)  # what an earlier run left undone goes first
+    undone |= {"conversations"} if "messages" in undone else set()
+    for entity in sorted(SOURCES[source], key=lambda e: e not in undone):
         try:
             results.extend(extract_entity(url, settings, source, entity, options=opts))
         except (ApiUnavailableError, ConfigError) as exc:

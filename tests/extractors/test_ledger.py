@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from extractors import ledger
@@ -57,3 +59,44 @@ def test_a_live_run_holds_its_entity_until_its_connection_closes(fresh_db):
         assert ledger.claim(third, LedgerRow("run-3", "shopify", SHOP, "orders", "bulk"), 5) == 0
     finally:
         third.close()
+
+
+def test_entities_a_run_left_undone_are_named_for_the_rerun(fresh_db):
+    rows = [
+        LedgerRow("run-1", "shopify", SHOP, "orders", "bulk", status="failed"),
+        LedgerRow("run-2", "shopify", SHOP, "orders", "incremental", status="ok"),
+        LedgerRow("run-1", "shopify", SHOPS[1].domain, "customers", "bulk", status="interrupted"),
+        LedgerRow("run-1", "shopify", SHOP, "products", "bulk", status="ok"),
+        LedgerRow("run-1", "chatwoot", SHOP, "contacts", "full", status="running"),
+    ]
+    for offset, row in enumerate(rows):
+        row.started_at = row.started_at.replace(microsecond=0) + timedelta(seconds=offset)
+        ledger.write(fresh_db, row)
+    # orders: its last run ended ok; customers: one shop's last run was killed
+    assert ledger.unfinished(fresh_db, "shopify") == {"customers"}
+    assert ledger.unfinished(fresh_db, "chatwoot") == {"contacts"}
+    assert ledger.unfinished(fresh_db, "app") == set()
+
+
+def test_a_rerun_takes_what_the_last_run_left_undone_first(sandbox_store, fresh_db):
+    from extractors import run
+    from tests.extractors.conftest import FAST_RETRIES, serve
+    from tests.extractors.sandbox_helpers import sandbox_settings
+
+    ledger.write(
+        fresh_db, LedgerRow("run-0", "chatwoot", SHOP, "contacts", "full", status="failed")
+    )
+    order: list[str] = []
+
+    def record(load) -> None:
+        if load.ledger.entity not in order:
+            order.append(load.ledger.entity)
+
+    server = serve(sandbox_store)
+    try:
+        cfg = sandbox_settings(server.url, sandbox_store)
+        opts = run.RunOptions(progress=False, policy=FAST_RETRIES, on_commit=record)
+        run.extract_source(fresh_db, cfg, "chatwoot", opts)
+    finally:
+        server.stop()
+    assert order[0] == "contacts" and set(order) >= {"conversations", "agents", "inboxes"}
