@@ -53,7 +53,7 @@ from extractors.chatwoot.shape import (
 )
 from extractors.errors import ApiError
 from extractors.load import EntityLoad
-from extractors.records import Row, iso, loads, parse_timestamp
+from extractors.records import Row, earlier, iso, later, loads, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class ChatwootExtractor:
                     future.cancel()
         # the pass is complete: the high-water mark moves, the pass is done with
         done = {k: v for k, v in state.items() if k not in ("pass", "behind")}
-        done["cursor"] = _later(state.get("cursor"), current.get("max"))
+        done["cursor"] = later(state.get("cursor"), current.get("max"))
         done["repair"] = repair
         behind = self._still_behind(conv, state.get("behind"), current.get("behind"))
         if behind:
@@ -219,9 +219,9 @@ class ChatwootExtractor:
         msgs.land(got, rejected)
         times = [activity(r) for r in work.records if isinstance(r, dict)]
         newest = max((t for t in times if t is not None), default=None)
-        current["max"] = _later(current.get("max"), iso(newest) if newest else None)
+        current["max"] = later(current.get("max"), iso(newest) if newest else None)
         if work.bad_since is not None:
-            current["behind"] = _earlier(current.get("behind"), iso(work.bad_since))
+            current["behind"] = earlier(current.get("behind"), iso(work.bad_since))
         current["page"] = work.number
         conv.save({**state, "pass": current, "repair": repair})
         conv.commit()
@@ -353,19 +353,3 @@ class ChatwootExtractor:
         load.land(rows, bad)
         load.save({"complete_at": iso(now)})
         load.commit()
-
-
-def _earlier(a: str | None, b: str | None) -> str | None:
-    if not a:
-        return b
-    if not b:
-        return a
-    return a if parse_timestamp(a) <= parse_timestamp(b) else b
-
-
-def _later(a: str | None, b: str | None) -> str | None:
-    if not a:
-        return b
-    if not b:
-        return a
-    return a if parse_timestamp(a) >= parse_timestamp(b) else b
