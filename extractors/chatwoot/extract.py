@@ -267,8 +267,8 @@ class ChatwootExtractor:
         if not seen:
             return None
         passes = 1
-        if before and before.get("at") and parse_timestamp(before["at"]) <= parse_timestamp(seen):
-            passes = int(before.get("passes") or 0) + 1
+        if before and before.get("at") and parse_timestamp(seen) <= parse_timestamp(before["at"]):
+            passes = int(before.get("passes") or 0) + 1  # the same window is still unreadable
         if passes > REPAIR_ATTEMPTS:
             log.warning(
                 "chatwoot %s: conversations active at %s are still unreadable after %d passes; "
