@@ -169,3 +169,25 @@ def test_an_agents_token_is_refused_before_any_work(sandbox_store, fresh_db):
     failed = query(fresh_db, "select entity, status, error from raw_app.load_ledger")
     assert {(e, s) for e, s, _ in failed} == {("conversations", "failed"), ("messages", "failed")}
     assert all("administrator" in error for _, _, error in failed)
+
+
+def test_an_unreadable_window_is_retried_a_bounded_number_of_passes():
+    from types import SimpleNamespace
+
+    from extractors.chatwoot.extract import REPAIR_ATTEMPTS, ChatwootExtractor
+
+    extractor = ChatwootExtractor(client=None)  # type: ignore[arg-type]
+    conv = SimpleNamespace(shop="shop")
+    try:
+        behind = extractor._still_behind(conv, None, "2026-06-01T10:00:00Z")
+        assert behind == {"at": "2026-06-01T10:00:00Z", "passes": 1}
+        for passes in range(2, REPAIR_ATTEMPTS + 1):  # the same window, still unreadable
+            behind = extractor._still_behind(conv, behind, "2026-06-01T10:00:00Z")
+            assert behind["passes"] == passes
+        assert extractor._still_behind(conv, behind, "2026-06-01T10:00:00Z") is None  # given up
+        # the old window read fine, a newer one did not: a new count
+        newer = extractor._still_behind(conv, behind, "2026-06-02T10:00:00Z")
+        assert newer == {"at": "2026-06-02T10:00:00Z", "passes": 1}
+        assert extractor._still_behind(conv, behind, None) is None  # all read: nothing owed
+    finally:
+        extractor.close()
