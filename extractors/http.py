@@ -1,8 +1,14 @@
 """One HTTP session factory for every API client: timeouts, bounded retries, latency stats.
 
-Retries (exponential backoff with jitter) on connection errors, dropped connections, timeouts
-and 5xx; a 429 waits for ``Retry-After``. Every retry spends from one total budget (attempts and
-seconds) so a dead API fails with a message naming the URL instead of hanging.
+Failures and throttling are budgeted apart:
+
+- a failure (connection error, dropped connection, timeout, 5xx) is retried with jittered
+  exponential backoff and spends from the request's failure budget (``max_attempts`` and
+  ``budget_s``), so a dead API fails with a message naming the URL instead of hanging;
+- throttling (HTTP 429, Shopify's ``THROTTLED``) only slows the run: the wait (``Retry-After``
+  when given) is stretched by a random share (``throttle_jitter``) so concurrent clients do not
+  retry in step, never spends the failure budget, and the client gives up only when its waits
+  add up to ``throttle_budget_s`` over the whole run (the message names that bound).
 """
 
 from __future__ import annotations
@@ -33,14 +39,22 @@ class RetryPolicy:
     max_attempts: int = 8  # per request
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
-    budget_s: float = 300.0  # total time one request may spend retrying
+    budget_s: float = 300.0  # total time one request may spend retrying failures
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 120.0
+    # throttling: waits summed over every request of one client (one shop/account and entity
+    # of a run); past this the run stops with a message naming the bound
+    throttle_budget_s: float = 3600.0
+    throttle_jitter: float = 0.25  # a throttled wait lasts 1 to 1 + this times the asked wait
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff for the given (1-based) retry."""
         ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
         return random.uniform(ceiling / 2, ceiling)
+
+    def throttled_wait(self, asked: float) -> float:
+        """The asked wait (never less: the API asked for it) stretched by a random share."""
+        return max(0.0, asked) * (1.0 + random.uniform(0.0, self.throttle_jitter))
 
 
 @dataclass
@@ -49,6 +63,7 @@ class CallStats:
 
     api_calls: int = 0
     throttled_waits: int = 0
+    throttled_s: float = 0.0  # seconds spent waiting out throttling (summed over threads)
     retries: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -57,6 +72,16 @@ class CallStats:
         with self._lock:
             self.api_calls += 1
             self.latencies_ms.append(seconds * 1000.0)
+
+    def add_throttled(self, seconds: float, bound: float) -> float | None:
+        """Count a throttled wait; when it would take the total past ``bound`` count nothing
+        and return the seconds already spent instead."""
+        with self._lock:
+            if self.throttled_s + seconds > bound:
+                return self.throttled_s
+            self.throttled_waits += 1
+            self.throttled_s += seconds
+            return None
 
     def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
@@ -88,9 +113,26 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    def wait(self, seconds: float, throttled: bool = False) -> None:
+    def wait(self, seconds: float, throttled: bool = False, url: str = "") -> None:
+        """Sleep; a ``throttled`` wait is jittered and counted against the throttling bound."""
         if throttled:
-            self.stats.throttled_waits += 1
+            self.throttle(seconds, url)
+        elif seconds > 0:
+            self._sleep(seconds)
+
+    def throttle(self, asked: float, url: str) -> None:
+        """Wait out throttling (never spends the failure budget); raises ApiUnavailableError
+        once this client's throttled waits would pass ``policy.throttle_budget_s``."""
+        seconds = self.policy.throttled_wait(asked)
+        bound = self.policy.throttle_budget_s
+        spent = self.stats.add_throttled(seconds, bound)
+        if spent is not None:
+            raise ApiUnavailableError(
+                f"{url or 'the API'} kept throttling: {spent:.0f}s spent waiting in this run, "
+                f"and the next wait would pass the run's throttling bound of {bound:.0f}s: "
+                "another client may be using the same rate limit; rerun later (progress is "
+                "saved; the rerun resumes)"
+            )
         if seconds > 0:
             self._sleep(seconds)
 
@@ -109,11 +151,11 @@ class HttpClient:
         verify: bool | str = True
         if self._ca_bundle and url.startswith("https:"):
             verify = self._ca_bundle
-        started = time.monotonic()
-        attempt = 0
+        failures = 0  # failed attempts (throttled ones are not failures)
+        throttled = 0  # 429s in a row without Retry-After (their backoff grows)
+        failing_s = 0.0  # time spent on failed attempts and their backoff
         last_problem = ""
         while True:
-            attempt += 1
             t0 = time.monotonic()
             try:
                 response = self.session.request(
@@ -128,7 +170,6 @@ class HttpClient:
             except RETRYABLE_EXCEPTIONS as exc:
                 self.stats.record(time.monotonic() - t0)
                 last_problem = f"{type(exc).__name__}"
-                delay = policy.backoff(attempt)
             else:
                 self.stats.record(time.monotonic() - t0)
                 status = response.status_code
@@ -137,21 +178,22 @@ class HttpClient:
                 body = _short_body(response)
                 response.close()
                 if status == 429:
-                    last_problem = "429 Too Many Requests"
-                    delay = _retry_after(response) or policy.backoff(attempt)
-                    self.stats.throttled_waits += 1
-                elif status >= 500:
-                    last_problem = f"HTTP {status}"
-                    delay = policy.backoff(attempt)
-                else:
+                    throttled += 1
+                    self.throttle(_retry_after(response) or policy.backoff(throttled), url)
+                    continue
+                if status < 500:
                     raise ApiError(_client_error_message(method, url, status, body), status)
-            elapsed = time.monotonic() - started
-            if attempt >= policy.max_attempts or elapsed + delay > policy.budget_s:
+                last_problem = f"HTTP {status}"
+            failures += 1
+            failing_s += time.monotonic() - t0
+            delay = policy.backoff(failures)
+            if failures >= policy.max_attempts or failing_s + delay > policy.budget_s:
                 raise ApiUnavailableError(
-                    f"{method} {url} failed after {attempt} attempts in {elapsed:.0f}s "
+                    f"{method} {url} failed after {failures} attempts in {failing_s:.0f}s "
                     f"(last: {last_problem}): check the API is up and reachable, then rerun "
                     "(progress is saved; the rerun resumes)"
                 )
+            failing_s += delay
             self.stats.retries += 1
             self._sleep(delay)
 

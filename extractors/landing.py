@@ -45,11 +45,14 @@ def upsert_rows(
     batch_id: str,
     rows: Sequence[Row],
     first_seen: bool = False,
+    same_time_replaces: bool = True,
 ) -> tuple[int, int]:
     """Merge rows into ``schema.table``; returns (inserted, updated). Does not commit.
 
     ``first_seen``: the source has no timestamps (Chatwoot agents/inboxes); a stored row is
     replaced only when the payload differs, keeping its first-sight time otherwise.
+    ``same_time_replaces=False``: only a strictly newer row replaces a stored one (a webhook's
+    partial view of a record never overwrites what the API returned for the same moment).
     """
     if not rows:
         return 0, 0
@@ -69,6 +72,8 @@ def upsert_rows(
     cur.copy_expert(f"copy {_TEMP} (id, updated_at, payload) from stdin", buffer)
     if first_seen:
         condition = "excluded.payload is distinct from t.payload"
+    elif not same_time_replaces:
+        condition = "excluded.updated_at > t.updated_at"
     else:
         condition = (
             "excluded.updated_at > t.updated_at or (excluded.updated_at = t.updated_at "

@@ -1,12 +1,27 @@
-"""The load ledger: one row per run (batch id), source, shop and entity."""
+"""The load ledger: one row per run (batch id), source, shop and entity.
+
+A run marks its rows ``running`` when it starts and ``ok`` / ``failed`` when it ends. A run that
+was killed cannot close its rows: the next run of the same entity closes them as
+``interrupted`` (``claim``), and resumes the work from the extract state.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+import psycopg2.extensions
+from psycopg2 import errors
+
+from extractors.errors import ExtractError
 from warehouse.connection import connection
 from warehouse.settings import DatabaseUrl
+
+CLAIM_WAIT_S = 60  # how long a run waits for another run of the same entity to let go
+INTERRUPTED = (
+    "interrupted: the run stopped before finishing (killed or crashed); "
+    "a later run resumed from the saved progress"
+)
 
 
 @dataclass
@@ -53,3 +68,59 @@ def write(url: DatabaseUrl, row: LedgerRow) -> None:
             f"on conflict (batch_id, source, shop_domain, entity) do update set {updates}",
             values,
         )
+
+
+def claim(conn: psycopg2.extensions.connection, row: LedgerRow, wait_s: int = CLAIM_WAIT_S) -> int:
+    """Take (source, shop, entity) for this run and close earlier runs' stale rows.
+
+    The claim is a session-level advisory lock on ``conn``: it lasts until the connection
+    closes, so it is released by a finished run and by a killed one alike (when its connection
+    drops). Holding it, any other ``running`` row of the entity belongs to a run that is gone:
+    it is closed as ``interrupted``. Returns how many rows were closed. Waits up to ``wait_s``
+    for a live run of the same entity, then raises ExtractError naming it.
+    """
+    key = f"hotrod-extract:{row.source}:{row.shop_domain}:{row.entity}"
+    with conn.cursor() as cur:
+        try:
+            cur.execute(f"set local lock_timeout = '{int(wait_s)}s'")
+            cur.execute("select pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+        except errors.LockNotAvailable:
+            conn.rollback()
+            raise ExtractError(
+                f"{row.source}/{row.entity} of {row.shop_domain} is being extracted by another "
+                f"run (still running after {wait_s}s): let it finish or stop it, then rerun"
+            ) from None
+        cur.execute(
+            """
+            update raw_app.load_ledger
+            set status = 'interrupted',
+                finished_at = coalesce(finished_at, now()),
+                error = coalesce(error, %s)
+            where source = %s and shop_domain = %s and entity = %s
+              and status = 'running' and batch_id <> %s
+            """,
+            (INTERRUPTED, row.source, row.shop_domain, row.entity, row.batch_id),
+        )
+        closed = cur.rowcount
+    conn.commit()
+    return closed
+
+
+def unfinished(url: DatabaseUrl, source: str) -> set[str]:
+    """Entities of ``source`` whose last run, for some shop, did not end ``ok`` (failed, killed,
+    or still marked running): a rerun takes them first, so what an earlier run left undone is
+    repaired before anything else."""
+    with connection(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select entity from (
+                select distinct on (shop_domain, entity) entity, status
+                from raw_app.load_ledger
+                where source = %s
+                order by shop_domain, entity, started_at desc
+            ) last_runs
+            where status <> 'ok'
+            """,
+            (source,),
+        )
+        return {entity for (entity,) in cur.fetchall()}

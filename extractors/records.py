@@ -79,3 +79,17 @@ def make_row(record_id: Any, updated_at: Any, payload: Any, field: str = "update
 
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def later(a: str | None, b: str | None) -> str | None:
+    """The later of two ISO timestamps (either may be missing)."""
+    if not a or not b:
+        return a or b
+    return a if parse_timestamp(a) >= parse_timestamp(b) else b
+
+
+def earlier(a: str | None, b: str | None) -> str | None:
+    """The earlier of two ISO timestamps (either may be missing)."""
+    if not a or not b:
+        return a or b
+    return a if parse_timestamp(a) <= parse_timestamp(b) else b

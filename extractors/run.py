@@ -21,7 +21,7 @@ from extractors.app.extract import ENTITIES as APP_ENTITIES
 from extractors.app.extract import extract_app_entity
 from extractors.chatwoot.client import ChatwootClient
 from extractors.chatwoot.extract import ChatwootExtractor
-from extractors.errors import ApiUnavailableError, ExtractError
+from extractors.errors import ApiUnavailableError, ConfigError, ExtractError
 from extractors.http import HttpClient, RetryPolicy
 from extractors.ledger import LedgerRow
 from extractors.load import CommitHook, EntityLoad
@@ -118,12 +118,14 @@ def extract_source(
     check_config(settings, source)
     results: list[LedgerRow] = []
     failures: list[str] = []
-    for entity in SOURCES[source]:
+    undone = ledger.unfinished(url, source)  # what an earlier run left undone goes first
+    undone |= {"conversations"} if "messages" in undone else set()
+    for entity in sorted(SOURCES[source], key=lambda e: e not in undone):
         try:
             results.extend(extract_entity(url, settings, source, entity, options=opts))
-        except ApiUnavailableError as exc:
+        except (ApiUnavailableError, ConfigError) as exc:
             failures.append(f"{source}/{entity}: {exc}")
-            break  # the API is down: the other entities would only wait out the same budget
+            break  # API down or settings wrong: the other entities would only fail the same way
         except ExtractError as exc:
             failures.append(f"{source}/{entity}: {exc}")
     if failures:
@@ -184,6 +186,7 @@ def _loads(
 
     def make(source: str, shop: str, entity: str, first_seen: bool = False) -> EntityLoad:
         row = LedgerRow(opts.batch_id, source, shop, entity, mode="incremental")
+        ledger.claim(conn, row)  # this run's entity; earlier killed runs' rows -> interrupted
         ledger.write(url, row)
         label = f"{source} {shop.split('.')[0]} {entity}"
         load = EntityLoad(

@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 
+from sandbox import chatwoot_bodies
 from sandbox.signing import chatwoot_signature, shopify_hmac
 
 API_VERSION = "2026-07"
@@ -104,22 +105,16 @@ def shopify_body(change: dict) -> dict:
     return body
 
 
-def chatwoot_body(change: dict) -> dict:
-    payload = change["payload"]
-    body = {"event": change["topic"], **payload}
-    if "account_id" in payload:
-        body["account"] = {"id": payload["account_id"]}
-    return body
-
-
 def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery]:
     """One delivery per Shopify/Chatwoot change (app-table changes have no webhooks)."""
     out: list[Delivery] = []
+    changes = list(changes)
+    chatwoot = chatwoot_bodies.ChatwootBodies(changes)  # bodies as Chatwoot builds them
     for change in changes:
         if change["source"] not in ("shopify", "chatwoot"):
             continue
         key = f"{seed}:{change.get('seq')}:{change['source']}:{change['id']}:{change['topic']}"
-        body = shopify_body(change) if change["source"] == "shopify" else chatwoot_body(change)
+        body = shopify_body(change) if change["source"] == "shopify" else chatwoot.body(change)
         stamp = body.get("updated_at") or datetime.now(UTC).isoformat()
         if isinstance(stamp, int):
             stamp = datetime.fromtimestamp(stamp, UTC).isoformat()
@@ -236,6 +231,8 @@ def send(
     base = to.rstrip("/")
     for delivery in order:
         url = f"{base}/webhooks/{delivery.source}"
+        if delivery.source == "chatwoot":  # Chatwoot: the URL registered for the account
+            url = base + chatwoot_bodies.webhook_path(delivery.shop_domain)
         for attempt in range(1, max_attempts + 1):
             headers = headers_for(
                 delivery, shopify_secret=shopify_secret, chatwoot_secret=chatwoot_secret

@@ -10,11 +10,18 @@ from extractors.http import HttpClient
 class ChatwootClient:
     def __init__(self, http: HttpClient, base_url: str, account_id: str) -> None:
         self.http = http
-        self.base = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
+        self.account_id = str(account_id)
+        self.root = f"{base_url.rstrip('/')}/api/v1"
+        self.base = f"{self.root}/accounts/{account_id}"
 
     @classmethod
     def headers(cls, api_token: str) -> dict[str, str]:
         return {"api_access_token": api_token}
+
+    def profile(self) -> dict[str, Any]:
+        """The token's user (``GET /api/v1/profile``), with its role in each account."""
+        body = self.http.get_json(f"{self.root}/profile")
+        return body if isinstance(body, dict) else {}
 
     def conversations_page(self, page: int) -> list[dict[str, Any]]:
         body = self.http.get_json(f"{self.base}/conversations", {"status": "all", "page": page})

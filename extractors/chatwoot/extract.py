@@ -1,82 +1,77 @@
-"""Chatwoot extraction for one account (mapped to one shop).
+"""Chatwoot extraction for one account (mapped to one shop), resumable at any point.
 
-Conversations (``status=all``, newest activity first) are read page by page. On increments paging
-stops at the first page whose records are all older than the cursor minus the lookback. Messages
-are re-read only for conversations whose stored row changed (inserted or updated) in this run,
-and they are committed in the same transaction as that conversations page, so a killed run can
-never lose a conversation's messages.
+Conversations are read in *passes* over Chatwoot's list (``status=all``, newest activity first,
+25 per page). Each page lands in one transaction together with the messages of its changed
+conversations and with the pass's progress, so a killed or failed run loses nothing: the next run
+resumes the pass, re-reading the last landed page (a conversation moved up by new activity, or a
+deleted one, shifts the list by a few places; the overlap keeps anything from slipping between
+two pages).
+
+- A first load (or ``--full``) is a pass over every page.
+- An increment is a pass that stops after the first page whose conversations are all older than
+  the high-water mark minus the lookback.
+- The high-water mark (``cursor``: the newest activity a pass saw) moves only when a pass
+  completes, so what an interrupted pass never reached is still inside the next pass's window.
+  Conversations that move up during a pass have activity newer than the mark: the next pass
+  reads them.
+
+Messages are re-read only for conversations whose stored row changed. What a pass could not
+land is read again by the next runs (up to ``REPAIR_ATTEMPTS`` times), never forgotten:
+
+- a conversation whose messages included records that had to be quarantined is listed under
+  ``repair``; its messages are read again first thing;
+- a conversation record that had to be quarantined (no id, say) cannot be named, so its time is:
+  ``behind`` is the oldest activity among them, and the next pass reaches back that far.
+
+State (raw_app.extract_state, entity ``conversations``)::
+
+    {"cursor": ISO | absent,                                  # high-water mark
+     "pass": {"floor": ISO | null, "page": n, "max": ISO | null,
+              "behind": ISO | null} | absent,                 # a pass under way
+     "repair": {conversation id: attempts so far},
+     "behind": {"at": ISO, "passes": n} | absent}
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from extractors.chatwoot import access
 from extractors.chatwoot.client import ChatwootClient
+from extractors.chatwoot.shape import (
+    activity,
+    contact_row,
+    conversation_row,
+    first_seen_row,
+    message_row,
+    split,
+)
+from extractors.errors import ApiError
 from extractors.load import EntityLoad
-from extractors.records import RecordError, Row, dumps, iso, make_row, parse_timestamp
+from extractors.records import Row, earlier, iso, later, loads, parse_timestamp
+
+log = logging.getLogger(__name__)
 
 MAX_PAGES = 100_000
 MESSAGES_PAGE = 20  # Chatwoot answers 20 messages per page, newest first
-
-
-def conversation_row(c: dict[str, Any]) -> Row:
-    meta = c.get("meta")
-    if isinstance(meta, dict) and "assignee" not in meta:
-        # Chatwoot omits the key for unassigned conversations; the landed shape has null
-        c = {**c, "meta": {**meta, "assignee": None}}
-    stamp = c.get("updated_at") or c.get("last_activity_at")
-    return make_row(c.get("id"), stamp, c, field="updated_at")
-
-
-def message_row(m: dict[str, Any]) -> Row:
-    return make_row(m.get("id"), m.get("updated_at") or m.get("created_at"), m, "updated_at")
-
-
-def contact_row(c: dict[str, Any]) -> Row:
-    return make_row(
-        c.get("id"), c.get("last_activity_at") or c.get("created_at"), c, "last_activity_at"
-    )
-
-
-def first_seen_row(record: dict[str, Any], now: datetime) -> Row:
-    return make_row(record.get("id"), now, record)
-
-
-def _split(records: list[Any], to_row) -> tuple[list[Row], list[tuple[str, str]]]:
-    rows: list[Row] = []
-    bad: list[tuple[str, str]] = []
-    for record in records:
-        try:
-            if not isinstance(record, dict):
-                raise RecordError("record is not an object")
-            rows.append(to_row(record))
-        except RecordError as exc:
-            bad.append((str(exc), dumps(record)))
-    return rows, bad
-
-
-def _activity(c: dict[str, Any]) -> datetime | None:
-    stamps = []
-    for key in ("last_activity_at", "updated_at", "timestamp"):
-        try:
-            stamps.append(parse_timestamp(c.get(key)))
-        except RecordError:
-            continue
-    return max(stamps) if stamps else None
+REPAIR_ATTEMPTS = 3
 
 
 @dataclass
 class _PageWork:
     """One conversations page on its way: its rows and the message reads it started."""
 
+    number: int
     records: list[Any]
     rows: list[Row]
     bad: list[tuple[str, str]]
-    messages: list[Future[list[Any]]]
+    bad_since: datetime | None  # when records were quarantined: the page's oldest activity
+    messages: list[tuple[str, Future[list[Any]]]]
 
 
 class ChatwootExtractor:
@@ -90,85 +85,200 @@ class ChatwootExtractor:
         self.client = client
         self.lookback = lookback
         self.window = max(1, window)
+        self._access_checked = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chatwoot")
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
+    def check_access(self) -> None:
+        """Refuse a token that is not an administrator of the account (see ``access``): run
+        before anything is landed, once per extractor."""
+        if not self._access_checked:
+            access.require_administrator(self.client.profile(), self.client.account_id)
+            self._access_checked = True
+
+    # --- conversations and their messages ----------------------------------------------------
+
     def conversations(
         self, conv: EntityLoad, msgs: EntityLoad, full: bool = False, since: str | None = None
     ) -> None:
-        """Conversation pages in order; each page lands and commits with all its messages.
+        """Run (or resume) a pass; each page lands and commits with its messages and progress.
 
         Up to ``window`` pages are in flight at once: their lists and the message reads of their
         changed conversations run in the pool while an earlier page lands. Pages read past the
         point where an increment stops are discarded unlanded.
         """
+        self.check_access()
         state = conv.state()
-        cursor_text = since or (None if full else state.get("cursor"))
-        floor = parse_timestamp(cursor_text) - self.lookback if cursor_text else None
+        current, start = self._pass(state, full, since)
+        floor = parse_timestamp(current["floor"]) if current["floor"] else None
         conv.ledger.mode = msgs.ledger.mode = "incremental" if floor else "full"
-        cursor = state.get("cursor")
-        lists: deque[Future[list[Any]]] = deque()
+        if start > 1:
+            log.info("chatwoot %s: resuming the conversations pass at page %d", conv.shop, start)
+        repair = {str(k): int(v) for k, v in (state.get("repair") or {}).items()}
+        if repair:
+            self._repair(conv, msgs, state, repair)
+        lists: deque[tuple[int, Future[list[Any]]]] = deque()
         started: deque[_PageWork] = deque()
-        next_page, stop = 1, False
+        next_page, stop = start, False
         try:
             while not stop:
                 while len(lists) < self.window and next_page < MAX_PAGES:
-                    lists.append(self._pool.submit(self.client.conversations_page, next_page))
+                    future = self._pool.submit(self.client.conversations_page, next_page)
+                    lists.append((next_page, future))
                     next_page += 1
-                records = lists.popleft().result() if lists else []
+                if not lists:
+                    break
+                number, future = lists.popleft()
+                records = future.result()
                 if not records:
                     break
-                started.append(self._start_page(conv, records, full))
+                started.append(self._start_page(conv, number, records, full))
                 if len(started) >= self.window:
-                    cursor, stop = self._finish_page(
-                        conv, msgs, state, started.popleft(), cursor, floor
-                    )
+                    stop = self._finish_page(conv, msgs, state, current, repair, started.popleft())
             while started and not stop:
-                cursor, stop = self._finish_page(
-                    conv, msgs, state, started.popleft(), cursor, floor
-                )
+                stop = self._finish_page(conv, msgs, state, current, repair, started.popleft())
         finally:
-            for future in [*lists, *(f for work in started for f in work.messages)]:
+            for _, future in lists:
                 future.cancel()
-        msgs.save({"cursor": cursor})
-        msgs.commit()
+            for work in started:
+                for _, future in work.messages:
+                    future.cancel()
+        # the pass is complete: the high-water mark moves, the pass is done with
+        done = {k: v for k, v in state.items() if k not in ("pass", "behind")}
+        done["cursor"] = later(state.get("cursor"), current.get("max"))
+        done["repair"] = repair
+        behind = self._still_behind(conv, state.get("behind"), current.get("behind"))
+        if behind:
+            done["behind"] = behind
+        conv.save(done)
+        msgs.save({"cursor": done["cursor"]})
+        conv.commit()
 
-    def _start_page(self, conv: EntityLoad, records: list[Any], full: bool) -> _PageWork:
-        rows, bad = _split(records, conversation_row)
+    def _pass(
+        self, state: dict[str, Any], full: bool, since: str | None
+    ) -> tuple[dict[str, Any], int]:
+        """The pass to run and its first page: the unfinished one (resumed on its last landed
+        page) unless a wider window is asked for, else a new one."""
+        running = state.get("pass")
+        if running is not None:
+            resumable = running.get("floor") is None or (not full and since is None)
+            if resumable:
+                return dict(running), max(1, int(running.get("page") or 0))
+        start_from = since or state.get("cursor")
+        floor: datetime | None = None
+        if not full and start_from:
+            floor = parse_timestamp(start_from) - self.lookback
+            if running is not None and running.get("floor"):
+                floor = min(floor, parse_timestamp(running["floor"]))  # its window is owed too
+            behind = (state.get("behind") or {}).get("at")
+            if behind:  # records an earlier pass could not land: reach back to them
+                floor = min(floor, parse_timestamp(behind) - self.lookback)
+        new = {"floor": iso(floor) if floor else None, "page": 0, "max": None, "behind": None}
+        return new, 1
+
+    def _start_page(
+        self, conv: EntityLoad, number: int, records: list[Any], full: bool
+    ) -> _PageWork:
+        rows, bad = split(records, conversation_row)
+        bad_since = None
+        if bad:  # the list is newest first: what could not be landed is no older than the page
+            times = [activity(r) for r in records if isinstance(r, dict)]
+            bad_since = min((t for t in times if t is not None), default=None)
         changed = self._changed(conv, rows) if not full else {r.id for r in rows}
-        wanted = [row.id for row in rows if row.id in changed]
-        futures = [self._pool.submit(self._fetch_messages, cid) for cid in wanted]
-        return _PageWork(records, rows, bad, futures)
+        futures = [
+            (row.id, self._pool.submit(self._fetch_messages, row.id))
+            for row in rows
+            if row.id in changed
+        ]
+        return _PageWork(number, records, rows, bad, bad_since, futures)
 
     def _finish_page(
         self,
         conv: EntityLoad,
         msgs: EntityLoad,
         state: dict[str, Any],
+        current: dict[str, Any],
+        repair: dict[str, int],
         work: _PageWork,
-        cursor: str | None,
-        floor: datetime | None,
-    ) -> tuple[str | None, bool]:
-        """Land one page and its messages in one transaction; (new cursor, stop paging) back."""
+    ) -> bool:
+        """Land one page, its messages and the pass's progress in one transaction; True when
+        an increment has gone past its floor (stop paging)."""
         got: list[Row] = []
         rejected: list[tuple[str, str]] = []
-        for future in work.messages:
-            rows, bad = _split(future.result(), message_row)
+        for conversation_id, future in work.messages:
+            rows, bad = split(future.result(), message_row)
             got.extend(rows)
             rejected.extend(bad)
+            if bad:
+                repair.setdefault(conversation_id, 0)
+            else:
+                repair.pop(conversation_id, None)
         conv.land(work.rows, work.bad)
         msgs.land(got, rejected)
-        for row in work.rows:
-            if cursor is None or row.updated_at > parse_timestamp(cursor):
-                cursor = iso(row.updated_at)
-        conv.save({**state, "cursor": cursor})
+        times = [activity(r) for r in work.records if isinstance(r, dict)]
+        newest = max((t for t in times if t is not None), default=None)
+        current["max"] = later(current.get("max"), iso(newest) if newest else None)
+        if work.bad_since is not None:
+            current["behind"] = earlier(current.get("behind"), iso(work.bad_since))
+        current["page"] = work.number
+        conv.save({**state, "pass": current, "repair": repair})
         conv.commit()
-        if floor is None:
-            return cursor, False
-        activity = [_activity(r) for r in work.records if isinstance(r, dict)]
-        return cursor, all(a is not None and a < floor for a in activity)
+        if not current["floor"]:
+            return False
+        floor = parse_timestamp(current["floor"])
+        return all(t is not None and t < floor for t in times)
+
+    def _repair(
+        self, conv: EntityLoad, msgs: EntityLoad, state: dict[str, Any], repair: dict[str, int]
+    ) -> None:
+        """Read again the messages of conversations an earlier run landed with a quarantined
+        message; drop them from the list once clean (or after ``REPAIR_ATTEMPTS``)."""
+        for conversation_id in list(repair):
+            try:
+                records = self._fetch_messages(conversation_id)
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                records = []  # the conversation is gone
+            rows, bad = split(records, message_row)
+            msgs.land(rows, bad)
+            attempts = repair.pop(conversation_id) + 1
+            if bad and attempts < REPAIR_ATTEMPTS:
+                repair[conversation_id] = attempts
+            elif bad:
+                log.warning(
+                    "chatwoot %s conversation %s: %d message(s) still unreadable after %d "
+                    "reads; they stay in raw_app.quarantine",
+                    conv.shop,
+                    conversation_id,
+                    len(bad),
+                    attempts,
+                )
+        conv.save({**state, "repair": repair})
+        conv.commit()
+
+    def _still_behind(
+        self, conv: EntityLoad, before: dict[str, Any] | None, seen: str | None
+    ) -> dict[str, Any] | None:
+        """What the next pass must reach back to: the oldest activity among conversations this
+        pass had to quarantine (given up after ``REPAIR_ATTEMPTS`` passes in a row)."""
+        if not seen:
+            return None
+        passes = 1
+        if before and before.get("at") and parse_timestamp(seen) <= parse_timestamp(before["at"]):
+            passes = int(before.get("passes") or 0) + 1  # the same window is still unreadable
+        if passes > REPAIR_ATTEMPTS:
+            log.warning(
+                "chatwoot %s: conversations active at %s are still unreadable after %d passes; "
+                "they stay in raw_app.quarantine",
+                conv.shop,
+                seen,
+                passes - 1,
+            )
+            return None
+        return {"at": seen, "passes": passes}
 
     def _changed(self, conv: EntityLoad, rows: list[Row]) -> set[str]:
         """Ids whose stored row is missing or differs (their messages need re-reading)."""
@@ -186,7 +296,7 @@ class ChatwootExtractor:
             if (
                 have is None
                 or row.updated_at > have[0]
-                or (row.updated_at == have[0] and _canon(row.payload) != _canon(have[1]))
+                or (row.updated_at == have[0] and loads(row.payload) != loads(have[1]))
             ):
                 changed.add(row.id)
         return changed
@@ -207,8 +317,12 @@ class ChatwootExtractor:
                 return out
             before = min(numeric)
 
+    # --- contacts, agents, inboxes -----------------------------------------------------------
+
     def contacts(self, load: EntityLoad, window: int = 8) -> None:
-        """Every contact page; ``window`` pages are fetched at once and landed in order."""
+        """Every contact page (read in full every run); ``window`` pages fetched at once and
+        landed in order."""
+        self.check_access()
         load.ledger.mode = "full"
         for first in range(1, MAX_PAGES, window):
             pages = list(self._pool.map(self.client.contacts_page, range(first, first + window)))
@@ -219,7 +333,7 @@ class ChatwootExtractor:
                 if not records:
                     done = True
                     break
-                got, rejected = _split(records, contact_row)
+                got, rejected = split(records, contact_row)
                 rows.extend(got)
                 bad.extend(rejected)
             load.land(rows, bad)
@@ -232,15 +346,10 @@ class ChatwootExtractor:
 
     def static(self, load: EntityLoad, records: list[dict[str, Any]]) -> None:
         """Agents/inboxes: no timestamps; stored rows change only when the payload changes."""
+        self.check_access()
         load.ledger.mode = "full"
         now = datetime.now(UTC)
-        rows, bad = _split(records, lambda r: first_seen_row(r, now))
+        rows, bad = split(records, lambda r: first_seen_row(r, now))
         load.land(rows, bad)
         load.save({"complete_at": iso(now)})
         load.commit()
-
-
-def _canon(payload_text: str) -> Any:
-    from extractors.records import loads
-
-    return loads(payload_text)

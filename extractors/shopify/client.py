@@ -11,7 +11,6 @@ from extractors.http import HttpClient
 from extractors.shopify import queries
 
 TERMINAL_BULK = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
-MAX_THROTTLED_IN_A_ROW = 500
 MAX_THROTTLE_WAIT_S = 60.0
 
 
@@ -29,11 +28,13 @@ class ShopifyClient:
         return {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}
 
     def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run a document and return ``data``; waits out THROTTLED, raises ApiError on errors."""
-        throttled = 0
+        """Run a document and return ``data``; waits out THROTTLED, raises ApiError on errors.
+
+        Throttled waits are jittered and bounded by the run's throttling bound (``http``), never
+        by a count of attempts."""
         while True:
             if self._next_wait > 0:
-                self.http.wait(self._next_wait, throttled=True)
+                self.http.wait(self._next_wait, throttled=True, url=self.url)
                 self._next_wait = 0.0
             body = self.http.post_json(self.url, {"query": document, "variables": variables or {}})
             if not isinstance(body, dict):
@@ -41,13 +42,7 @@ class ShopifyClient:
             cost = (body.get("extensions") or {}).get("cost") or {}
             errors = body.get("errors") or []
             if any(_is_throttled(e) for e in errors):
-                throttled += 1
-                if throttled > MAX_THROTTLED_IN_A_ROW:
-                    raise ApiError(
-                        f"{self.url} stayed THROTTLED for {throttled} attempts: "
-                        "another app may be using the shop's query budget; rerun later"
-                    )
-                self.http.wait(_throttle_wait(cost, fallback=1.0), throttled=True)
+                self.http.wait(_throttle_wait(cost, fallback=1.0), throttled=True, url=self.url)
                 continue
             if any(_is_cost_exceeded(e) for e in errors):
                 raise QueryCostError(f"query cost over the limit at {self.url}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.chatwoot import webhooks as chatwoot_webhooks
 from extractors.records import RecordError, Row, make_row
 from extractors.shopify import queries, shape
 
@@ -21,13 +23,6 @@ _SHOPIFY_TYPES: dict[str, str] = {
     "Shop": "shops",
 }
 _ENTITY_QUERIES = {e.entity: e for e in queries.ENTITIES}
-_CHATWOOT_PREFIXES = {
-    "conversation": ("conversations", "updated_at", ("last_activity_at",)),
-    "message": ("messages", "updated_at", ("created_at",)),
-    "contact": ("contacts", "last_activity_at", ("created_at",)),
-}
-# keys Chatwoot adds to webhook bodies that are not part of the API record
-_CHATWOOT_ENVELOPE = ("event", "account")
 
 
 @dataclass
@@ -35,6 +30,8 @@ class Applied:
     table: str | None  # schema.table, None when nothing is to be applied
     rows: list[Row]
     reason: str | None = None  # why it could not be applied (quarantine reason)
+    # lands the delivery itself (cursor, shop, batch id) instead of a plain upsert of ``rows``
+    land: Callable[[Any, str, str], None] | None = None
 
 
 def shopify_rows(topic: str, body: Any) -> Applied:
@@ -61,20 +58,20 @@ def shopify_rows(topic: str, body: Any) -> Applied:
     return Applied(f"raw_shopify.{entity}", rows)
 
 
-def chatwoot_rows(event: str, body: Any) -> Applied:
-    prefix = event.split("_", 1)[0]
-    spec = _CHATWOOT_PREFIXES.get(prefix)
-    if spec is None or not isinstance(body, dict):
-        return Applied(None, [], f"chatwoot {event}: event not applied to a raw table")
-    table, stamp, fallbacks = spec
-    node = body.get("node") if isinstance(body.get("node"), dict) else None
-    if node is None:
-        node = {k: v for k, v in body.items() if k not in _CHATWOOT_ENVELOPE}
-    when = node.get(stamp)
-    for name in fallbacks:
-        when = when or node.get(name)
+def chatwoot_rows(
+    event: str, body: Any, shop: str | None = None, accounts: Sequence[tuple[str, str]] = ()
+) -> Applied:
+    """Chatwoot: the mapping lives with the Chatwoot extractor (extractors/chatwoot/webhooks)."""
+    if event not in chatwoot_webhooks.EVENTS:
+        return Applied(None, [])  # stored, not applied (typing, inbox events, ...)
+    if not isinstance(body, dict):
+        return Applied(None, [], f"chatwoot {event}: the body is not an object")
     try:
-        row = make_row(node.get("id"), when, node, stamp)
+        rows = chatwoot_webhooks.mapped(event, body, shop or "", accounts)
     except RecordError as exc:
         return Applied(None, [], f"chatwoot {event}: {exc}")
-    return Applied(f"raw_chatwoot.{table}", [row])
+
+    def land(cur: Any, shop_domain: str, batch_id: str) -> None:
+        chatwoot_webhooks.land(cur, rows, shop_domain, batch_id)
+
+    return Applied(rows.table, [], land=land)

@@ -147,7 +147,8 @@ class Receiver:
         if d.source == "shopify":
             result = apply.shopify_rows(d.topic, d.body)
         else:
-            result = apply.chatwoot_rows(d.topic, d.body)
+            accounts = self.settings.chatwoot_accounts
+            result = apply.chatwoot_rows(d.topic, d.body, d.shop_domain, accounts)
         batch = f"webhook:{d.delivery_id}"
         with conn.cursor() as cur:
             if result.reason or not d.shop_domain:
@@ -166,8 +167,13 @@ class Receiver:
                 return "stored; quarantined"
             if result.table is None:
                 return "stored"  # privacy topics: acted on by the security jobs
-            first_seen = result.table in ("raw_chatwoot.agents", "raw_chatwoot.inboxes")
-            landing.upsert_rows(cur, result.table, d.shop_domain, batch, result.rows, first_seen)
+            if result.land is not None:
+                result.land(cur, d.shop_domain, batch)
+            else:
+                first_seen = result.table in ("raw_chatwoot.agents", "raw_chatwoot.inboxes")
+                landing.upsert_rows(
+                    cur, result.table, d.shop_domain, batch, result.rows, first_seen
+                )
             cur.execute(
                 "update raw_app.webhook_events set applied_at = now() "
                 "where source = %s and delivery_id = %s",

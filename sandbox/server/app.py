@@ -40,6 +40,7 @@ API_VERSION = "2026-07"
 GRAPHQL = re.compile(r"^(?:/shops/(?P<shop>[^/]+))?/admin/api/(?P<version>[^/]+)/graphql\.json$")
 BULK_FILE = re.compile(r"^/bulk/(?P<number>\d+)\.jsonl$")
 CHATWOOT = re.compile(r"^/api/v1/accounts/(?P<account>\d+)/(?P<rest>.+?)/?$")
+CHATWOOT_PROFILE = re.compile(r"^/api/v1/profile/?$")
 APP = re.compile(r"^/app/api/(?P<entity>\w+)/?$")
 
 
@@ -193,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._bulk_file(int(m["number"]))
             elif m := CHATWOOT.match(path):
                 self._chatwoot(method, int(m["account"]), m["rest"], params)
+            elif CHATWOOT_PROFILE.match(path):
+                self._chatwoot(method, None, "profile", params)
             elif m := APP.match(path):
                 self._app(method, m["entity"], params)
             else:
@@ -252,8 +255,14 @@ class Handler(BaseHTTPRequestHandler):
             while chunk := source.read(1 << 20):
                 self.wfile.write(chunk)
 
-    def _chatwoot(self, method: str, account: int, rest: str, params: dict[str, str]) -> None:
-        if self.headers.get("api_access_token") != self.sandbox.credentials.chatwoot_token:
+    def _chatwoot(
+        self, method: str, account: int | None, rest: str, params: dict[str, str]
+    ) -> None:
+        chatwoot = self.sandbox.chatwoot
+        user = chatwoot.user_for(
+            self.headers.get("api_access_token"), self.sandbox.credentials.chatwoot_token
+        )
+        if user is None:
             self._send(401, CHATWOOT_UNAUTHORIZED)
             return
         if method != "GET":
@@ -261,7 +270,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self._fault("chatwoot") == "handled":
             return
-        status, body = self.sandbox.chatwoot.route(account, rest.split("/"), params)
+        if account is None:
+            status, body = chatwoot.profile(user)
+        else:
+            status, body = chatwoot.route(account, rest.split("/"), params, user)
         self._send(status, body)
 
     def _app(self, method: str, entity: str, params: dict[str, str]) -> None:

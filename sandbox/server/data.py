@@ -171,19 +171,29 @@ class DataAccess:
 
         return self.cached(("inventory_items", shop), build)
 
-    def conversation_order(self, shop: str) -> list[tuple[str, str, bool]]:
-        """(id, status, assigned) of every conversation, newest ``last_activity_at`` first
-        (Chatwoot's list order)."""
+    def conversation_order(self, shop: str) -> list[tuple[str, str, bool, int, int | None]]:
+        """(id, status, assigned, inbox id, assignee id) of every conversation, newest
+        ``last_activity_at`` first (Chatwoot's list order)."""
 
-        def build() -> list[tuple[str, str, bool]]:
+        def build() -> list[tuple[str, str, bool, int, int | None]]:
             rows = []
             for r in self.scan("chatwoot", "conversations", shop):
                 p = r.payload
-                assigned = bool((p.get("meta") or {}).get("assignee"))
+                assignee = (p.get("meta") or {}).get("assignee") or {}
                 last = int(p.get("last_activity_at") or 0)
-                rows.append((last, int(p.get("id") or 0), r.id, str(p.get("status")), assigned))
+                rows.append(
+                    (
+                        last,
+                        int(p.get("id") or 0),
+                        r.id,
+                        str(p.get("status")),
+                        bool(assignee),
+                        int(p.get("inbox_id") or 0),
+                        assignee.get("id"),
+                    )
+                )
             rows.sort(key=lambda t: (-t[0], -t[1]))
-            return [(r[2], r[3], r[4]) for r in rows]
+            return [r[2:] for r in rows]
 
         return self.cached(("conversations", shop), build)
 

@@ -30,13 +30,56 @@ def test_5xx_and_dropped_connections_are_retried():
         assert http.stats.percentile(0.95) is not None
 
 
-def test_429_waits_for_retry_after():
+def test_429_waits_at_least_retry_after_with_jitter():
     sleeps: list[float] = []
     with FakeServer([(429, {"Retry-After": "2.5"}, {}), (200, {}, [1])]) as server:
         http = _client(sleeps)
         assert http.get_json(server.url + "/x") == [1]
-    assert sleeps == [2.5]
+    assert len(sleeps) == 1
+    assert 2.5 <= sleeps[0] <= 2.5 * (1 + FAST.throttle_jitter)
     assert http.stats.throttled_waits == 1
+    assert http.stats.retries == 0  # a throttled answer is not a failure
+
+
+def test_throttling_never_spends_the_failure_budget():
+    """Many more 429s than max_attempts, mixed with 5xx: the request still succeeds, and only
+    the 5xx answers count as failed attempts."""
+    throttled = (429, {"Retry-After": "1"}, {})
+    script = [throttled] * 12 + [(503, {}, {})] * (FAST.max_attempts - 1) + [throttled] * 12
+    sleeps: list[float] = []
+    with FakeServer([*script, (200, {}, {"ok": True})]) as server:
+        http = _client(sleeps)
+        assert http.get_json(server.url + "/x") == {"ok": True}
+    assert http.stats.throttled_waits == 24
+    assert http.stats.retries == FAST.max_attempts - 1
+    waits = sleeps[:12]
+    assert all(1.0 <= w <= 1 + FAST.throttle_jitter for w in waits)
+    assert len(set(waits)) > 1, "throttled waits must be jittered, not all equal"
+
+
+def test_429_without_retry_after_backs_off_and_grows():
+    sleeps: list[float] = []
+    script = [(429, {}, {})] * 4 + [(200, {}, [])]
+    with FakeServer(script) as server:
+        _client(sleeps).get_json(server.url + "/x")
+    assert len(sleeps) == 4 and sleeps[-1] > sleeps[0]
+
+
+def test_throttling_gives_up_only_past_the_runs_total_bound():
+    policy = RetryPolicy(
+        max_attempts=2, base_delay_s=0.01, max_delay_s=0.05, budget_s=1, throttle_budget_s=30
+    )
+    sleeps: list[float] = []
+    with FakeServer(default=lambda *_: (429, {"Retry-After": "4"}, {})) as server:
+        http = _client(sleeps, policy)
+        with pytest.raises(ApiUnavailableError) as err:
+            http.get_json(server.url + "/slow")
+    message = str(err.value)
+    assert "throttling bound of 30s" in message and "rerun" in message
+    assert server.url + "/slow" in message
+    # every wait was taken (far more than max_attempts) until the next would pass the bound
+    assert len(sleeps) >= 6 and sum(sleeps) <= 30
+    assert http.stats.throttled_s == pytest.approx(sum(sleeps))
 
 
 def test_a_dead_api_fails_with_a_clear_message_naming_the_url():
@@ -103,12 +146,30 @@ def test_throttled_graphql_waits_for_the_restore_rate_and_never_fails():
         requested=250,
     )
     sleeps: list[float] = []
-    with FakeServer([throttled, throttled, _graphql({"shop": {"id": "1"}})]) as server:
+    # far more THROTTLED answers in a row than any attempt count: waits only, never a failure
+    script = [throttled] * 40 + [_graphql({"shop": {"id": "1"}})]
+    with FakeServer(script) as server:
         http = _client(sleeps)
         client = ShopifyClient(http, server.url + "/graphql.json")
         assert client.query("{ shop { id } }") == {"shop": {"id": "1"}}
-    assert sleeps == [2.0, 2.0]  # (250 - 50) / 100
-    assert http.stats.throttled_waits == 2
+    # (250 - 50) / 100 = 2 s each, stretched by up to the jitter share
+    assert len(sleeps) == 40
+    assert all(2.0 <= s <= 2.0 * (1 + FAST.throttle_jitter) for s in sleeps)
+    assert len(set(sleeps)) > 1
+    assert http.stats.throttled_waits == 40 and http.stats.retries == 0
+
+
+def test_shopify_throttling_stops_at_the_runs_bound_with_a_clear_message():
+    throttled = _graphql(
+        errors=[{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        available=0.0,
+        requested=1000,
+    )
+    policy = RetryPolicy(max_attempts=3, base_delay_s=0.01, budget_s=1, throttle_budget_s=60)
+    with FakeServer(default=lambda *_: throttled) as server:
+        client = ShopifyClient(_client([], policy), server.url + "/graphql.json")
+        with pytest.raises(ApiUnavailableError, match="throttling bound of 60s"):
+            client.query("{ shop { id } }")
 
 
 def test_throttle_wait_formula():

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 import requests
 
+from extractors.chatwoot import shape
 from sandbox.server import start_server
-from tests.sandbox.fake_store import FakeStore
+from sandbox.server.chatwoot import agent_token
+from tests.sandbox import chatwoot_reference
+from tests.sandbox.fake_store import SHOPS, FakeStore
 
 CW = {"api_access_token": "cw_sandbox_token"}
 APP = {"Authorization": "Bearer app_sandbox_token"}
-SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "chatwoot-swagger.json"
-if not SWAGGER.exists():
-    SWAGGER = Path("/work/shared/reference/chatwoot-swagger.json")
-SHOP = "hot-rod-an.myshopify.com"
+SHOP = SHOPS[0][0]
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,15 @@ def test_conversations_pages_newest_activity_first(server, store):
         (r.payload for r in store.iter_records("chatwoot", "conversations", SHOP)),
         key=lambda c: (-c["last_activity_at"], -c["id"]),
     )
-    # Chatwoot leaves meta.assignee out for unassigned conversations (stored as null)
+    # Chatwoot leaves meta.assignee out for unassigned conversations and renders absent times
+    # as 0 (the landed shape keeps both as null)
     assert [c["id"] for c in got] == [c["id"] for c in expected]
     for served, kept in zip(got, expected, strict=True):
         assignee = kept["meta"].get("assignee")
-        assert served["meta"].get("assignee") == assignee
         assert ("assignee" in served["meta"]) == (assignee is not None)
-        assert {**served, "meta": {**served["meta"], "assignee": assignee}} == kept
+        for key in ("first_reply_created_at", "waiting_since"):
+            assert served[key] == (0 if kept[key] is None else kept[key])
+        assert shape.conversation(served) == kept
     meta = body["data"]["meta"]
     assert meta["all_count"] == 30
     assert meta["assigned_count"] + meta["unassigned_count"] == 30
@@ -81,6 +83,9 @@ def test_messages_latest_page_then_before_and_after(server):
     assert [m["id"] for m in older["payload"]] == [100100, 100101, 100102]
     newer = get(server, "/api/v1/accounts/1/conversations/1001/messages", after=100120).json()
     assert [m["id"] for m in newer["payload"]] == [100121, 100122]
+    # ``after`` answers up to 100, ascending (OpenAPI), ``before`` and the latest page 20
+    everything = get(server, "/api/v1/accounts/1/conversations/1001/messages", after=0).json()
+    assert [m["id"] for m in everything["payload"]] == list(range(100100, 100123))
     assert latest["meta"]["contact"]["name"] == "Ann"
 
 
@@ -102,28 +107,141 @@ def test_unknown_account_is_404_and_token_is_required(server):
     assert response.json() == {"error": "You need to sign in or sign up before continuing."}
 
 
-def _validator(ref: str):
-    jsonschema = pytest.importorskip("jsonschema")
-    swagger = json.loads(SWAGGER.read_text())
-    schema = {"$ref": ref, "components": swagger["components"]}
-    return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.mark.skipif(not SWAGGER.exists(), reason="Chatwoot OpenAPI reference not present")
 def test_responses_validate_against_the_chatwoot_openapi_schemas(server):
+    pytest.importorskip("jsonschema")
+    validate = chatwoot_reference.validator
     conversations = get(server, "/api/v1/accounts/1/conversations", status="all").json()
-    errors = list(_validator("#/components/schemas/conversation_list").iter_errors(conversations))
-    assert errors == []
-    message_schema = _validator("#/components/schemas/message")
+    assert list(validate("conversation_list").iter_errors(conversations)) == []
+    message_schema = validate("message")
     messages = get(server, "/api/v1/accounts/1/conversations/1001/messages").json()
     for message in messages["payload"]:
         assert list(message_schema.iter_errors(message)) == []
-    agent_schema = _validator("#/components/schemas/agent")
+    agent_schema = validate("agent")
     for agent in get(server, "/api/v1/accounts/1/agents").json():
         assert list(agent_schema.iter_errors(agent)) == []
+    inbox_schema = validate("inbox")
+    for inbox in get(server, "/api/v1/accounts/1/inboxes").json()["payload"]:
+        assert list(inbox_schema.iter_errors(inbox)) == []
     contacts = get(server, "/api/v1/accounts/1/contacts").json()
-    errors = list(_validator("#/components/schemas/contacts_list_response").iter_errors(contacts))
-    assert errors == []
+    assert list(validate("contacts_list_response").iter_errors(contacts)) == []
+    profile = get(server, "/api/v1/profile").json()
+    assert list(validate("user").iter_errors(profile)) == []
+    # every key the stand-in sends is one the reference documents (nothing made up)
+    user_keys = set(chatwoot_reference.load()["components"]["schemas"]["user"]["properties"])
+    assert set(profile) <= user_keys
+
+
+def test_pruned_reference_matches_the_full_one():
+    if not chatwoot_reference.FULL.exists():
+        pytest.skip("../shared/reference is not beside this checkout (drift check only)")
+    full = json.loads(chatwoot_reference.FULL.read_text())
+    assert chatwoot_reference.prune(full) == chatwoot_reference.load()
+
+
+def _agents_store() -> FakeStore:
+    """Account 1 with a second inbox, an administrator and two agents (one per inbox)."""
+    store = FakeStore(orders=5)
+    base = store.now - timedelta(days=3)
+    mail = {"id": 2, "name": "Mail", "channel_type": "Channel::Email"}
+    store.put("chatwoot", "inboxes", SHOP, "2", base, mail)
+    for agent_id, role in ((8, "agent"), (9, "administrator")):
+        agent = {
+            "id": agent_id,
+            "account_id": 1,
+            "name": f"A{agent_id}",
+            "email": f"a{agent_id}@x.com",
+            "role": role,
+            "availability_status": "online",
+        }
+        store.put("chatwoot", "agents", SHOP, str(agent_id), base, agent)
+    conversations = store.data[("chatwoot", "conversations", SHOP)]
+    for number, record_id in enumerate(sorted(conversations)):
+        if number % 3 == 0:  # a third of them came in through the mail inbox
+            record = conversations[record_id]
+            payload = {**record.payload, "inbox_id": 2}
+            conversations[record_id] = type(record)(record.id, record.updated_at, payload, None)
+    return store
+
+
+def test_an_agents_token_sees_only_its_inboxes_an_administrators_everything():
+    store = _agents_store()
+    running = start_server(store)
+    try:
+        url = running.url
+        owner = get(url, "/api/v1/profile").json()
+        roles = {a["id"]: a["role"] for a in owner["accounts"]}
+        assert roles == {1: "administrator", 2: "administrator"}
+        admin = {"api_access_token": agent_token(9)}
+        agent7 = {"api_access_token": agent_token(7)}  # inbox 1 (and its own assignments)
+        agent8 = {"api_access_token": agent_token(8)}  # inbox 2
+        assert get(url, "/api/v1/profile", agent7).json()["accounts"][0]["role"] == "agent"
+
+        def listed(headers) -> dict[int, dict]:
+            out, page = {}, 1
+            while True:
+                path = "/api/v1/accounts/1/conversations"
+                body = get(url, path, headers, status="all", page=page).json()
+                if not body["data"]["payload"]:
+                    return out
+                out.update({c["id"]: c for c in body["data"]["payload"]})
+                page += 1
+
+        everything = listed(CW)
+        assert listed(admin).keys() == everything.keys() and len(everything) == 30
+        seven, eight = listed(agent7), listed(agent8)
+
+        def visible(inbox: int, agent: int) -> set[int]:
+            return {
+                cid
+                for cid, c in everything.items()
+                if c["inbox_id"] == inbox or (c["meta"].get("assignee") or {}).get("id") == agent
+            }
+
+        assert seven.keys() == visible(1, 7) and eight.keys() == visible(2, 8)
+        assert 0 < len(eight) < len(seven) < 30
+        inboxes = get(url, "/api/v1/accounts/1/inboxes", agent8).json()["payload"]
+        assert [i["id"] for i in inboxes] == [2]
+        assert len(get(url, "/api/v1/accounts/1/inboxes", CW).json()["payload"]) == 2
+        other = next(cid for cid, c in everything.items() if cid not in eight)
+        refused = get(url, f"/api/v1/accounts/1/conversations/{other}/messages", agent8)
+        assert refused.status_code == 401
+        assert refused.json() == {"error": "You are not authorized to do this action"}
+        assert get(url, "/api/v1/accounts/1/agents", agent8).status_code == 200
+        assert get(url, "/api/v1/profile", {"api_access_token": "nope"}).status_code == 401
+        # a member of account 1 only: account 2 is not found for it
+        assert get(url, "/api/v1/accounts/2/agents", agent8).status_code == 404
+    finally:
+        running.stop()
+
+
+def test_contacts_without_email_phone_or_identifier_are_not_listed():
+    store = FakeStore(orders=5)
+    base = store.now - timedelta(days=1)
+    for number, (email, phone, identifier) in enumerate(
+        ((None, None, None), ("", "", ""), (None, "+15550100", None), (None, None, "ext-9"))
+    ):
+        contact = {
+            "id": 100 + number,
+            "name": f"visitor-{number}",
+            "email": email,
+            "phone_number": phone,
+            "identifier": identifier,
+            "created_at": 1,
+            "last_activity_at": 1,
+            "custom_attributes": {},
+        }
+        store.put("chatwoot", "contacts", SHOP, str(100 + number), base, contact)
+    running = start_server(store)
+    try:
+        ids, page = [], 1
+        while rows := get(running.url, "/api/v1/accounts/1/contacts", page=page).json()["payload"]:
+            ids.extend(c["id"] for c in rows)
+            page += 1
+        first = get(running.url, "/api/v1/accounts/1/contacts").json()
+    finally:
+        running.stop()
+    assert ids == [*range(1, 21), 102, 103]  # the visitor without any of the three is not
+    assert first["meta"]["count"] == 22
 
 
 def test_app_api_pages_and_auth(server, store):

@@ -12,8 +12,10 @@
 {%- endmacro %}
 
 {% macro epoch_to_timestamp(expr) -%}
-    {#- Chatwoot timestamps: epoch seconds (number or numeric string); ISO strings also accepted. -#}
+    {#- Chatwoot timestamps: epoch seconds (number or numeric string); ISO strings also accepted.
+        Chatwoot renders an absent time as 0: that is null, never 1970-01-01. -#}
     case
+        when ({{ expr }}) ~ '^0+(\.0+)?$' then null
         when ({{ expr }}) ~ '^[0-9]+(\.[0-9]+)?$' then to_timestamp(({{ expr }})::double precision)
         when ({{ expr }}) is not null and ({{ expr }}) <> '' then ({{ expr }})::timestamptz
     end

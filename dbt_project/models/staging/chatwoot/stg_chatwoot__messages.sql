@@ -26,16 +26,28 @@ renamed as (
     select
         shop_domain,
         (payload ->> 'id')::bigint as message_id,
-        (payload ->> 'conversation_id')::bigint as conversation_id,
+        coalesce(
+            (payload ->> 'conversation_id')::bigint, (payload -> 'conversation' ->> 'id')::bigint
+        ) as conversation_id,
         (payload ->> 'account_id')::bigint as account_id,
         (payload ->> 'inbox_id')::bigint as inbox_id,
         {{ redact("payload ->> 'content'", 'is_redacted') }} as content,
-        (payload ->> 'message_type')::integer as message_type,
-        case (payload ->> 'message_type')::integer
-            when 0 then 'incoming'
-            when 1 then 'outgoing'
-            when 2 then 'activity'
-            when 3 then 'template'
+        -- REST answers send the number, webhooks the name: both are understood
+        case
+            when payload ->> 'message_type' ~ '^[0-3]$' then (payload ->> 'message_type')::integer
+            when lower(payload ->> 'message_type') = 'incoming' then 0
+            when lower(payload ->> 'message_type') = 'outgoing' then 1
+            when lower(payload ->> 'message_type') = 'activity' then 2
+            when lower(payload ->> 'message_type') = 'template' then 3
+        end as message_type,
+        case
+            when payload ->> 'message_type' = '0' then 'incoming'
+            when payload ->> 'message_type' = '1' then 'outgoing'
+            when payload ->> 'message_type' = '2' then 'activity'
+            when payload ->> 'message_type' = '3' then 'template'
+            when
+                lower(payload ->> 'message_type') in ('incoming', 'outgoing', 'activity', 'template')
+                then lower(payload ->> 'message_type')
         end as message_direction,
         coalesce((payload ->> 'private')::boolean, false) as is_private,
         {{ epoch_to_timestamp("payload ->> 'created_at'") }} as created_at,
