@@ -9,9 +9,9 @@ log = logging.getLogger(__name__)
 
 # docs/raw-landing.md: sandbox shops, accounts and credentials.
 SANDBOX_SHOPS = (
-    "hot-rod-an.myshopify.com",
-    "speedway-classics.myshopify.com",
-    "maple-street-rods.myshopify.com",
+    "hot-rod-an.sandbox.test",
+    "speedway-classics.sandbox.test",
+    "maple-street-rods.sandbox.test",
 )
 
 

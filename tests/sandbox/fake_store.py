@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SHOPS = (
-    ("hot-rod-an.myshopify.com", "Hot Rod AN", "America/Los_Angeles", "USD", 1),
-    ("speedway-classics.myshopify.com", "Speedway Classics", "America/Chicago", "USD", 2),
+    ("hot-rod-an.sandbox.test", "Hot Rod AN", "America/Los_Angeles", "USD", 1),
+    ("speedway-classics.sandbox.test", "Speedway Classics", "America/Chicago", "USD", 2),
 )
 
 

@@ -17,7 +17,7 @@ APP = {"Authorization": "Bearer app_sandbox_token"}
 SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "chatwoot-swagger.json"
 if not SWAGGER.exists():
     SWAGGER = Path("/work/shared/reference/chatwoot-swagger.json")
-SHOP = "hot-rod-an.myshopify.com"
+SHOP = "hot-rod-an.sandbox.test"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_app_api_pages_and_auth(server, store):
     assert body["meta"] == {"page": 1, "pages": 1, "count": 6}
     assert {row["shop_domain"] for row in body["data"]} == {
         SHOP,
-        "speedway-classics.myshopify.com",
+        "speedway-classics.sandbox.test",
     }
     assert get(server, "/app/api/decision_log", headers={}).status_code == 401
     assert get(server, "/app/api/nope", headers=APP).status_code == 404

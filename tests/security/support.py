@@ -21,9 +21,9 @@ from warehouse.connection import connect
 from warehouse.settings import REPO_ROOT, DatabaseUrl
 
 SHOPS = (
-    "hot-rod-an.myshopify.com",
-    "speedway-classics.myshopify.com",
-    "maple-street-rods.myshopify.com",
+    "hot-rod-an.sandbox.test",
+    "speedway-classics.sandbox.test",
+    "maple-street-rods.sandbox.test",
 )
 SYSTEM = ("pg_catalog", "information_schema", "pg_toast")
 
