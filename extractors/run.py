@@ -76,6 +76,11 @@ class RunOptions:
     processes: bool = True
 
 
+def configured_sources(settings: Settings) -> list[str]:
+    """The sources whose primary setting is set (the others are absent, never stood in for)."""
+    return [source for source in SOURCES if settings.env.get(PRIMARY_VARIABLE[source], "").strip()]
+
+
 def check_config(settings: Settings, source: str) -> None:
     """Raise ConfigError (naming the variable) when the source is not fully configured."""
     if source not in SOURCES:
@@ -136,11 +141,14 @@ def extract_all(
 ) -> list[LedgerRow]:
     """Shopify, Chatwoot and the app API (each only when configured)."""
     opts = options or RunOptions()
-    configured = []
+    configured = configured_sources(settings)
+    if not configured:
+        raise ExtractError(
+            "no source is configured: set "
+            f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
+        )
     for source in SOURCES:
-        if settings.env.get(PRIMARY_VARIABLE[source]):
-            configured.append(source)
-        else:
+        if source not in configured:
             log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
 
     in_processes = opts.processes and opts.on_commit is None and len(configured) > 1
@@ -163,11 +171,6 @@ def extract_all(
             failures.append(failure)
     if failures:
         raise ExtractError("; ".join(failures))
-    if not any(settings.env.get(v) for v in PRIMARY_VARIABLE.values()):
-        raise ExtractError(
-            "no source is configured: set "
-            f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
-        )
     return results
 
 

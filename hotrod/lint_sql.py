@@ -9,9 +9,9 @@ import os
 import subprocess
 import sys
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env
 
 
 def main() -> int:

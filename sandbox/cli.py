@@ -1,4 +1,4 @@
-"""`hotrod sandbox ...`: generate the sandbox business and print its golden truth."""
+"""`hotrod sandbox ...`: generate the sandbox business, print its golden truth, serve it."""
 
 from __future__ import annotations
 
@@ -7,34 +7,8 @@ import json
 import sys
 import time
 
-DEFAULT_ORDERS = 20_000
-DEFAULT_SEED = 42
-
-
-def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    """--orders/--seed/--now, shared by every command that opens a sandbox store."""
-    parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
-    parser.add_argument(
-        "--now",
-        default=None,
-        help="the sandbox clock, ISO-8601 UTC (default: the current hour)",
-    )
-
-
-def open_store(args: argparse.Namespace, progress: bool = False):  # noqa: ANN201
-    from sandbox.generator.clock import parse_now
-    from sandbox.store import SandboxStore
-
-    try:
-        now = parse_now(args.now)
-    except ValueError as exc:
-        raise SystemExit(
-            f"hotrod sandbox: --now must be ISO-8601, e.g. 2026-06-01T12:00:00Z ({exc})"
-        ) from None
-    if args.orders < 1:
-        raise SystemExit("hotrod sandbox: --orders must be at least 1")
-    return SandboxStore.open(args.orders, args.seed, now=now, progress=progress)
+from sandbox.server.cli import register_server_commands
+from sandbox.store_args import add_store_arguments, open_store
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -84,9 +58,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store_arguments(truth)
     truth.add_argument("--pretty", action="store_true", help="indent the JSON")
     truth.set_defaults(handler=_truth)
-    try:
-        from sandbox.server.cli import register_server_commands
-
-        register_server_commands(actions)
-    except ImportError:
-        pass
+    register_server_commands(actions)

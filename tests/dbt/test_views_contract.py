@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, run_dbt
 from sandbox.store import SandboxStore
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, run_dbt
 from warehouse.settings import REPO_ROOT, DatabaseUrl
 
 CONTRACT_LIST = DBT_PROJECT_DIR / "contract_views.txt"
