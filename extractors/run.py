@@ -36,6 +36,7 @@ from extractors.shopify.extract import (
     ShopifyExtractor,
 )
 from extractors.source_worker import extract_in_process
+from warehouse import provenance
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
@@ -186,6 +187,10 @@ def _loads(
     made: list[EntityLoad] = []
 
     def make(source: str, shop: str, entity: str, first_seen: bool = False) -> EntityLoad:
+        try:
+            provenance.admit_url(url, shop)
+        except provenance.SourceMixError as exc:
+            raise ExtractError(str(exc)) from None
         row = LedgerRow(opts.batch_id, source, shop, entity, mode="incremental")
         ledger.write(url, row)
         label = f"{source} {shop.split('.')[0]} {entity}"
