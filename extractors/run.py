@@ -6,6 +6,7 @@ entity. Credentials come from ``Settings`` (read once at the edge), never from h
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,7 @@ from extractors.shopify.extract import (
     PAGE_SIZE,
     ShopifyExtractor,
 )
-from extractors.source_worker import extract_in_process
+from extractors.source_worker import each_in_process
 from warehouse import provenance
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
@@ -152,27 +153,43 @@ def extract_all(
         if source not in configured:
             log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
 
-    in_processes = opts.processes and opts.on_commit is None and len(configured) > 1
-
-    def one(source: str) -> tuple[list[LedgerRow], str | None]:
-        if in_processes:
-            return extract_in_process(url, settings, source, opts)
-        try:
-            return extract_source(url, settings, source, opts), None
-        except ExtractError as exc:
-            return [], str(exc)
-
     # The sources are independent (other APIs, other tables): they run at the same time, each
-    # in its own process so that their JSON parsing is not serialised by one interpreter lock.
+    # in its own process so that their JSON parsing is not serialised by one interpreter lock
+    # (threads when an on_commit hook must run in this process).
+    if opts.processes and opts.on_commit is None and len(configured) > 1:
+        outcomes = extract_sources_in_processes(url, settings, configured, opts)
+    else:
+        outcomes = _at_once(functools.partial(_source_outcome, url, settings, opts), configured)
     results: list[LedgerRow] = []
     failures: list[str] = []
-    for rows, failure in _at_once(one, configured):
+    for rows, failure in outcomes:
         results.extend(rows)
         if failure:
             failures.append(failure)
     if failures:
         raise ExtractError("; ".join(failures))
     return results
+
+
+def _source_outcome(
+    url: DatabaseUrl, settings: Settings, opts: RunOptions, source: str
+) -> tuple[list[LedgerRow], str | None]:
+    """One source's ledger rows, or its failure message (an ExtractError says what to do)."""
+    try:
+        return extract_source(url, settings, source, opts), None
+    except ExtractError as exc:
+        return [], str(exc)
+
+
+def extract_sources_in_processes(
+    url: DatabaseUrl, settings: Settings, sources: Sequence[str], opts: RunOptions
+) -> list[tuple[list[LedgerRow], str | None]]:
+    """Each source extracted in a worker process of its own; (rows, failure) per source."""
+    work = functools.partial(_source_outcome, url, settings, opts)
+    return [
+        outcome if outcome is not None else ([], failure)
+        for outcome, failure in each_in_process(work, sources)
+    ]
 
 
 # --- per source --------------------------------------------------------------------------------

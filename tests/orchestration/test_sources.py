@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from importlib.metadata import EntryPoint
 
 import pytest
 
@@ -110,9 +109,9 @@ def test_sandbox_asked_for_but_not_installed_is_one_line(monkeypatch):
 
 def test_the_sandbox_plugin_is_the_installed_sandbox():
     serve = sources.check({"HOTROD_SOURCES": "sandbox"})
-    assert isinstance(serve, object) and serve.__module__ == "sandbox.launch"
+    assert serve.__module__ == "sandbox.launch"
     [entry] = [e for e in sources.entry_points(group="hotrod.sources") if e.name == "sandbox"]
-    assert isinstance(entry, EntryPoint) and entry.value == "sandbox.launch:serve"
+    assert entry.value == "sandbox.launch:serve"
 
 
 def test_configured_sources_need_no_sandbox():
