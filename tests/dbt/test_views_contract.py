@@ -28,7 +28,7 @@ CONTRACT_LIST = DBT_PROJECT_DIR / "contract_views.txt"
 SPEC_CANDIDATES = (
     Path(os.environ["HOTROD_SPEC_PATH"]) if os.environ.get("HOTROD_SPEC_PATH") else None,
     REPO_ROOT / "SPEC.md",
-    REPO_ROOT.parent / "shared" / "SPEC.md",
+    REPO_ROOT.parent / "shared" / "SPEC.md",  # optional drift check: the spec beside the checkout
 )
 AS_OF = datetime(2026, 11, 20, 18, tzinfo=UTC)
 ORDERS = 2500
