@@ -6,26 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-try:  # orjson is ~5x faster on the hot path; plain json is the fallback
-    import orjson
+from warehouse.json_codec import JSONDecodeError, dumps, loads
 
-    def dumps(value: Any) -> str:
-        return orjson.dumps(value).decode()
-
-    def loads(text: str | bytes) -> Any:
-        return orjson.loads(text)
-
-    JSONDecodeError: type[Exception] = orjson.JSONDecodeError
-except ImportError:  # pragma: no cover
-    import json
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-    def loads(text: str | bytes) -> Any:
-        return json.loads(text)
-
-    JSONDecodeError = json.JSONDecodeError
+__all__ = ["JSONDecodeError", "dumps", "loads"]  # re-exported for the extractors
 
 
 class RecordError(ValueError):

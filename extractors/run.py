@@ -6,6 +6,7 @@ entity. Credentials come from ``Settings`` (read once at the edge), never from h
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,8 @@ from extractors.shopify.extract import (
     PAGE_SIZE,
     ShopifyExtractor,
 )
-from extractors.source_worker import extract_in_process
+from extractors.source_worker import each_in_process
+from warehouse import provenance
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
@@ -74,6 +76,11 @@ class RunOptions:
     # extract_all: each source in its own process (parsing on separate cores); threads when
     # False or when an on_commit hook must run in this process
     processes: bool = True
+
+
+def configured_sources(settings: Settings) -> list[str]:
+    """The sources whose primary setting is set (the others are absent, never stood in for)."""
+    return [source for source in SOURCES if settings.env.get(PRIMARY_VARIABLE[source], "").strip()]
 
 
 def check_config(settings: Settings, source: str) -> None:
@@ -138,39 +145,53 @@ def extract_all(
 ) -> list[LedgerRow]:
     """Shopify, Chatwoot and the app API (each only when configured)."""
     opts = options or RunOptions()
-    configured = []
+    configured = configured_sources(settings)
+    if not configured:
+        raise ExtractError(
+            "no source is configured: set "
+            f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
+        )
     for source in SOURCES:
-        if settings.env.get(PRIMARY_VARIABLE[source]):
-            configured.append(source)
-        else:
+        if source not in configured:
             log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
 
-    in_processes = opts.processes and opts.on_commit is None and len(configured) > 1
-
-    def one(source: str) -> tuple[list[LedgerRow], str | None]:
-        if in_processes:
-            return extract_in_process(url, settings, source, opts)
-        try:
-            return extract_source(url, settings, source, opts), None
-        except ExtractError as exc:
-            return [], str(exc)
-
     # The sources are independent (other APIs, other tables): they run at the same time, each
-    # in its own process so that their JSON parsing is not serialised by one interpreter lock.
+    # in its own process so that their JSON parsing is not serialised by one interpreter lock
+    # (threads when an on_commit hook must run in this process).
+    if opts.processes and opts.on_commit is None and len(configured) > 1:
+        outcomes = extract_sources_in_processes(url, settings, configured, opts)
+    else:
+        outcomes = _at_once(functools.partial(_source_outcome, url, settings, opts), configured)
     results: list[LedgerRow] = []
     failures: list[str] = []
-    for rows, failure in _at_once(one, configured):
+    for rows, failure in outcomes:
         results.extend(rows)
         if failure:
             failures.append(failure)
     if failures:
         raise ExtractError("; ".join(failures))
-    if not any(settings.env.get(v) for v in PRIMARY_VARIABLE.values()):
-        raise ExtractError(
-            "no source is configured: set "
-            f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
-        )
     return results
+
+
+def _source_outcome(
+    url: DatabaseUrl, settings: Settings, opts: RunOptions, source: str
+) -> tuple[list[LedgerRow], str | None]:
+    """One source's ledger rows, or its failure message (an ExtractError says what to do)."""
+    try:
+        return extract_source(url, settings, source, opts), None
+    except ExtractError as exc:
+        return [], str(exc)
+
+
+def extract_sources_in_processes(
+    url: DatabaseUrl, settings: Settings, sources: Sequence[str], opts: RunOptions
+) -> list[tuple[list[LedgerRow], str | None]]:
+    """Each source extracted in a worker process of its own; (rows, failure) per source."""
+    work = functools.partial(_source_outcome, url, settings, opts)
+    return [
+        outcome if outcome is not None else ([], failure)
+        for outcome, failure in each_in_process(work, sources)
+    ]
 
 
 # --- per source --------------------------------------------------------------------------------
@@ -185,6 +206,10 @@ def _loads(
     made: list[EntityLoad] = []
 
     def make(source: str, shop: str, entity: str, first_seen: bool = False) -> EntityLoad:
+        try:
+            provenance.admit_url(url, shop)
+        except provenance.SourceMixError as exc:
+            raise ExtractError(str(exc)) from None
         row = LedgerRow(opts.batch_id, source, shop, entity, mode="incremental")
         ledger.claim(conn, row)  # this run's entity; earlier killed runs' rows -> interrupted
         ledger.write(url, row)

@@ -1,73 +1,52 @@
-"""One source extracted in its own Python process, so sources parse on separate cores.
+"""Work run in processes of their own (``concurrent.futures.ProcessPoolExecutor``), so that each
+source's JSON parsing runs on its own core instead of sharing one interpreter lock.
 
-The parent (``run.extract_all``) starts ``python -m extractors.source_worker``, writes the
-pickled (database URL, settings, source, options) to its stdin and reads back, from its stdout,
-the pickled ``(ledger rows, failure message or None)``. The worker opens its own database
-connections; its progress lines and logs go to the inherited stderr. A crash of the worker (or
-an exception it did not expect) comes back as a failure naming the source.
+A leaf module: it knows nothing of extraction. Workers are spawned fresh (no threads or
+connections inherited from the parent), log at the parent's level to the inherited stderr, and
+every item's outcome comes back: its result, or one line naming the item and what went wrong
+(an exception the work raised, or a worker that died).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import subprocess
-import sys
-import traceback
-from pathlib import Path
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
-from extractors.ledger import LedgerRow
-
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
-
-
-def extract_in_process(url, settings, source: str, options) -> tuple[list[LedgerRow], str | None]:
-    """Run ``run.extract_source`` for ``source`` in a child process; (rows, failure) back."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH")) if p)
-    env["HOTROD_LOG_LEVEL"] = str(logging.getLogger().getEffectiveLevel())
-    payload = pickle.dumps((url, settings, source, options))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "extractors.source_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        out, _ = proc.communicate(payload)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    try:
-        return pickle.loads(out)  # noqa: S301 - our own child, over a private pipe
-    except Exception:  # noqa: BLE001 - the child died before answering
-        return [], f"{source}: extraction worker exited with status {proc.returncode}"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-def _main() -> None:
-    answer = sys.stdout.buffer
-    sys.stdout = sys.stderr  # stdout carries only the pickled answer
-    logging.basicConfig(level=int(os.environ.get("HOTROD_LOG_LEVEL", logging.WARNING)))
-    from extractors import run
-    from extractors.errors import ExtractError
-
-    request = sys.stdin.buffer.read()  # written by our parent (extract_in_process)
-    url, settings, source, options = pickle.loads(request)  # noqa: S301
-    try:
-        result: tuple[list[LedgerRow], str | None] = (
-            run.extract_source(url, settings, source, options),
-            None,
-        )
-    except ExtractError as exc:
-        result = ([], str(exc))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, with its traceback
-        traceback.print_exc()
-        result = ([], f"{source}: unexpected {type(exc).__name__}: {exc}")
-    answer.write(pickle.dumps(result))
-    answer.flush()
+def _worker_logging(level: int) -> None:
+    logging.basicConfig(level=level)
 
 
-if __name__ == "__main__":
-    _main()
+def each_in_process(
+    work: Callable[[T], R], items: Sequence[T], name: Callable[[T], str] = str
+) -> list[tuple[R | None, str | None]]:
+    """``work(item)`` for every item, each in its own process, all at once; in item order,
+    ``(result, None)`` or ``(None, failure message)``. ``work`` must be picklable."""
+    if not items:
+        return []
+    level = logging.getLogger().getEffectiveLevel()
+    outcomes: list[tuple[R | None, str | None]] = []
+    with ProcessPoolExecutor(
+        max_workers=len(items),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_logging,
+        initargs=(level,),
+    ) as pool:
+        futures = [pool.submit(work, item) for item in items]
+        for item, future in zip(items, futures, strict=True):
+            try:
+                outcomes.append((future.result(), None))
+            except BrokenProcessPool:
+                outcomes.append((None, f"{name(item)}: its worker process died"))
+            except Exception as exc:  # noqa: BLE001 - reported as the item's failure
+                log.debug("%s failed in its worker", name(item), exc_info=exc)
+                outcomes.append((None, f"{name(item)}: unexpected {type(exc).__name__}: {exc}"))
+    return outcomes

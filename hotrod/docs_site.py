@@ -20,7 +20,7 @@ import socketserver
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, run_dbt
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, run_dbt
 from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)

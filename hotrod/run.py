@@ -1,7 +1,8 @@
-"""`hotrod run` — the main job: warehouse up, sandbox up, every asset through Dagster, tiles.
+"""`hotrod run` — the main job: warehouse up, sources, every asset through Dagster, the tiles.
 
-``HOTROD_RUN_SKIP_PIPELINE=1`` keeps only "warehouse up + dbt build" (used by the foundation
-tests against an external server).
+The sources are the configured ones, or the demo sandbox when ``HOTROD_SOURCES=sandbox`` (what
+``make run`` sets). ``HOTROD_RUN_SKIP_PIPELINE=1`` keeps only "warehouse up + dbt build" (used by
+the foundation tests against an external server).
 """
 
 from __future__ import annotations
@@ -10,45 +11,49 @@ import argparse
 import os
 import time
 
-from hotrod.dbt_cli import run_dbt
+from hotrod.sources import check, sources
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
+from warehouse.dbt_invocation import run_dbt
+from warehouse.settings import env_int
 
 DEFAULT_ORDERS = 20_000
 DEFAULT_SEED = 42
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw.isdigit() else default
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "run", help="the main job: warehouse, sandbox, every asset through Dagster, the tiles"
+        "run", help="the main job: warehouse, sources, every asset through Dagster, the tiles"
     )
     parser.add_argument(
         "--orders",
         type=int,
-        default=_env_int("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS),
-        help=f"sandbox size when no SHOPIFY_* source is configured (default {DEFAULT_ORDERS:,})",
+        default=env_int("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS),
+        help=f"sandbox size with HOTROD_SOURCES=sandbox (default {DEFAULT_ORDERS:,})",
     )
-    parser.add_argument("--seed", type=int, default=_env_int("HOTROD_SANDBOX_SEED", DEFAULT_SEED))
+    parser.add_argument("--seed", type=int, default=env_int("HOTROD_SANDBOX_SEED", DEFAULT_SEED))
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    skip_pipeline = os.environ.get("HOTROD_RUN_SKIP_PIPELINE") == "1"  # no extraction: no sources
+    if not skip_pipeline:
+        check(os.environ)  # before anything starts: the sources are configured or asked for
     url = resolve()
     bootstrap(url)
     print(f"warehouse: {url}")
-    if os.environ.get("HOTROD_RUN_SKIP_PIPELINE") == "1":
+    if skip_pipeline:
         return run_dbt(url, ["build"], check=False).returncode
 
-    from orchestration.pipeline import materialize_everything, sandbox_if_unconfigured
+    # Dagster is loaded only by the commands that run it (`hotrod --help` stays quick).
+    from orchestration.defs.project import prepare
+    from orchestration.pipeline import materialize_everything
     from orchestration.tiles import summarize
 
     started = time.monotonic()
-    with sandbox_if_unconfigured(args.orders, args.seed):
+    with sources(args.orders, args.seed):
+        print("dbt: parsing the project...")
+        prepare(url)
         print("dagster: materializing every asset (run recorded in the Dagster instance)...")
         result = materialize_everything(url)
     print(
@@ -57,8 +62,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     for step in result.failed_steps:
         print(f"  failed step: {step}")
-    for check in result.failed_checks:
-        print(f"  failed check: {check}")
+    for failed in result.failed_checks:
+        print(f"  failed check: {failed}")
     print()
     summarize(url)
     return 0 if result.success else 1

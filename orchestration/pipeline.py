@@ -1,17 +1,13 @@
-"""`hotrod run`'s main job: sandbox up, every asset materialized once through Dagster."""
+"""`hotrod run`'s main job: every asset materialized once through Dagster, in process."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from orchestration.defs.resources import sources_configured
 from orchestration.defs.schedules import MATERIALIZE_ALL
 from orchestration.instance import prepare_home
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import DatabaseUrl, patched_environ
 
 
 @dataclass
@@ -21,38 +17,6 @@ class PipelineResult:
     materialized: int = 0
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def patched_environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextlib.contextmanager
-def sandbox_if_unconfigured(orders: int, seed: int, out=print) -> Iterator[str | None]:
-    """Start the sandbox (in-process, free port) unless real sources are configured."""
-    if sources_configured(os.environ):
-        yield None
-        return
-    from orchestration.defs.sandbox import start_sandbox
-
-    out(f"sandbox: generating {orders:,} orders (seed {seed})...")
-    server, env = start_sandbox(orders, seed)
-    out(f"sandbox: serving at {server.url}")
-    try:
-        with patched_environ(env):
-            yield server.url
-    finally:
-        server.stop()
 
 
 def materialize_everything(url: DatabaseUrl) -> PipelineResult:

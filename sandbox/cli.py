@@ -1,4 +1,4 @@
-"""`hotrod sandbox ...`: generate the sandbox business and print its golden truth."""
+"""`hotrod sandbox ...`: generate the sandbox business, print its golden truth, serve it."""
 
 from __future__ import annotations
 
@@ -6,35 +6,10 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
-DEFAULT_ORDERS = 20_000
-DEFAULT_SEED = 42
-
-
-def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    """--orders/--seed/--now, shared by every command that opens a sandbox store."""
-    parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
-    parser.add_argument(
-        "--now",
-        default=None,
-        help="the sandbox clock, ISO-8601 UTC (default: the current hour)",
-    )
-
-
-def open_store(args: argparse.Namespace, progress: bool = False):  # noqa: ANN201
-    from sandbox.generator.clock import parse_now
-    from sandbox.store import SandboxStore
-
-    try:
-        now = parse_now(args.now)
-    except ValueError as exc:
-        raise SystemExit(
-            f"hotrod sandbox: --now must be ISO-8601, e.g. 2026-06-01T12:00:00Z ({exc})"
-        ) from None
-    if args.orders < 1:
-        raise SystemExit("hotrod sandbox: --orders must be at least 1")
-    return SandboxStore.open(args.orders, args.seed, now=now, progress=progress)
+from sandbox.server.cli import register_server_commands
+from sandbox.store_args import add_store_arguments, open_store
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -72,6 +47,37 @@ def _truth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference(args: argparse.Namespace) -> int:
+    from sandbox.server import chatwoot_reference, schema
+
+    reference: Path = args.source
+    needed = (reference / schema.SDL_NAME, reference / chatwoot_reference.SWAGGER_NAME)
+    missing = [str(path) for path in needed if not path.is_file()]
+    if missing:
+        print(f"hotrod sandbox: no reference file {', '.join(missing)}", file=sys.stderr)
+        return 2
+    outputs = (
+        (schema.PRUNED_SDL, lambda: schema.render_pruned(needed[0].read_bytes())),
+        (
+            chatwoot_reference.SUBSET,
+            lambda: chatwoot_reference.render_subset(needed[1].read_bytes()),
+        ),
+    )
+    drifted = []
+    for path, render in outputs:
+        text = render()
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            print(f"{path.name}: up to date")
+        elif args.check:
+            drifted.append(path.name)
+            print(f"{path.name}: differs from what {reference} gives", file=sys.stderr)
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"{path.name}: written ({len(text):,} characters)")
+    return 1 if drifted else 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox", help="the deterministic synthetic business and its API stand-ins"
@@ -84,9 +90,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store_arguments(truth)
     truth.add_argument("--pretty", action="store_true", help="indent the JSON")
     truth.set_defaults(handler=_truth)
-    try:
-        from sandbox.server.cli import register_server_commands
-
-        register_server_commands(actions)
-    except ImportError:
-        pass
+    register_server_commands(actions)
+    reference = actions.add_parser(
+        "reference",
+        help="regenerate the in-repo API schema subsets from the full reference files",
+    )
+    reference.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        required=True,
+        help="folder with shopify-admin-2026-07.graphql and chatwoot-swagger.json",
+    )
+    reference.add_argument("--check", action="store_true", help="only report drift (exit 1)")
+    reference.set_defaults(handler=_reference)

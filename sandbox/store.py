@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,32 +30,9 @@ from sandbox.generator.clock import floor_hour, from_epoch, to_epoch
 from sandbox.generator.schema import INDEXES, SCHEMA
 from sandbox.generator.shops import SHOPS
 from sandbox.generator.writer import loads
+from sandbox.records import ENTITIES, Change, Record
 
-ENTITIES: dict[str, tuple[str, ...]] = {
-    "shopify": ("shops", "locations", "products", "inventory_levels", "customers", "orders"),
-    "chatwoot": ("conversations", "messages", "agents", "inboxes", "contacts"),
-    "app": ("shops", "decision_log", "ceo_time_entries"),
-}
-
-
-@dataclass(frozen=True)
-class Record:
-    id: str
-    updated_at: datetime
-    payload: dict
-    parent_id: str | None
-
-
-@dataclass(frozen=True)
-class Change:
-    """One update made by ``advance()``; payload is the record's new landed payload."""
-
-    source: str
-    entity: str
-    shop_domain: str
-    id: str
-    topic: str
-    payload: dict
+__all__ = ["ENTITIES", "Change", "Record", "SandboxStore"]
 
 
 def seq_of(record_id: str) -> int:

@@ -8,13 +8,10 @@ mismatch with a mart points at the pipeline, not at the generator.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sandbox.generator.clock import zone
 from sandbox.generator.money import cents, fmt
-
-if TYPE_CHECKING:
-    from sandbox.store import SandboxStore
+from sandbox.records import ENTITIES, StoreReader
 
 TRUTH_VERSION = "1"  # bump when a definition changes (invalidates saved truth files)
 FULFILLMENT_SLA_SECONDS = 48 * 3600
@@ -26,7 +23,7 @@ def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp())
 
 
-def shop_truth(store: SandboxStore, domain: str, timezone: str, as_of: int) -> dict:
+def shop_truth(store: StoreReader, domain: str, timezone: str, as_of: int) -> dict:
     tz = zone(timezone)
 
     def day_of(epoch: int) -> str:
@@ -87,8 +84,6 @@ def shop_truth(store: SandboxStore, domain: str, timezone: str, as_of: int) -> d
         else:
             cx_breaches += as_of - created > FIRST_RESPONSE_SLA_SECONDS
 
-    from sandbox.store import ENTITIES
-
     counts = {
         f"{source}.{entity}": store.count(source, entity, domain)
         for source, entities in ENTITIES.items()
@@ -108,7 +103,7 @@ def shop_truth(store: SandboxStore, domain: str, timezone: str, as_of: int) -> d
     }
 
 
-def compute_truth(store: SandboxStore) -> dict:
+def compute_truth(store: StoreReader) -> dict:
     as_of = int(store.now.timestamp())
     return {
         "as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -30,6 +30,15 @@ def resolve(start_embedded: bool = True) -> DatabaseUrl:
     return embedded.start()
 
 
+def running_url() -> DatabaseUrl | None:
+    """The URL in effect when it can be told without starting anything: HOTROD_DATABASE_URL, or
+    the embedded server when it is running; None otherwise."""
+    try:
+        return resolve(start_embedded=False)
+    except WarehouseError:
+        return None
+
+
 def connect(url: DatabaseUrl, autocommit: bool = False, **kwargs) -> psycopg2.extensions.connection:
     try:
         conn = psycopg2.connect(connect_timeout=10, **url.connect_kwargs(), **kwargs)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -18,6 +20,35 @@ DEFAULT_DATABASE = "hotrod"
 def hotrod_home() -> Path:
     """Folder for local state (embedded data directory, sandbox caches, backups)."""
     return Path(os.environ.get("HOTROD_HOME", REPO_ROOT / ".hotrod")).resolve()
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer from the environment; unset or empty (a copied .env.example) means default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@contextlib.contextmanager
+def patched_environ(values: Mapping[str, str], remove: Iterable[str] = ()) -> Iterator[None]:
+    """os.environ with ``values`` set and ``remove`` unset for the block, restored afterwards."""
+    names = [*values, *remove]
+    saved = {name: os.environ.get(name) for name in names}
+    for name in remove:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotrod.dbt_cli import dbt_executable
 from warehouse.connection import connection
+from warehouse.dbt_invocation import dbt_executable
 from warehouse.settings import DatabaseUrl
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from psycopg2 import sql
 
 from benchmarks.harness.proc import run_measured
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.connection import connection
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import DatabaseUrl
 
 RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
@@ -177,9 +177,8 @@ def dbt_build(
     ``as_of`` pins the models' clock (the `as_of` var) to the sandbox's: after the sandbox
     advances a day its records lie "in the future" of the wall clock.
     """
-    env = dbt_env(url)
-    env["DBT_TARGET_PATH"] = str(paths.target)
-    env["DBT_LOG_PATH"] = str(paths.logs)
+    env = dbt_env(url, target_path=paths.target)
+    env["DBT_LOG_PATH"] = str(paths.logs)  # the benchmark keeps its logs apart from artifacts
     dbt = dbt_executable()
     done = [0]
     tail: list[str] = []

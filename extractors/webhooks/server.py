@@ -3,20 +3,34 @@
 Order of work per delivery: verify the signature (401, nothing stored), parse JSON (400, nothing
 stored), store the event deduplicated on (source, delivery id) and commit, then apply it to the
 raw entity table (newest wins) or quarantine it with the reason. Answers 200 quickly.
+
+The HTTP layer is starlette on uvicorn (bottom of this file): body-size limit, body and keep-alive
+timeouts, ``GET /health``, graceful stop on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import signal
+import socket
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
+import anyio.to_thread
+import uvicorn
 from psycopg2.extras import Json
 from psycopg2.pool import ThreadedConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from extractors import landing
 from extractors.records import JSONDecodeError, dumps, loads
@@ -25,7 +39,6 @@ from extractors.webhooks import apply, verify
 from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)
-MAX_BODY = 10 * 1024 * 1024
 
 
 @dataclass
@@ -197,62 +210,142 @@ def _digest(raw: bytes) -> str:
 
 
 # --- HTTP server ---------------------------------------------------------------------------------
+# starlette on uvicorn: one process, an event loop reading requests, the Receiver's blocking
+# storage work in worker threads (at most as many at once as it has database connections).
+
+MAX_BODY = 10 * 1024 * 1024  # bytes; larger deliveries get 413 (Shopify's are far smaller)
+BODY_TIMEOUT_S = 30.0  # a client gets this long to send its whole body, then 408
+KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
+GRACEFUL_STOP_S = 30  # on SIGTERM/SIGINT: deliveries in flight get this long to finish
+BACKLOG = 512  # pending connections the kernel queues while all are busy
+MAX_OPEN_CONNECTIONS = 200  # beyond this uvicorn answers 503 (senders retry)
+MAX_DB_CONNECTIONS = 8  # the Receiver's pool: deliveries stored at once
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _BodyTooLargeError(Exception):
+    pass
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._answer(413, {"error": "body too large"})
-                return
-            raw = self.rfile.read(length) if length else b""
-            status, body = receiver.handle(self.path, self.headers, raw)
-            self._answer(status, body)
 
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.rstrip("/") in ("", "/health"):
-                self._answer(200, {"status": "ok"})
-            else:
-                self._answer(404, {"error": "not found"})
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(dumps(body), status_code=status, media_type="application/json")
 
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-        def log_message(self, fmt: str, *args: Any) -> None:
-            log.debug("webhook %s", fmt % args)
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise _BodyTooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    with anyio.fail_after(BODY_TIMEOUT_S):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _BodyTooLargeError
+            chunks.append(chunk)
+    return b"".join(chunks)
 
-    return Handler
+
+def make_app(receiver: Receiver, max_connections: int = MAX_DB_CONNECTIONS) -> Starlette:
+    """The ASGI app: POST any path to the Receiver (it answers 404 for unknown ones), GET
+    /health for probes. At most ``max_connections`` deliveries are stored at once (the
+    Receiver's database connections)."""
+    limiter = anyio.CapacityLimiter(max_connections)
+
+    async def deliver(request: Request) -> Response:
+        try:
+            raw = await _read_body(request)
+        except _BodyTooLargeError:
+            return _json(413, {"error": f"body larger than {MAX_BODY} bytes"})
+        except TimeoutError:
+            return _json(408, {"error": f"body not received within {BODY_TIMEOUT_S:.0f}s"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        status, body = await anyio.to_thread.run_sync(
+            receiver.handle, target, request.headers, raw, limiter=limiter
+        )
+        return _json(status, body)
+
+    async def health(request: Request) -> Response:
+        return _json(200, {"status": "ok"})
+
+    async def not_found(request: Request) -> Response:
+        return _json(404, {"error": "not found"})
+
+    return Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/", health, methods=["GET"]),
+            Route("/{path:path}", deliver, methods=["POST"]),
+            Route("/{path:path}", not_found, methods=["GET", "HEAD"]),
+        ]
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server; a SIGTERM/SIGINT stops it gracefully and the command then returns
+    normally (uvicorn would re-raise the signal after its shutdown, exiting with -15)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class WebhookServer:
+    """uvicorn serving the app on a socket bound at construction (port 0 picks a free port)."""
+
+    def __init__(self, app: Starlette, host: str, port: int) -> None:
+        self.socket = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
+        self.server_address = self.socket.getsockname()[:2]
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=KEEP_ALIVE_S,
+            timeout_graceful_shutdown=GRACEFUL_STOP_S,
+            limit_concurrency=MAX_OPEN_CONNECTIONS,
+            backlog=BACKLOG,
+        )
+        self.server = _Server(config)
+
+    def serve_forever(self) -> None:
+        """Serve until shutdown() or, in the main thread, SIGTERM/SIGINT (graceful)."""
+        self.server.run(sockets=[self.socket])
+
+    def shutdown(self) -> None:
+        self.server.should_exit = True
+
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 @dataclass
 class RunningReceiver:
     url: str
-    server: ThreadingHTTPServer
+    server: WebhookServer
     receiver: Receiver
     thread: threading.Thread
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.thread.join(timeout=GRACEFUL_STOP_S + 5)
         self.server.server_close()
         self.receiver.close()
-        self.thread.join(timeout=10)
 
 
 def make_server(
     url: DatabaseUrl, settings: WebhookSettings, port: int = 0, host: str = "127.0.0.1"
-) -> tuple[ThreadingHTTPServer, Receiver]:
-    receiver = Receiver(url, settings)
-    server = ThreadingHTTPServer((host, port), _handler(receiver))
-    server.daemon_threads = True
-    return server, receiver
+) -> tuple[WebhookServer, Receiver]:
+    receiver = Receiver(url, settings, max_connections=MAX_DB_CONNECTIONS)
+    return WebhookServer(make_app(receiver, MAX_DB_CONNECTIONS), host, port), receiver
 
 
 def start_receiver(
@@ -262,5 +355,8 @@ def start_receiver(
     server, receiver = make_server(url, settings, port, host)
     thread = threading.Thread(target=server.serve_forever, name="webhooks", daemon=True)
     thread.start()
-    bound_host, bound_port = server.server_address[:2]
+    deadline = time.monotonic() + 30
+    while not server.server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    bound_host, bound_port = server.server_address
     return RunningReceiver(f"http://{bound_host}:{bound_port}", server, receiver, thread)

@@ -25,8 +25,9 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.project import target_dir
-from orchestration.defs.resources import WarehouseResource, dbt_environment
+from orchestration.defs.resources import WarehouseResource
 from warehouse.connection import connection
+from warehouse.dbt_invocation import dbt_environment
 from warehouse.settings import DatabaseUrl
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -83,7 +84,7 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
     ) -> Iterator[Any]:
         prune_invocation_dirs()
         url = warehouse.url()
-        with dbt_environment(url):
+        with dbt_environment(url, target_dir()):
             invocation = dbt.cli(["build"], context=context)
         try:
             yield from invocation.stream()
@@ -131,7 +132,7 @@ def restore_missing_views(
     if not missing:
         return
     log.warning(f"recreating {len(missing)} view(s) dropped by a table rebuild: {missing}")
-    with dbt_environment(url):
+    with dbt_environment(url, target_dir()):
         dbt.cli(["run", "--select", " ".join(missing)], raise_on_error=False).wait()
 
 

@@ -90,7 +90,7 @@ def _build(source: str) -> dg.AssetsDefinition:
             if parent is not None and parent in landed:
                 rows = landed[parent]
             else:
-                context.log.info(f"extracting {source}.{entity} from {extraction.source_label}")
+                context.log.info(f"extracting {entity} from {extraction.source_label(source)}")
                 rows = extraction.extract(url, source, entity, full=config.full_refresh)
                 landed[entity] = rows
             yield dg.MaterializeResult(asset_key=key, metadata=ledger_metadata(rows, entity))

@@ -6,8 +6,6 @@ check result (warn -> WARN severity, error -> ERROR severity).
 """
 
 import json
-import os
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,10 +13,10 @@ from typing import Any
 
 import dagster as dg
 
-from hotrod.dbt_cli import dbt_executable
 from orchestration.defs.dbt import translator
-from orchestration.defs.project import DBT_PROFILES_DIR, DBT_PROJECT_DIR
 from orchestration.defs.resources import WarehouseResource
+from warehouse.dbt_invocation import run_dbt
+from warehouse.settings import DatabaseUrl
 
 CHECK_NAME = "source_freshness"
 
@@ -44,27 +42,14 @@ def fresh_sources(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, str]:
     return out
 
 
-def _run_freshness(url_env: dict[str, str], selectors: list[str]) -> dict[str, dict[str, Any]]:
-    dbt = dbt_executable()
+def _run_freshness(url: DatabaseUrl, selectors: list[str]) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="hotrod-freshness-") as target:
-        env = dict(os.environ)
-        for name in ("PGPASSWORD", "PGSSLMODE"):
-            env.pop(name, None)
-        env.update(url_env)
-        env.update(
-            DBT_PROFILES_DIR=str(DBT_PROFILES_DIR),
-            DBT_PROJECT_DIR=str(DBT_PROJECT_DIR),
-            DBT_TARGET_PATH=target,
-            DBT_LOG_PATH=target,
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        )
-        out = subprocess.run(
-            [dbt, "source", "freshness", "--select", *selectors],
-            cwd=DBT_PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
+        out = run_dbt(
+            url,
+            ["source", "freshness", "--select", *selectors],
             check=False,
+            target_path=target,
+            capture=True,
         )
         results_file = Path(target) / "sources.json"
         if not results_file.exists():
@@ -98,7 +83,7 @@ def build_freshness_checks(manifest: Mapping[str, Any]) -> list[dg.AssetChecksDe
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckResult]:
         keys = [k.asset_key for k in context.selected_asset_check_keys]
-        results = _run_freshness(warehouse.url().libpq_env(), [selectors[k] for k in keys])
+        results = _run_freshness(warehouse.url(), [selectors[k] for k in keys])
         for key in keys:
             result = results.get(uid_by_key[key])
             if result is None:

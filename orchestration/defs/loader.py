@@ -9,15 +9,12 @@ from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manife
 from orchestration.defs.extract import extraction_assets
 from orchestration.defs.freshness import build_freshness_checks
 from orchestration.defs.privacy import build_privacy_sensor, privacy_job
-from orchestration.defs.project import dbt_project, ensure_manifest
-from orchestration.defs.resources import (
-    ExtractionResource,
-    WarehouseResource,
-    dbt_resource,
-    env_int,
-)
+from orchestration.defs.project import loadable_project
+from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
 from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
 from orchestration.defs.sensors import build_webhook_sensor
+from warehouse.connection import running_url
+from warehouse.settings import env_int
 
 
 def resources() -> dict[str, object]:
@@ -33,8 +30,8 @@ def resources() -> dict[str, object]:
 
 
 def build_definitions() -> dg.Definitions:
-    project = dbt_project()
-    manifest_path = ensure_manifest(project)
+    project = loadable_project(running_url())
+    manifest_path = project.manifest_path
     manifest = load_manifest(manifest_path)
     dbt_assets = build_dbt_assets(project, manifest_path)
     jobs, schedules = build_jobs_and_schedules(dbt_assets, model_names(manifest))

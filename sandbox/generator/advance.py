@@ -41,6 +41,7 @@ from sandbox.generator.orders import ShopState, next_due, order_events, render_o
 from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import SHOP_BY_DOMAIN, SHOPS, ShopDef
 from sandbox.generator.writer import dumps, seq_of
+from sandbox.records import Change
 
 HOUR = 3600
 HOUR_TOTAL = sum(HOUR_WEIGHTS)
@@ -60,8 +61,6 @@ class Changes:
     def add(
         self, at: int, source: str, entity: str, shop: str, rid: str, topic: str, payload: dict
     ) -> None:
-        from sandbox.store import Change
-
         self.items.append((at, len(self.items), Change(source, entity, shop, rid, topic, payload)))
 
     def sorted(self) -> list:

@@ -10,14 +10,14 @@ from sandbox.generator.rand import below, randint
 from sandbox.generator.shops import ShopDef
 
 PLATFORM_INSTALLS = (  # other shops on the platform, without order data in the sandbox
-    ("chrome-and-steel.myshopify.com", True, False),
-    ("desert-drag-supply.myshopify.com", True, False),
-    ("lowrider-lane.myshopify.com", False, False),
-    ("gearhead-garage.myshopify.com", True, True),
-    ("rust-belt-restos.myshopify.com", False, False),
-    ("quarter-mile-parts.myshopify.com", True, False),
-    ("flathead-fever.myshopify.com", False, True),
-    ("pro-street-depot.myshopify.com", True, False),
+    ("chrome-and-steel.sandbox.test", True, False),
+    ("desert-drag-supply.sandbox.test", True, False),
+    ("lowrider-lane.sandbox.test", False, False),
+    ("gearhead-garage.sandbox.test", True, True),
+    ("rust-belt-restos.sandbox.test", False, False),
+    ("quarter-mile-parts.sandbox.test", True, False),
+    ("flathead-fever.sandbox.test", False, True),
+    ("pro-street-depot.sandbox.test", True, False),
 )
 PLANS = ("basic", "growth", "pro")
 ACTORS = ("ceo", "ops_manager", "inventory_lead", "cx_lead", "automation")

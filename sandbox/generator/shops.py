@@ -58,7 +58,7 @@ CA_PROVINCES = ("ON", "ON", "ON", "QC", "BC", "AB", "MB", "NS", "SK")
 SHOPS: tuple[ShopDef, ...] = (
     ShopDef(
         0,
-        "hot-rod-an.myshopify.com",
+        "hot-rod-an.sandbox.test",
         "Hot Rod AN",
         "America/Los_Angeles",
         "USD",
@@ -76,7 +76,7 @@ SHOPS: tuple[ShopDef, ...] = (
     ),
     ShopDef(
         1,
-        "speedway-classics.myshopify.com",
+        "speedway-classics.sandbox.test",
         "Speedway Classics",
         "America/Chicago",
         "USD",
@@ -93,7 +93,7 @@ SHOPS: tuple[ShopDef, ...] = (
     ),
     ShopDef(
         2,
-        "maple-street-rods.myshopify.com",
+        "maple-street-rods.sandbox.test",
         "Maple Street Rods",
         "America/Toronto",
         "CAD",

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
-try:  # a dependency of dagster-dbt; ~15x faster than json and byte-identical for our payloads
-    import orjson
-except ImportError:  # pragma: no cover - the stdlib gives the same bytes, slower
-    orjson = None
+from warehouse.json_codec import dumps, loads
+
+__all__ = ["dumps", "loads"]  # the store's payload codec (compact, byte-identical to json)
 
 BATCH = 5_000
-
-
-def dumps(payload: object) -> str:
-    """Compact JSON; orjson and the stdlib produce the same text (so the store's bytes too)."""
-    if orjson is not None:
-        return orjson.dumps(payload).decode()
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-
-
-def loads(text: str | bytes) -> object:
-    if orjson is not None:
-        return orjson.loads(text)
-    return json.loads(text)
 
 
 def seq_of(record_id: str) -> int:

@@ -15,11 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-try:  # a dagster dependency; the server falls back to plain json without it
-    import orjson
-except ImportError:  # pragma: no cover
-    orjson = None  # type: ignore[assignment]
-
 from sandbox.server.app_api import AppApi
 from sandbox.server.chatwoot import Chatwoot
 from sandbox.server.data import DataAccess, StoreLike
@@ -28,6 +23,7 @@ from sandbox.server.shopify.bulk import BulkManager
 from sandbox.server.shopify.graphql_api import ShopifyGraphQL
 from sandbox.server.shopify.plan import Context
 from sandbox.server.throttle import CostBucket
+from warehouse.json_codec import JSONEncodeError, dumps_bytes
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +105,10 @@ def _schema() -> Any:
 
 def _encode(body: Any) -> bytes:
     """JSON bytes of an answer: orjson when it can (several times faster), else plain json."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
-        except TypeError:  # orjson.JSONEncodeError: e.g. an integer wider than 64 bits
-            pass
-    return json.dumps(body).encode()
+    try:
+        return dumps_bytes(body, non_str_keys=True)
+    except JSONEncodeError:  # e.g. an integer wider than 64 bits
+        return json.dumps(body).encode()
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -9,13 +9,21 @@ import signal
 import sys
 from typing import Any
 
+from sandbox.launch import extractor_env
 from sandbox.server.app import Credentials
 from sandbox.server.faults import FaultConfig
+from sandbox.store_args import add_store_arguments, open_store
 
 TOKEN_ENV = {
     "shopify_token": "HOTROD_SANDBOX_SHOPIFY_TOKEN",
     "chatwoot_token": "HOTROD_SANDBOX_CHATWOOT_TOKEN",
     "app_token": "HOTROD_SANDBOX_APP_TOKEN",
+}
+# the extractor setting each token is sent as
+TOKEN_VARIABLE = {
+    "shopify_token": "SHOPIFY_ACCESS_TOKEN",
+    "chatwoot_token": "CHATWOOT_API_TOKEN",
+    "app_token": "HOTROD_APP_API_TOKEN",
 }
 SECRET_ENV = {
     "shopify": "HOTROD_SANDBOX_SHOPIFY_WEBHOOK_SECRET",
@@ -28,8 +36,6 @@ def register_server_commands(actions: Any) -> None:
     serve = actions.add_parser(
         "serve", help="serve the sandbox business over the Shopify, Chatwoot and app APIs"
     )
-    from sandbox.cli import add_store_arguments
-
     add_store_arguments(serve)
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument("--host", default="127.0.0.1")
@@ -82,27 +88,15 @@ def credentials_from_env() -> Credentials:
 
 def env_lines(base_url: str, shops: list[dict], credentials: Credentials) -> list[str]:
     """The variables an extractor needs; overridden tokens are referenced, never printed."""
+    env = extractor_env(base_url, shops, credentials)
     defaults = Credentials()
-
-    def token(name: str) -> str:
-        value = getattr(credentials, name)
-        return value if value == getattr(defaults, name) else f"${TOKEN_ENV[name]}"
-
-    accounts = ",".join(f"{s['chatwoot_account_id']}={s['domain']}" for s in shops)
-    return [
-        f"SHOPIFY_API_BASE_URL={base_url}/shops/{{shop}}",
-        f"SHOPIFY_SHOP={','.join(s['domain'] for s in shops)}",
-        f"SHOPIFY_ACCESS_TOKEN={token('shopify_token')}",
-        f"CHATWOOT_URL={base_url}",
-        f"CHATWOOT_ACCOUNT_ID={accounts}",
-        f"CHATWOOT_API_TOKEN={token('chatwoot_token')}",
-        f"HOTROD_APP_API_URL={base_url}",
-        f"HOTROD_APP_API_TOKEN={token('app_token')}",
-    ]
+    for name, variable in TOKEN_VARIABLE.items():
+        if getattr(credentials, name) != getattr(defaults, name):
+            env[variable] = f"${TOKEN_ENV[name]}"
+    return [f"{name}={value}" for name, value in env.items()]
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from sandbox.cli import open_store
     from sandbox.server.app import make_server
     from sandbox.server.schema import shopify_schema
 

@@ -41,7 +41,7 @@ def test_every_contract_view_was_timed_as_operator(figures: dict) -> None:
     failed = {name: v.get("error") for name, v in views.items() if "p95_ms" not in v}
     assert failed == {}
     assert all(v["runs"] == 3 for v in views.values())
-    assert figures["latency"]["shop"].endswith(".myshopify.com")
+    assert figures["latency"]["shop"].endswith(".sandbox.test")
 
 
 def test_reference_points_and_stages_are_measured(figures: dict) -> None:

@@ -26,7 +26,7 @@ from warehouse.settings import DatabaseUrl
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AS_OF = "2026-06-01T12:00:00Z"
-SHOP = "hot-rod-an.myshopify.com"
+SHOP = "hot-rod-an.sandbox.test"
 LOOKBACK_DAYS = 7
 
 

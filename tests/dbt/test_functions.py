@@ -15,8 +15,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from hotrod.dbt_cli import run_dbt
 from warehouse.connection import connect
+from warehouse.dbt_invocation import run_dbt
 from warehouse.settings import DatabaseUrl
 
 NOW = datetime.now(UTC).replace(microsecond=0)

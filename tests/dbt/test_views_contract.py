@@ -18,17 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, run_dbt
 from sandbox.store import SandboxStore
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, run_dbt
 from warehouse.settings import REPO_ROOT, DatabaseUrl
 
 CONTRACT_LIST = DBT_PROJECT_DIR / "contract_views.txt"
 SPEC_CANDIDATES = (
     Path(os.environ["HOTROD_SPEC_PATH"]) if os.environ.get("HOTROD_SPEC_PATH") else None,
     REPO_ROOT / "SPEC.md",
-    REPO_ROOT.parent / "shared" / "SPEC.md",
+    REPO_ROOT.parent / "shared" / "SPEC.md",  # optional drift check: the spec beside the checkout
 )
 AS_OF = datetime(2026, 11, 20, 18, tzinfo=UTC)
 ORDERS = 2500

@@ -1,24 +1,18 @@
-"""Every GraphQL document the Shopify extractor sends validates against the pinned real schema."""
+"""Every GraphQL document the Shopify extractor sends validates against the pinned real schema:
+the in-repo subset of the Admin API 2026-07 SDL (sandbox/server/schema.py keeps it)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from graphql import build_schema, parse, validate
 
 from extractors.shopify import queries
-
-SCHEMA = Path("/work/shared/reference/shopify-admin-2026-07.graphql")
-if not SCHEMA.exists():  # the repo's sibling folder when checked out elsewhere
-    SCHEMA = Path(__file__).resolve().parents[3] / "shared/reference/shopify-admin-2026-07.graphql"
+from sandbox.server.schema import PRUNED_SDL
 
 
 @pytest.fixture(scope="module")
 def schema():
-    if not SCHEMA.exists():
-        pytest.skip(f"schema file not found: {SCHEMA}")
-    return build_schema(SCHEMA.read_text())
+    return build_schema(PRUNED_SDL.read_text(encoding="utf-8"))
 
 
 def _documents() -> dict[str, str]:

@@ -12,7 +12,7 @@ from extractors.webhooks.server import start_receiver
 from extractors.webhooks.verify import chatwoot_signature, shopify_signature
 from tests.extractors.sandbox_helpers import query
 
-SHOP = "hot-rod-an.myshopify.com"
+SHOP = "hot-rod-an.sandbox.test"
 SECRET = "test_shopify_secret"
 CW_SECRET = "test_chatwoot_secret"
 

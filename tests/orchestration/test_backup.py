@@ -25,7 +25,7 @@ def _seed(url) -> None:
         cur.execute(
             """
             insert into raw_shopify.orders (shop_domain, id, updated_at, payload, batch_id)
-            select 'hot-rod-an.myshopify.com', 'gid://shopify/Order/' || n, now(),
+            select 'hot-rod-an.sandbox.test', 'gid://shopify/Order/' || n, now(),
                    jsonb_build_object('id', n), 'test'
             from generate_series(1, %s) as n
             """,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
+from hotrod.sources import sources
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.schedules import MATERIALIZE_ALL
-from orchestration.pipeline import patched_environ, sandbox_if_unconfigured
 from warehouse.connection import connect
 
 ORDERS = 400
@@ -17,16 +17,16 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
     pytest.importorskip("sandbox.server", reason="the sandbox has not landed")
     pytest.importorskip("extractors.run", reason="the extractors have not landed")
     use_db(module_db)
-    monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv("HOTROD_SOURCES", "sandbox")  # what `make run` sets
     defs = build_definitions()
     job = defs.resolve_job_def(MATERIALIZE_ALL)
     graph = defs.resolve_asset_graph()
     materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
     assert job.asset_layer.selected_asset_keys == materializable
 
-    with sandbox_if_unconfigured(ORDERS, 42, out=lambda _line: None) as sandbox_url:
-        assert sandbox_url is not None  # zero-config: the sandbox stands in for the sources
-        with patched_environ({}), DagsterInstance.ephemeral() as instance:
+    with sources(ORDERS, 42, out=lambda _line: None) as env:
+        assert env["SHOPIFY_SHOP"].split(",")[0].endswith(".sandbox.test")
+        with DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False)
 
     failures = [

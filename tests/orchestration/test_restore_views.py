@@ -6,9 +6,9 @@ import logging
 
 from dagster_dbt import DbtCliResource
 
-from hotrod.dbt_cli import DBT_PROFILES_DIR, DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.dbt import load_manifest, missing_views, restore_missing_views
 from tests.support.dbt_runs import run_dbt_isolated
+from warehouse.dbt_invocation import DBT_PROFILES_DIR, DBT_PROJECT_DIR, dbt_executable
 
 VIEW = "v_ceo_time_savings_30d"
 

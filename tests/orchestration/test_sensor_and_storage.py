@@ -17,7 +17,7 @@ def _insert_event(url, delivery_id: str, topic: str) -> None:
     with conn, conn.cursor() as cur:
         cur.execute(
             "insert into raw_app.webhook_events (source, delivery_id, shop_domain, topic, payload)"
-            " values ('shopify', %s, 'hot-rod-an.myshopify.com', %s, '{}')",
+            " values ('shopify', %s, 'hot-rod-an.sandbox.test', %s, '{}')",
             (delivery_id, topic),
         )
 
@@ -129,9 +129,9 @@ def test_privacy_sensor_runs_job_that_processes_pending_requests(module_db, use_
     with conn, conn.cursor() as cur:
         cur.execute(
             "insert into raw_app.webhook_events (source, delivery_id, shop_domain, topic, payload)"
-            " values ('shopify', 'priv-1', 'hot-rod-an.myshopify.com', 'customers/data_request',"
+            " values ('shopify', 'priv-1', 'hot-rod-an.sandbox.test', 'customers/data_request',"
             " %s)",
-            ('{"shop_domain": "hot-rod-an.myshopify.com", "customer": {"id": 42}}',),
+            ('{"shop_domain": "hot-rod-an.sandbox.test", "customer": {"id": 42}}',),
         )
     request = sensor(dg.build_sensor_context(resources=resources))
     assert isinstance(request, dg.RunRequest)

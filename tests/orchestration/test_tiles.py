@@ -13,8 +13,8 @@ def test_summary_prints_each_tile_per_shop(fresh_db):
             """
             create view marts.v_sales_pulse_current as
             select * from (values
-                ('hot-rod-an.myshopify.com', 12::int, 1234.5::numeric),
-                ('speedway-classics.myshopify.com', 3, 99.0)
+                ('hot-rod-an.sandbox.test', 12::int, 1234.5::numeric),
+                ('speedway-classics.sandbox.test', 3, 99.0)
             ) as t(shop_domain, orders_today, revenue_today)
             """
         )
@@ -22,9 +22,9 @@ def test_summary_prints_each_tile_per_shop(fresh_db):
             """
             create view marts.v_inventory_alerts as
             select * from (values
-                ('hot-rod-an.myshopify.com', 'SKU-1', 'critical'),
-                ('hot-rod-an.myshopify.com', 'SKU-2', 'warning'),
-                ('hot-rod-an.myshopify.com', 'SKU-3', 'critical')
+                ('hot-rod-an.sandbox.test', 'SKU-1', 'critical'),
+                ('hot-rod-an.sandbox.test', 'SKU-2', 'warning'),
+                ('hot-rod-an.sandbox.test', 'SKU-3', 'critical')
             ) as t(shop_domain, sku, alert_severity)
             """
         )
@@ -36,4 +36,4 @@ def test_summary_prints_each_tile_per_shop(fresh_db):
     assert "orders_today=12" in text and "revenue_today=1,234.50" in text
     assert "3 rows (critical: 2, warning: 1)" in text
     assert "Tile 3 Fulfillment (v_fulfillment_health_summary): not built" in text
-    assert text.index("hot-rod-an.myshopify.com") < text.index("speedway-classics.myshopify.com")
+    assert text.index("hot-rod-an.sandbox.test") < text.index("speedway-classics.sandbox.test")

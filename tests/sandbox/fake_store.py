@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sandbox.records import Change
+
 SHOPS = (
-    ("hot-rod-an.myshopify.com", "Hot Rod AN", "America/Los_Angeles", "USD", 1),
-    ("speedway-classics.myshopify.com", "Speedway Classics", "America/Chicago", "USD", 2),
+    ("hot-rod-an.sandbox.test", "Hot Rod AN", "America/Los_Angeles", "USD", 1),
+    ("speedway-classics.sandbox.test", "Speedway Classics", "America/Chicago", "USD", 2),
 )
 
 
@@ -22,16 +24,6 @@ class Record:
     updated_at: datetime
     payload: dict
     parent_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    source: str
-    entity: str
-    shop_domain: str
-    id: str
-    topic: str
-    payload: dict
 
 
 def iso(ts: datetime) -> str:

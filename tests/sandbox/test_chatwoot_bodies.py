@@ -25,7 +25,7 @@ def _fixture(name: str) -> dict:
 def bodies() -> Iterator[dict[str, list[dict]]]:
     """Every body of a day of the sandbox's Chatwoot changes, by event."""
     store_mod = pytest.importorskip("sandbox.store")
-    store = store_mod.SandboxStore.open(orders=300, seed=7, now=NOW)
+    store = store_mod.SandboxStore.open(orders=1000, seed=7, now=NOW)
     try:
         changes = [
             {
@@ -36,7 +36,7 @@ def bodies() -> Iterator[dict[str, list[dict]]]:
                 "topic": c.topic,
                 "payload": c.payload,
             }
-            for c in store.advance(days=2)
+            for c in store.advance(days=3)
             if c.source == "chatwoot"
         ]
     finally:

@@ -15,7 +15,7 @@ from sandbox.generator.catalog import taxonomy
 from sandbox.store import SandboxStore
 
 NOW = datetime(2026, 9, 1, 0, tzinfo=UTC)
-HOT = "hot-rod-an.myshopify.com"
+HOT = "hot-rod-an.sandbox.test"
 FITMENT = re.compile(r"^\d{4}(-\d{4})? [A-Za-z]+ .+$")
 RACING_CATEGORIES = {"Fuel & Carburetion", "Ignition", "Exhaust", "Suspension", "Brakes"}
 

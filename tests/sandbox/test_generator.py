@@ -60,17 +60,17 @@ def test_cached_file_is_reused(store: SandboxStore) -> None:
 def test_scale_shares_and_shops(store: SandboxStore) -> None:
     shops = {s["domain"]: s for s in store.shops()}
     assert list(shops) == [
-        "hot-rod-an.myshopify.com",
-        "speedway-classics.myshopify.com",
-        "maple-street-rods.myshopify.com",
+        "hot-rod-an.sandbox.test",
+        "speedway-classics.sandbox.test",
+        "maple-street-rods.sandbox.test",
     ]
     counts = {d: store.count("shopify", "orders", d) for d in shops}
     assert sum(counts.values()) == ORDERS
     assert [counts[d] / ORDERS for d in shops] == pytest.approx([0.6, 0.3, 0.1], abs=0.01)
     expected = {
-        "hot-rod-an.myshopify.com": ("America/Los_Angeles", "USD", 1),
-        "speedway-classics.myshopify.com": ("America/Chicago", "USD", 2),
-        "maple-street-rods.myshopify.com": ("America/Toronto", "CAD", 3),
+        "hot-rod-an.sandbox.test": ("America/Los_Angeles", "USD", 1),
+        "speedway-classics.sandbox.test": ("America/Chicago", "USD", 2),
+        "maple-street-rods.sandbox.test": ("America/Toronto", "CAD", 3),
     }
     for domain, (tz, currency, account) in expected.items():
         shop = shops[domain]
@@ -143,7 +143,7 @@ def _assert_has(tree: dict, payload: dict, where: str) -> None:
 @pytest.mark.parametrize("entity", queries.ENTITIES, ids=lambda e: e.entity)
 def test_payloads_carry_every_selected_field(store: SandboxStore, entity) -> None:  # noqa: ANN001
     tree = _selection_tree(entity.node_selection(paginated=True))
-    records = list(store.iter_records("shopify", entity.entity, "hot-rod-an.myshopify.com"))
+    records = list(store.iter_records("shopify", entity.entity, "hot-rod-an.sandbox.test"))
     assert records
     for record in records:
         payload = record.payload
@@ -172,7 +172,7 @@ def test_every_entity_has_records_for_every_shop(store: SandboxStore) -> None:
 
 
 def test_keyset_paging_ordering_and_parent_filter(store: SandboxStore) -> None:
-    domain = "speedway-classics.myshopify.com"
+    domain = "speedway-classics.sandbox.test"
     everything = list(store.iter_records("shopify", "orders", domain))
     keys = [(r.updated_at, int(r.id.rsplit("/", 1)[1])) for r in everything]
     assert keys == sorted(keys)
@@ -239,14 +239,14 @@ def test_truth_matches_an_independent_recount(store: SandboxStore) -> None:
         assert shop_truth["cx_first_response_breaches"] > 0
         units = sum(v["units"] for v in shop_truth["sku_30d"].values())
         assert units > 0
-    hot = truth["shops"]["hot-rod-an.myshopify.com"]
+    hot = truth["shops"]["hot-rod-an.sandbox.test"]
     # the SKU window: 30 local days ending on the as-of local day
     window = {
         (NOW.astimezone(ZoneInfo("America/Los_Angeles")).date() - timedelta(days=k)).isoformat()
         for k in range(30)
     }
     revenue = Decimal(0)
-    for record in store.iter_records("shopify", "orders", "hot-rod-an.myshopify.com"):
+    for record in store.iter_records("shopify", "orders", "hot-rod-an.sandbox.test"):
         order = record.payload
         day = (
             datetime.fromisoformat(order["createdAt"])

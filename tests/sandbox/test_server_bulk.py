@@ -170,7 +170,7 @@ def test_only_one_running_bulk_operation_per_shop():
             running.url,
             BULK_RUN_MUTATION,
             {"query": ORDERS.bulk_document()},
-            shop="speedway-classics.myshopify.com",
+            shop="speedway-classics.sandbox.test",
         )["data"]["bulkOperationRunQuery"]
         assert other["userErrors"] == []  # another shop may run its own
     finally:

@@ -27,9 +27,9 @@ def test_env_lines_name_everything_an_extractor_needs():
     lines = env_lines("http://127.0.0.1:9", FakeStore(orders=1).shops(), Credentials())
     env = dict(line.split("=", 1) for line in lines)
     assert env["SHOPIFY_API_BASE_URL"] == "http://127.0.0.1:9/shops/{shop}"
-    assert env["SHOPIFY_SHOP"] == "hot-rod-an.myshopify.com,speedway-classics.myshopify.com"
+    assert env["SHOPIFY_SHOP"] == "hot-rod-an.sandbox.test,speedway-classics.sandbox.test"
     assert env["CHATWOOT_ACCOUNT_ID"] == (
-        "1=hot-rod-an.myshopify.com,2=speedway-classics.myshopify.com"
+        "1=hot-rod-an.sandbox.test,2=speedway-classics.sandbox.test"
     )
     assert env["SHOPIFY_ACCESS_TOKEN"] == "shpat_sandbox_token"
     assert {"CHATWOOT_URL", "CHATWOOT_API_TOKEN", "HOTROD_APP_API_URL", "HOTROD_APP_API_TOKEN"} <= (

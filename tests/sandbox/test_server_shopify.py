@@ -12,7 +12,7 @@ from sandbox.server import FaultConfig, start_server
 from sandbox.server.throttle import CostBucket
 from tests.sandbox.fake_store import FakeStore
 
-SHOP = "hot-rod-an.myshopify.com"
+SHOP = "hot-rod-an.sandbox.test"
 TOKEN = {"X-Shopify-Access-Token": "shpat_sandbox_token"}
 
 

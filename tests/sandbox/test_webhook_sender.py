@@ -80,7 +80,7 @@ def test_shopify_signature_is_base64_hmac_of_raw_body(receiver, changes):
         assert headers["X-Shopify-Hmac-Sha256"] == expected
         assert verify_shopify("s3cret", body, headers["X-Shopify-Hmac-Sha256"])
         assert not verify_shopify("other", body, headers["X-Shopify-Hmac-Sha256"])
-        assert headers["X-Shopify-Shop-Domain"] == "hot-rod-an.myshopify.com"
+        assert headers["X-Shopify-Shop-Domain"] == "hot-rod-an.sandbox.test"
         assert headers["X-Shopify-API-Version"] == "2026-07"
         assert headers["X-Shopify-Event-Id"] and headers["X-Shopify-Triggered-At"]
         payload = json.loads(body)
@@ -149,11 +149,11 @@ def test_gives_up_after_max_attempts(changes):
 
 def test_privacy_topics(receiver):
     customer = {"id": "gid://shopify/Customer/7", "defaultEmailAddress": {"emailAddress": "a@b.c"}}
-    deliveries = ws.privacy_deliveries("hot-rod-an.myshopify.com", customer)
+    deliveries = ws.privacy_deliveries("hot-rod-an.sandbox.test", customer)
     ws.send(deliveries, receiver.url, shopify_secret="k")
     topics = [h["X-Shopify-Topic"] for _, h, _ in receiver.requests]
     assert topics == ["customers/data_request", "customers/redact", "shop/redact"]
     redact = json.loads(receiver.requests[1][2])
     assert redact["customer"] == {"id": 7, "email": "a@b.c", "phone": None}
-    assert redact["shop_domain"] == "hot-rod-an.myshopify.com"
+    assert redact["shop_domain"] == "hot-rod-an.sandbox.test"
     assert all(verify_shopify("k", b, h["X-Shopify-Hmac-Sha256"]) for _, h, b in receiver.requests)

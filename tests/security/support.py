@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,14 +15,14 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env
 from warehouse.connection import connect
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import REPO_ROOT, DatabaseUrl
 
 SHOPS = (
-    "hot-rod-an.myshopify.com",
-    "speedway-classics.myshopify.com",
-    "maple-street-rods.myshopify.com",
+    "hot-rod-an.sandbox.test",
+    "speedway-classics.sandbox.test",
+    "maple-street-rods.sandbox.test",
 )
 SYSTEM = ("pg_catalog", "information_schema", "pg_toast")
 
@@ -271,10 +270,8 @@ def _default_signals() -> None:  # pragma: no cover - runs in the child
 
 def dbt(url: DatabaseUrl, args: list[str], workdir: str) -> subprocess.CompletedProcess:
     """Run dbt on the project against `url`, with this test's own target and log folders."""
-    env = dbt_env(url)
-    env["DBT_TARGET_PATH"] = os.path.join(workdir, "target")
-    env["DBT_LOG_PATH"] = os.path.join(workdir, "logs")
-    exe = os.path.join(os.path.dirname(sys.executable), "dbt")
+    env = dbt_env(url, target_path=os.path.join(workdir, "target"))
+    exe = dbt_executable()
     return subprocess.run(
         [exe, *args],
         cwd=DBT_PROJECT_DIR,

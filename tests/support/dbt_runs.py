@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from hotrod.dbt_cli import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import DatabaseUrl
 
 
@@ -24,14 +24,12 @@ def run_dbt_isolated(
     as_of: str | None = None,
     extra_vars: dict | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run `dbt ARGS` against url with DBT_TARGET_PATH/DBT_LOG_PATH under target_dir.
+    """Run `dbt ARGS` against url with its artifacts and logs in target_dir/target.
 
     as_of pins the dbt var `as_of` (ISO timestamp) so windows match a sandbox clock. Output is
     captured; the caller asserts on returncode and shows stdout on failure.
     """
-    env = dbt_env(url)
-    env["DBT_TARGET_PATH"] = str(target_dir / "target")
-    env["DBT_LOG_PATH"] = str(target_dir / "logs")
+    env = dbt_env(url, target_path=target_dir / "target")
     variables = dict(extra_vars or {})
     if as_of is not None:
         variables["as_of"] = as_of

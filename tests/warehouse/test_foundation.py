@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from hotrod.dbt_cli import run_dbt
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import WarehouseError, connect, drop_database
+from warehouse.dbt_invocation import run_dbt
 from warehouse.settings import DatabaseUrl
 
 SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app", "staging", "intermediate", "marts"}

@@ -5,7 +5,6 @@ connection carrying ``__parentId`` (the parent's GID), parents before their chil
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -21,18 +20,7 @@ from sandbox.server.faults import FaultInjector
 from sandbox.server.shopify.plan import Context, Field, compile_fields, field_value, projector
 from sandbox.server.shopify.roots import CONNECTIONS, iter_nodes
 from sandbox.server.shopify.search import parse_search
-
-try:  # orjson (a dagster dependency) writes JSONL several times faster
-    import orjson
-
-    def dumps(row: dict) -> bytes:
-        return orjson.dumps(row)
-
-except ImportError:  # pragma: no cover - plain json has the same output
-
-    def dumps(row: dict) -> bytes:
-        return json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode()
-
+from warehouse.json_codec import dumps_bytes as dumps
 
 log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 5

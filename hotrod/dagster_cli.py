@@ -1,8 +1,9 @@
 """`hotrod dagster ...` — Dagster on the warehouse in effect, with Postgres run storage.
 
 ``hotrod dagster dev`` writes DAGSTER_HOME (default HOTROD_HOME/dagster) with a dagster.yaml on
-the warehouse server, starts the sandbox when no SHOPIFY_* source is configured (one server for
-every run, instead of one per run), and runs ``dagster dev`` until interrupted.
+the warehouse server, prepares the dbt manifest, starts the demo sandbox when
+``HOTROD_SOURCES=sandbox`` (one server for every run) and runs ``dagster dev`` with the sources'
+settings in its environment until interrupted.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.defs.resources import SANDBOX_ORDERS_DEFAULT, env_int
+from hotrod.sources import check, sources
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
+from warehouse.settings import env_int, patched_environ
+
+SANDBOX_ORDERS_DEFAULT = 2000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dev.add_argument("--port", type=int, default=3000)
     dev.add_argument("--home", type=Path, default=None, help="DAGSTER_HOME (.hotrod/dagster)")
     orders = env_int("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT)
-    dev.add_argument("--orders", type=int, default=orders)
+    dev.add_argument("--orders", type=int, default=orders, help="sandbox size (HOTROD_SOURCES)")
     dev.add_argument("--seed", type=int, default=env_int("HOTROD_SANDBOX_SEED", 42))
     dev.set_defaults(handler=_dev)
     env = sub.add_parser("env", help="print the DAGSTER_HOME export for other dagster commands")
@@ -35,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _prepare(home: Path | None) -> dict[str, str]:
-    from orchestration.instance import prepare_home
+    from orchestration.instance import prepare_home  # Dagster: loaded when a command runs it
 
     url = resolve()
     bootstrap(url)
@@ -50,12 +54,15 @@ def _env(args: argparse.Namespace) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from orchestration.pipeline import patched_environ, sandbox_if_unconfigured
+    from orchestration.defs.project import prepare
 
+    # the UI also starts with no source configured (extraction assets then fail, saying why)
+    check(os.environ, require_configured=False)
     env = _prepare(args.home)
+    prepare(resolve())
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     cmd = [dagster, "dev", "-m", "orchestration.definitions", "-p", str(args.port)]
-    with sandbox_if_unconfigured(args.orders, args.seed), patched_environ(env):
+    with sources(args.orders, args.seed, require_configured=False), patched_environ(env):
         print(f"dagster: DAGSTER_HOME={env['DAGSTER_HOME']}, UI on http://127.0.0.1:{args.port}")
         # cwd=DAGSTER_HOME: its dagster.yaml is the one in effect (no "found a dagster.yaml in
         # the current folder" warning from the repo root copy)
