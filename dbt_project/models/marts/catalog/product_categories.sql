@@ -1,9 +1,11 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('product_idx', '(shop_domain, shopify_product_id)', unique=true) }}",
-            "{{ hotrod_index('l1_idx', '(shop_domain, category_l1)') }}",
-            "{{ hotrod_index('years_idx', 'using gin (fits_vehicle_years)') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'shopify_product_id'], 'unique': true},
+            {'columns': ['shop_domain', 'category_l1']},
+            {'columns': ['fits_vehicle_years'], 'type': 'gin'},
+            {'columns': ['fits_makes'], 'type': 'gin'},
+            {'columns': ['fits_models'], 'type': 'gin'},
         ],
     )
 }}

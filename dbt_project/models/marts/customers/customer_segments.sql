@@ -1,9 +1,9 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('customer_idx', '(shop_domain, shopify_customer_id)', unique=true) }}",
-            "{{ hotrod_index('segment_idx', '(shop_domain, primary_segment)') }}",
-            "{{ hotrod_index('lifecycle_idx', '(shop_domain, lifecycle_stage)') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'shopify_customer_id'], 'unique': true},
+            {'columns': ['shop_domain', 'primary_segment']},
+            {'columns': ['shop_domain', 'lifecycle_stage']},
         ],
     )
 }}

@@ -1,10 +1,11 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('conversation_idx', '(shop_domain, chatwoot_conversation_id)', unique=true) }}",
-            "{{ hotrod_index('status_idx', '(shop_domain, status)') }}",
-            "{{ hotrod_index('created_idx', '(shop_domain, conversation_created_at desc)') }}",
-            "{{ hotrod_index('escalations_idx', '(shop_domain, escalated_at) where is_escalated') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'chatwoot_conversation_id'], 'unique': true},
+            {'columns': ['shop_domain', 'status']},
+            {'columns': ['shop_domain', 'conversation_created_at desc']},
+            {'columns': ['shop_domain', 'escalated_at'], 'where': 'is_escalated'},
+            {'columns': ['shop_domain', 'conversation_created_at'], 'where': 'is_sla_breach'},
         ],
     )
 }}

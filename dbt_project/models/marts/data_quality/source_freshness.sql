@@ -4,204 +4,42 @@
     )
 }}
 
+{#- Per shop and raw source entity: rows, newest extraction, last extraction run, quarantined records. -#}
+
 with
 
 raw_tables as (
-    select
-        'shopify' as source_system,
-        'shops' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'shops') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'shopify' as source_system,
-        'locations' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'locations') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'shopify' as source_system,
-        'products' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'products') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'shopify' as source_system,
-        'inventory_levels' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'inventory_levels') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'shopify' as source_system,
-        'customers' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'customers') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'shopify' as source_system,
-        'orders' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_shopify', 'orders') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'chatwoot' as source_system,
-        'conversations' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_chatwoot', 'conversations') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'chatwoot' as source_system,
-        'messages' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_chatwoot', 'messages') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'chatwoot' as source_system,
-        'agents' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_chatwoot', 'agents') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'chatwoot' as source_system,
-        'inboxes' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_chatwoot', 'inboxes') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'chatwoot' as source_system,
-        'contacts' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_chatwoot', 'contacts') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'app' as source_system,
-        'shops' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_app', 'shops') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'app' as source_system,
-        'decision_log' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_app', 'decision_log') }}
-    group by shop_domain
-
-    union all
-
-    select
-        'app' as source_system,
-        'ceo_time_entries' as entity,
-        shop_domain,
-        count(*) as row_count,
-        max(extracted_at) as last_extracted_at,
-        max(updated_at) as last_source_updated_at
-    from {{ source('raw_app', 'ceo_time_entries') }}
-    group by shop_domain
+    select * from {{ ref('stg_warehouse__raw_table_stats') }}
 ),
 
 ledger as (
-    select * from {{ source('warehouse_ops', 'load_ledger') }}
+    select * from {{ ref('stg_warehouse__load_ledger') }}
 ),
 
 quarantine as (
-    select * from {{ source('warehouse_ops', 'quarantine') }}
+    select * from {{ ref('stg_warehouse__quarantine') }}
 ),
 
 last_runs as (
-    select distinct on (source, shop_domain, entity)
-        source as source_system,
+    select distinct on (source_system, shop_domain, entity)
+        source_system,
         shop_domain,
         entity,
         finished_at as last_run_finished_at,
-        status as last_run_status
+        run_status as last_run_status
     from ledger
     where finished_at is not null
-    order by source asc, shop_domain asc, entity asc, finished_at desc
+    order by source_system asc, shop_domain asc, entity asc, finished_at desc
 ),
 
 quarantined as (
     select
-        source as source_system,
+        source_system,
         shop_domain,
         entity,
         count(*) as quarantined_rows
     from quarantine
-    group by source, shop_domain, entity
+    group by source_system, shop_domain, entity
 ),
 
 final as (

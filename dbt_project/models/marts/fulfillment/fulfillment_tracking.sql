@@ -1,10 +1,11 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('order_idx', '(shop_domain, shopify_order_id)', unique=true) }}",
-            "{{ hotrod_index('status_idx', '(shop_domain, fulfillment_status)') }}",
-            "{{ hotrod_index('created_idx', '(shop_domain, order_created_at desc)') }}",
-            "{{ hotrod_index('issues_idx', '(shop_domain, order_created_at) where has_issue') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'shopify_order_id'], 'unique': true},
+            {'columns': ['shop_domain', 'fulfillment_status']},
+            {'columns': ['shop_domain', 'order_created_at desc']},
+            {'columns': ['shop_domain', 'order_created_at'], 'where': 'has_issue'},
+            {'columns': ['shop_domain', 'order_created_at'], 'where': 'is_sla_breach'},
         ],
     )
 }}

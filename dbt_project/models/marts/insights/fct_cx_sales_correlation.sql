@@ -11,7 +11,11 @@
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
+),
+
+shop_days as (
+    select * from {{ ref('shop_days') }}
 ),
 
 daily as (
@@ -24,15 +28,10 @@ conversations as (
 
 calendar as (
     select
-        shops.shop_domain,
-        shops.iana_timezone,
-        day::date as metric_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 90,
-        {{ views_local_today('shops.iana_timezone') }} - 1,
-        interval '1 day'
-    ) as day
+        shop_domain,
+        date as metric_date
+    from shop_days
+    where days_ago between 1 and 90
 ),
 
 cx_daily as (

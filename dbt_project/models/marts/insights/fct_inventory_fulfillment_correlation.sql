@@ -11,7 +11,7 @@
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 snapshots as (
@@ -31,7 +31,7 @@ stock_daily as (
     from snapshots
     inner join shops
         on snapshots.shop_domain = shops.shop_domain
-    where snapshots.snapshot_date > {{ views_local_today('shops.iana_timezone') }} - 90
+    where snapshots.snapshot_date > shops.as_of_date - 90
     group by snapshots.shop_domain, snapshots.snapshot_date
 ),
 

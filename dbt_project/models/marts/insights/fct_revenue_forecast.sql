@@ -10,8 +10,8 @@
 
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
+shop_days as (
+    select * from {{ ref('shop_days') }}
 ),
 
 daily as (
@@ -20,15 +20,11 @@ daily as (
 
 history as (
     select
-        shops.shop_domain,
-        day::date as history_date,
-        {{ views_local_today('shops.iana_timezone') }} as as_of_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 28,
-        {{ views_local_today('shops.iana_timezone') }} - 1,
-        interval '1 day'
-    ) as day
+        shop_domain,
+        date as history_date,
+        date + days_ago as as_of_date
+    from shop_days
+    where days_ago between 1 and 28
 ),
 
 history_revenue as (

@@ -4,12 +4,16 @@
         unique_key=['shop_domain', 'sku', 'snapshot_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ hotrod_index('key_idx', '(shop_domain, snapshot_date desc, sku)', unique=true) }}",
-            "{{ hotrod_index('sku_idx', '(shop_domain, sku)') }}",
-            "{{ hotrod_index('alerts_idx', '(shop_domain, snapshot_date)',"
-            ~ " where=\"stock_status in ('low_stock', 'out_of_stock')\") }}",
+        indexes=[
+            {'columns': ['shop_domain', 'snapshot_date desc', 'sku'], 'unique': true},
+            {'columns': ['shop_domain', 'sku']},
+            {'columns': ['shop_domain', 'shopify_product_id']},
+            {
+                'columns': ['shop_domain', 'snapshot_date'],
+                'where': "stock_status in ('low_stock', 'out_of_stock')",
+            },
         ],
+        post_hook=["{{ ensure_contract_constraints() }}"],
     )
 }}
 

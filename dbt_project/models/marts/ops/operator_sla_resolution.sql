@@ -1,8 +1,8 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('key_idx', '(shop_domain, date desc, operator_id)', unique=true) }}",
-            "{{ hotrod_index('operator_idx', '(shop_domain, operator_id)') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'date desc', 'operator_id'], 'unique': true},
+            {'columns': ['shop_domain', 'operator_id']},
         ],
     )
 }}

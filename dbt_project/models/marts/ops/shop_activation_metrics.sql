@@ -1,8 +1,6 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('date_idx', '(shop_domain, date desc)', unique=true) }}",
-        ],
+        indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
     )
 }}
 

@@ -1,8 +1,9 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('sku_idx', '(shop_domain, sku)', unique=true) }}",
-            "{{ hotrod_index('trending_idx', '(shop_domain) where is_trending') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'sku'], 'unique': true},
+            {'columns': ['shop_domain', 'shopify_product_id']},
+            {'columns': ['shop_domain'], 'where': 'is_trending'},
         ],
     )
 }}

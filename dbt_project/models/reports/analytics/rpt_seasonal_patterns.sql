@@ -1,3 +1,9 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'month_of_year'], 'unique': true}],
+    )
+}}
+
 with
 
 daily as (

@@ -1,3 +1,9 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 categories as (

@@ -1,3 +1,9 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'created_at']}],
+    )
+}}
+
 with
 
 decisions as (
@@ -5,7 +11,7 @@ decisions as (
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 final as (

@@ -1,23 +1,21 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'decision_date'], 'unique': true}],
+    )
+}}
+
 with
 
 decisions as (
-    select * from {{ ref('v_audit_export') }}
-),
-
-shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('rpt_audit_export') }}
 ),
 
 calendar as (
     select
-        shops.shop_domain,
-        day::date as decision_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 6,
-        {{ views_local_today('shops.iana_timezone') }},
-        interval '1 day'
-    ) as day
+        shop_domain,
+        date as decision_date
+    from {{ ref('shop_days') }}
+    where days_ago < 7
 ),
 
 final as (

@@ -1,26 +1,41 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'savings_window'], 'unique': true}],
+    )
+}}
+
+{#- CEO time saved per shop over two windows: the last 30 local days and the year to date. -#}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 savings as (
     select * from {{ ref('ceo_time_savings') }}
 ),
 
-window_rows as (
-    select savings.*
+in_window as (
+    select
+        savings.*,
+        periods.savings_window
     from savings
     inner join shops
         on savings.shop_domain = shops.shop_domain
+    cross join (values ('30d'), ('ytd')) as periods (savings_window)
     where
-        savings.date > {{ views_local_today('shops.iana_timezone') }} - 30
-        and savings.date <= {{ views_local_today('shops.iana_timezone') }}
+        savings.date <= shops.as_of_date
+        and (
+            (periods.savings_window = '30d' and savings.date > shops.as_of_date - 30)
+            or (periods.savings_window = 'ytd' and savings.date >= date_trunc('year', shops.as_of_date))
+        )
 ),
 
 aggregated as (
     select
         shop_domain,
+        savings_window,
         min(date) as first_entry_date,
         max(date) as last_entry_date,
         count(*) as days_with_entries,
@@ -31,13 +46,14 @@ aggregated as (
         sum(time_saved_data_entry) as minutes_data_entry,
         sum(automation_actions_count) as automation_actions,
         sum(manual_actions_avoided) as manual_actions_avoided
-    from window_rows
-    group by shop_domain
+    from in_window
+    group by shop_domain, savings_window
 ),
 
 final as (
     select
         shop_domain,
+        savings_window,
         first_entry_date,
         last_entry_date,
         days_with_entries,

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 customers as (
@@ -15,7 +21,7 @@ dated as (
         customers.total_revenue,
         customers.days_since_last_order,
         date_trunc(
-            'month', {{ views_local_today('shops.iana_timezone') }} - customers.days_since_first_order
+            'month', shops.as_of_date - customers.days_since_first_order
         )::date as cohort_month
     from customers
     inner join shops

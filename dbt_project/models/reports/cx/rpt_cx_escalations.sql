@@ -26,7 +26,7 @@ classified as (
             when priority = 'high' or sentiment = 'negative' or (is_escalated and is_sla_breach) then 'high'
             when is_escalated or is_sla_breach then 'medium'
             else 'low'
-        end as escalation_severity
+        end::vocab.severity as escalation_severity
     from active
 ),
 
@@ -50,12 +50,7 @@ final as (
         round(extract(epoch from ({{ hotrod_as_of() }} - conversation_created_at))::numeric / 3600, 1)
             as hours_open,
         escalation_severity,
-        case escalation_severity
-            when 'critical' then 1
-            when 'high' then 2
-            when 'medium' then 3
-            else 4
-        end as severity_rank
+        {{ severity_rank('escalation_severity') }} as severity_rank
     from classified
 ),
 

@@ -11,7 +11,7 @@ conversations as (
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 window_conversations as (

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 daily as (
@@ -14,15 +20,10 @@ conversations as (
 
 calendar as (
     select
-        shops.shop_domain,
-        shops.iana_timezone,
-        day::date as metric_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 118,
-        {{ views_local_today('shops.iana_timezone') }} - 1,
-        interval '1 day'
-    ) as day
+        shop_domain,
+        date as metric_date
+    from {{ ref('shop_days') }}
+    where days_ago between 1 and 118
 ),
 
 cx_daily as (

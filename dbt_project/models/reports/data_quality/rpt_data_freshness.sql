@@ -1,70 +1,38 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
+{#- The mart tables whose newest day says whether the daily build keeps up, with that day's column. -#}
+{%- set measured = [
+    ('sales_metrics_daily', 'date'),
+    ('inventory_snapshots', 'snapshot_date'),
+    ('fulfillment_tracking', 'order_created_at::date'),
+    ('cx_conversations', 'conversation_created_at::date'),
+    ('operator_sla_resolution', 'date'),
+    ('ceo_time_savings', 'date'),
+    ('shop_activation_metrics', 'date'),
+] %}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 latest as (
-    select
-        shop_domain,
-        'sales_metrics_daily' as table_name,
-        max(date) as latest_data_date
-    from {{ ref('sales_metrics_daily') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'inventory_snapshots' as table_name,
-        max(snapshot_date) as latest_data_date
-    from {{ ref('inventory_snapshots') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'fulfillment_tracking' as table_name,
-        max(order_created_at)::date as latest_data_date
-    from {{ ref('fulfillment_tracking') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'cx_conversations' as table_name,
-        max(conversation_created_at)::date as latest_data_date
-    from {{ ref('cx_conversations') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'operator_sla_resolution' as table_name,
-        max(date) as latest_data_date
-    from {{ ref('operator_sla_resolution') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'ceo_time_savings' as table_name,
-        max(date) as latest_data_date
-    from {{ ref('ceo_time_savings') }}
-    group by shop_domain
-
-    union all
-
-    select
-        shop_domain,
-        'shop_activation_metrics' as table_name,
-        max(date) as latest_data_date
-    from {{ ref('shop_activation_metrics') }}
-    group by shop_domain
+    {%- for table_name, day in measured %}
+        select
+            shop_domain,
+            '{{ table_name }}' as table_name,
+            max({{ day }}) as latest_data_date
+        from {{ ref(table_name) }}
+        group by shop_domain
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
@@ -72,13 +40,13 @@ final as (
         latest.shop_domain,
         latest.table_name,
         latest.latest_data_date,
-        {{ views_local_today('shops.iana_timezone') }} as as_of_date,
-        {{ views_local_today('shops.iana_timezone') }} - latest.latest_data_date as days_behind,
+        shops.as_of_date,
+        shops.as_of_date - latest.latest_data_date as days_behind,
         case
-            when {{ views_local_today('shops.iana_timezone') }} - latest.latest_data_date <= 1 then 'fresh'
-            when {{ views_local_today('shops.iana_timezone') }} - latest.latest_data_date <= 3 then 'stale'
+            when shops.as_of_date - latest.latest_data_date <= 1 then 'fresh'
+            when shops.as_of_date - latest.latest_data_date <= 3 then 'stale'
             else 'critical'
-        end as freshness_status
+        end::vocab.freshness_status as freshness_status
     from latest
     inner join shops
         on latest.shop_domain = shops.shop_domain

@@ -1,19 +1,33 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 checks as (
-    select * from {{ ref('pre_data_quality_comprehensive') }}
+    select * from {{ ref('rpt_data_quality_comprehensive') }}
 ),
 
 freshness as (
-    select * from {{ ref('pre_data_freshness') }}
+    select * from {{ ref('rpt_data_freshness') }}
+),
+
+source_tables as (
+    select * from {{ ref('source_freshness') }}
 ),
 
 sources as (
-    select * from {{ ref('v_data_freshness_monitoring') }}
+    select
+        *,
+        {{ hours_since('last_extracted_at') }} as hours_since_extract,
+        {{ extraction_freshness(hours_since('last_extracted_at')) }} as freshness_status
+    from source_tables
 ),
 
 anomalies as (
-    select * from {{ ref('pre_data_anomalies') }}
+    select * from {{ ref('rpt_data_anomalies') }}
 ),
 
 alerts as (
@@ -21,7 +35,7 @@ alerts as (
         shop_domain,
         'quality_check' as alert_type,
         table_name as alert_source,
-        severity,
+        severity::text as severity,
         check_name || ': ' || failing_rows || ' failing rows - ' || description as alert_message,
         checked_at as detected_at
     from checks
@@ -82,13 +96,8 @@ final as (
         shop_domain,
         alert_type,
         alert_source,
-        severity,
-        case severity
-            when 'critical' then 1
-            when 'high' then 2
-            when 'medium' then 3
-            else 4
-        end as severity_rank,
+        severity::vocab.severity as severity,
+        {{ severity_rank('severity') }} as severity_rank,
         alert_message,
         detected_at
     from alerts

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 sales as (
@@ -28,13 +34,6 @@ skus as (
     select * from {{ ref('sku_performance') }}
 ),
 
-shop_days as (
-    select
-        shop_domain,
-        {{ views_local_today('iana_timezone') }} as as_of_date
-    from shops
-),
-
 sales_checks as (
     select
         sales.shop_domain,
@@ -42,7 +41,7 @@ sales_checks as (
         count(*) filter (
             where sales.total_orders > 0 and coalesce(sales.total_revenue, 0) <= 0
         ) as missing_revenue,
-        count(*) filter (where sales.date > shop_days.as_of_date) as future_dates,
+        count(*) filter (where sales.date > shops.as_of_date) as future_dates,
         count(*) filter (
             where sales.total_orders > 0
             and abs(sales.avg_order_value - sales.total_revenue / sales.total_orders) > 0.01
@@ -52,8 +51,8 @@ sales_checks as (
         ) as fulfillment_rate_out_of_range,
         count(*) - count(distinct sales.date) as duplicate_days
     from sales
-    inner join shop_days
-        on sales.shop_domain = shop_days.shop_domain
+    inner join shops
+        on sales.shop_domain = shops.shop_domain
     group by sales.shop_domain
 ),
 
@@ -118,7 +117,7 @@ sku_checks as (
 
 checks as (
     select
-        shop_days.shop_domain,
+        shops.shop_domain,
         check_list.check_id,
         check_list.check_name,
         check_list.table_name,
@@ -144,7 +143,7 @@ checks as (
             when 'fulfillment_tracking' then fulfillment_checks.total_rows
             when 'sku_performance' then sku_checks.total_rows
         end as rows_checked
-    from shop_days
+    from shops
     cross join (
         values
         (1, 'missing_revenue', 'sales_metrics_daily', 'critical', 'Days with orders but no revenue'),
@@ -159,17 +158,17 @@ checks as (
         (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code')
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
-        on shop_days.shop_domain = sales_checks.shop_domain
+        on shops.shop_domain = sales_checks.shop_domain
     left join inventory_checks
-        on shop_days.shop_domain = inventory_checks.shop_domain
+        on shops.shop_domain = inventory_checks.shop_domain
     left join customer_checks
-        on shop_days.shop_domain = customer_checks.shop_domain
+        on shops.shop_domain = customer_checks.shop_domain
     left join conversation_checks
-        on shop_days.shop_domain = conversation_checks.shop_domain
+        on shops.shop_domain = conversation_checks.shop_domain
     left join fulfillment_checks
-        on shop_days.shop_domain = fulfillment_checks.shop_domain
+        on shops.shop_domain = fulfillment_checks.shop_domain
     left join sku_checks
-        on shop_days.shop_domain = sku_checks.shop_domain
+        on shops.shop_domain = sku_checks.shop_domain
 ),
 
 final as (
@@ -178,11 +177,11 @@ final as (
         check_id,
         check_name,
         table_name,
-        severity,
+        severity::vocab.severity as severity,
         description,
         coalesce(failing_rows, 0) as failing_rows,
         coalesce(rows_checked, 0) as rows_checked,
-        case when coalesce(failing_rows, 0) = 0 then 'pass' else 'fail' end as status,
+        (case when coalesce(failing_rows, 0) = 0 then 'pass' else 'fail' end)::vocab.check_status as status,
         {{ hotrod_as_of() }} as checked_at
     from checks
 )

@@ -1,23 +1,29 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 checks as (
-    select * from {{ ref('pre_data_quality_comprehensive') }}
+    select * from {{ ref('rpt_data_quality_comprehensive') }}
 ),
 
 completeness as (
-    select * from {{ ref('pre_data_completeness_metrics') }}
+    select * from {{ ref('rpt_data_completeness_metrics') }}
 ),
 
 freshness as (
-    select * from {{ ref('pre_data_freshness') }}
+    select * from {{ ref('rpt_data_freshness') }}
 ),
 
 alerts as (
-    select * from {{ ref('pre_data_quality_alerts') }}
+    select * from {{ ref('rpt_data_quality_alerts') }}
 ),
 
 check_summary as (
@@ -74,7 +80,7 @@ final as (
             when coalesce(check_summary.checks_failed, 0) > 0 or coalesce(freshness_summary.stale_tables, 0) > 0
                 then 'warning'
             else 'healthy'
-        end as overall_status
+        end::vocab.health_status as overall_status
     from shops
     left join check_summary
         on shops.shop_domain = check_summary.shop_domain

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 daily as (
@@ -25,9 +31,7 @@ final as (
     from daily
     inner join shops
         on daily.shop_domain = shops.shop_domain
-    where
-        daily.date > {{ views_local_today('shops.iana_timezone') }} - 90
-        and daily.date <= {{ views_local_today('shops.iana_timezone') }}
+    where {{ within_last_days('daily.date', 90) }}
 )
 
 select * from final

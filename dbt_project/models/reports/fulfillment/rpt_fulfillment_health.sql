@@ -11,7 +11,7 @@ tracking as (
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 window_orders as (

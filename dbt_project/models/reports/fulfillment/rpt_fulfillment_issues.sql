@@ -41,7 +41,7 @@ final as (
                 when is_sla_breach and is_priority_customer then 'high'
                 when is_sla_breach then 'medium'
             end
-        ) as issue_severity,
+        )::vocab.severity as issue_severity,
         customer_segment,
         is_priority_customer,
         order_created_at,
@@ -59,12 +59,7 @@ final as (
 ranked as (
     select
         *,
-        case issue_severity
-            when 'critical' then 1
-            when 'high' then 2
-            when 'medium' then 3
-            else 4
-        end as severity_rank
+        {{ severity_rank('issue_severity') }} as severity_rank
     from final
 ),
 

@@ -1,3 +1,9 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'week_start'], 'unique': true}],
+    )
+}}
+
 with
 
 daily as (

@@ -1,56 +1,54 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain'], 'unique': true}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 daily as (
     select * from {{ ref('sales_metrics_daily') }}
 ),
 
-shop_days as (
-    select
-        shop_domain,
-        currency_code,
-        {{ views_local_today('iana_timezone') }} as as_of_date
-    from shops
-),
-
 aggregated as (
     select
-        shop_days.shop_domain,
+        shops.shop_domain,
         sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('month', shop_days.as_of_date)
+            where daily.date >= date_trunc('month', shops.as_of_date)
         ) as mtd_revenue,
         sum(daily.total_orders) filter (
-            where daily.date >= date_trunc('month', shop_days.as_of_date)
+            where daily.date >= date_trunc('month', shops.as_of_date)
         ) as mtd_orders,
         sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('year', shop_days.as_of_date)
+            where daily.date >= date_trunc('year', shops.as_of_date)
         ) as ytd_revenue,
         sum(daily.total_orders) filter (
-            where daily.date >= date_trunc('year', shop_days.as_of_date)
+            where daily.date >= date_trunc('year', shops.as_of_date)
         ) as ytd_orders,
-        sum(daily.total_revenue) filter (where daily.date > shop_days.as_of_date - 30) as revenue_30d,
-        sum(daily.total_orders) filter (where daily.date > shop_days.as_of_date - 30) as orders_30d,
-        sum(daily.orders_fulfilled) filter (where daily.date > shop_days.as_of_date - 30) as fulfilled_30d,
-        sum(daily.refunded_amount) filter (where daily.date > shop_days.as_of_date - 30) as refunded_30d
-    from shop_days
+        sum(daily.total_revenue) filter (where daily.date > shops.as_of_date - 30) as revenue_30d,
+        sum(daily.total_orders) filter (where daily.date > shops.as_of_date - 30) as orders_30d,
+        sum(daily.orders_fulfilled) filter (where daily.date > shops.as_of_date - 30) as fulfilled_30d,
+        sum(daily.refunded_amount) filter (where daily.date > shops.as_of_date - 30) as refunded_30d
+    from shops
     left join daily
         on
-            shop_days.shop_domain = daily.shop_domain
-            and shop_days.as_of_date >= daily.date
+            shops.shop_domain = daily.shop_domain
+            and shops.as_of_date >= daily.date
             and least(
-                date_trunc('year', shop_days.as_of_date)::date, shop_days.as_of_date - 29
+                date_trunc('year', shops.as_of_date)::date, shops.as_of_date - 29
             ) <= daily.date
-    group by shop_days.shop_domain
+    group by shops.shop_domain
 ),
 
 final as (
     select
-        shop_days.shop_domain,
-        shop_days.as_of_date,
-        shop_days.currency_code,
+        shops.shop_domain,
+        shops.as_of_date,
+        shops.currency_code,
         coalesce(aggregated.mtd_revenue, 0) as mtd_revenue,
         coalesce(aggregated.mtd_orders, 0) as mtd_orders,
         coalesce(aggregated.ytd_revenue, 0) as ytd_revenue,
@@ -62,13 +60,13 @@ final as (
         coalesce(aggregated.refunded_30d, 0) as refunded_30d,
         round(
             coalesce(aggregated.ytd_revenue, 0)
-            / greatest(shop_days.as_of_date - date_trunc('year', shop_days.as_of_date)::date + 1, 1)
+            / greatest(shops.as_of_date - date_trunc('year', shops.as_of_date)::date + 1, 1)
             * 365,
             2
         ) as annualized_ytd_run_rate
-    from shop_days
+    from shops
     left join aggregated
-        on shop_days.shop_domain = aggregated.shop_domain
+        on shops.shop_domain = aggregated.shop_domain
 )
 
 select * from final

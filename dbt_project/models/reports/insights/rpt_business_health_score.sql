@@ -4,7 +4,7 @@
     )
 }}
 
--- Method: weighted mean of five 0-100 component scores, each from a contract view:
+-- Method: weighted mean of five 0-100 component scores, each from a report:
 -- sales momentum 25% (50 + half the revenue change of the last 7 days vs the 7 before, clamped),
 -- inventory 20% (share of latest-snapshot SKUs not low/out of stock),
 -- fulfillment 20% (30-day SLA compliance %), customer experience 20% (100 - 7-day first-response
@@ -14,7 +14,7 @@
 with
 
 trends as (
-    select * from {{ ref('v_revenue_trends_30d') }}
+    select * from {{ ref('rpt_revenue_trends_30d') }}
 ),
 
 snapshots as (
@@ -22,19 +22,19 @@ snapshots as (
 ),
 
 fulfillment as (
-    select * from {{ ref('v_fulfillment_health_summary') }}
+    select * from {{ ref('rpt_fulfillment_health') }}
 ),
 
 cx as (
-    select * from {{ ref('v_cx_health_summary') }}
+    select * from {{ ref('rpt_cx_health') }}
 ),
 
 quality as (
-    select * from {{ ref('v_data_quality_dashboard') }}
+    select * from {{ ref('rpt_data_quality_dashboard') }}
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 sales_momentum as (

@@ -37,7 +37,7 @@ classified as (
             when stock_status = 'low_stock' and velocity_tier = 'fast' then 'high'
             when stock_status = 'low_stock' then 'medium'
             else 'low'
-        end as alert_severity
+        end::vocab.severity as alert_severity
     from latest
 ),
 
@@ -52,15 +52,10 @@ final as (
         reorder_point,
         avg_daily_sales,
         days_of_cover,
-        stock_status,
+        stock_status::vocab.stock_status as stock_status,
         velocity_tier,
         alert_severity,
-        case alert_severity
-            when 'critical' then 1
-            when 'high' then 2
-            when 'medium' then 3
-            else 4
-        end as alert_rank,
+        {{ severity_rank('alert_severity') }} as alert_rank,
         case
             when stock_status = 'out_of_stock'
                 then format('Out of stock: %s (%s mover) - reorder now', sku, velocity_tier)

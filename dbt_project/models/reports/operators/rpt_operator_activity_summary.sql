@@ -1,19 +1,21 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain'], 'unique': true}],
+    )
+}}
+
 with
 
 performance as (
-    select * from {{ ref('v_operator_performance_7d') }}
+    select * from {{ ref('rpt_operator_performance_7d') }}
 ),
 
-rankings as (
-    select * from {{ ref('v_operator_rankings') }}
-),
-
-compliance as (
-    select * from {{ ref('v_operator_sla_compliance') }}
+scorecard as (
+    select * from {{ ref('rpt_operator_scorecard_30d') }}
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 week as (
@@ -32,7 +34,7 @@ top_operator as (
         shop_domain,
         operator_id as top_operator_id,
         efficiency_score as top_efficiency_score
-    from rankings
+    from scorecard
     order by shop_domain, efficiency_rank, operator_id
 ),
 
@@ -41,7 +43,7 @@ month as (
         shop_domain,
         count(*) as active_operators_30d,
         count(*) filter (where compliance_status = 'below_target') as operators_below_target_30d
-    from compliance
+    from scorecard
     group by shop_domain
 ),
 

@@ -1,21 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'operator_id', 'date'], 'unique': true}],
+    )
+}}
+
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-resolution as (
-    select * from {{ ref('operator_sla_resolution') }}
-),
-
 window_rows as (
-    select resolution.*
-    from resolution
-    inner join shops
-        on resolution.shop_domain = shops.shop_domain
-    where
-        resolution.date > {{ views_local_today('shops.iana_timezone') }} - 30
-        and resolution.date <= {{ views_local_today('shops.iana_timezone') }}
+    select * from {{ ref('rpt_operator_days_30d') }}
 ),
 
 rolling as (

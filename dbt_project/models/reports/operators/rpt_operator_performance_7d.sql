@@ -1,21 +1,15 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'operator_id'], 'unique': true}],
+    )
+}}
+
+{#- Per operator over the last 7 local days: breaches, resolution rate and response times. -#}
+
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-resolution as (
-    select * from {{ ref('operator_sla_resolution') }}
-),
-
-window_rows as (
-    select resolution.*
-    from resolution
-    inner join shops
-        on resolution.shop_domain = shops.shop_domain
-    where
-        resolution.date > {{ views_local_today('shops.iana_timezone') }} - 7
-        and resolution.date <= {{ views_local_today('shops.iana_timezone') }}
+operator_days as (
+    select * from {{ ref('rpt_operator_days_30d') }}
 ),
 
 final as (
@@ -29,9 +23,12 @@ final as (
         round(avg(median_response_time), 1) as avg_median_response_time,
         round(avg(p90_response_time), 1) as avg_p90_response_time,
         round(avg(p95_response_time), 1) as avg_p95_response_time,
+        round(max(p90_response_time), 1) as max_p90_response_time,
+        round(max(p95_response_time), 1) as max_p95_response_time,
         round(sum(sla_breaches_detected)::numeric / nullif(count(distinct date), 0), 2)
             as breaches_per_active_day
-    from window_rows
+    from operator_days
+    where days_ago < 7
     group by shop_domain, operator_id
 )
 

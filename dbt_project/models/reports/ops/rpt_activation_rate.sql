@@ -1,27 +1,27 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
+    )
+}}
+
+{#- Platform activation (shop_domain 'platform', UTC days) over the last 7 days. -#}
+
 with
 
 activation as (
     select * from {{ ref('shop_activation_metrics') }}
 ),
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
 final as (
     select
-        activation.shop_domain,
-        activation.date,
-        activation.total_shops,
-        activation.shops_activated,
-        activation.activation_rate_pct,
-        activation.activation_rate_7d_avg
+        shop_domain,
+        date,
+        total_shops,
+        shops_activated,
+        activation_rate_pct,
+        activation_rate_7d_avg
     from activation
-    left join shops
-        on activation.shop_domain = shops.shop_domain
-    where
-        activation.date > {{ views_local_today("coalesce(shops.iana_timezone, 'UTC')") }} - 7
-        and activation.date <= {{ views_local_today("coalesce(shops.iana_timezone, 'UTC')") }}
+    where {{ within_last_days('date', 7, views_local_today("'UTC'")) }}
 )
 
 select * from final

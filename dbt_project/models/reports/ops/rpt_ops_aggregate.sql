@@ -7,19 +7,19 @@
 with
 
 activation as (
-    select * from {{ ref('v_activation_rate_7d') }}
+    select * from {{ ref('rpt_activation_rate') }}
 ),
 
 sla as (
-    select * from {{ ref('tile_sla_resolution') }}
+    select * from {{ ref('rpt_sla_resolution') }}
 ),
 
 fulfillment as (
-    select * from {{ ref('tile_fulfillment_health') }}
+    select * from {{ ref('rpt_fulfillment_health') }}
 ),
 
 cx as (
-    select * from {{ ref('tile_cx_health') }}
+    select * from {{ ref('rpt_cx_health') }}
 ),
 
 latest_activation as (

@@ -6,8 +6,8 @@
 
 with
 
-resolution as (
-    select * from {{ ref('operator_sla_resolution') }}
+operator_days as (
+    select * from {{ ref('rpt_operator_days_30d') }}
 ),
 
 conversations as (
@@ -15,20 +15,18 @@ conversations as (
 ),
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 breaches as (
     select
-        resolution.shop_domain,
-        sum(resolution.sla_breaches_detected) as sla_breaches_detected,
-        sum(resolution.sla_breaches_resolved) as sla_breaches_resolved,
-        count(distinct resolution.operator_id) as operators
-    from resolution
-    inner join shops
-        on resolution.shop_domain = shops.shop_domain
-    where resolution.date > {{ views_local_today('shops.iana_timezone') }} - 7
-    group by resolution.shop_domain
+        shop_domain,
+        sum(sla_breaches_detected) as sla_breaches_detected,
+        sum(sla_breaches_resolved) as sla_breaches_resolved,
+        count(distinct operator_id) as operators
+    from operator_days
+    where days_ago < 7
+    group by shop_domain
 ),
 
 responses as (

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'sales_date']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 category_sales as (
@@ -13,9 +19,7 @@ window_sales as (
     from category_sales
     inner join shops
         on category_sales.shop_domain = shops.shop_domain
-    where
-        category_sales.sales_date > {{ views_local_today('shops.iana_timezone') }} - 30
-        and category_sales.sales_date <= {{ views_local_today('shops.iana_timezone') }}
+    where {{ within_last_days('category_sales.sales_date', 30) }}
 ),
 
 final as (

@@ -1,32 +1,31 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'week_start']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 customers as (
     select * from {{ ref('customer_segments') }}
 ),
 
-shop_days as (
-    select
-        shop_domain,
-        {{ views_local_today('iana_timezone') }} as as_of_date
-    from shops
-),
-
 dated as (
     select
         customers.shop_domain,
         coalesce(customers.primary_segment, 'Unsegmented') as primary_segment,
-        date_trunc('week', shop_days.as_of_date - customers.days_since_first_order)::date
+        date_trunc('week', shops.as_of_date - customers.days_since_first_order)::date
             as first_order_week,
-        date_trunc('week', shop_days.as_of_date - customers.days_since_last_order)::date
+        date_trunc('week', shops.as_of_date - customers.days_since_last_order)::date
             as last_order_week,
-        date_trunc('week', shop_days.as_of_date)::date as current_week
+        date_trunc('week', shops.as_of_date)::date as current_week
     from customers
-    inner join shop_days
-        on customers.shop_domain = shop_days.shop_domain
+    inner join shops
+        on customers.shop_domain = shops.shop_domain
 ),
 
 segment_weeks as (

@@ -1,7 +1,13 @@
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'snapshot_date']}],
+    )
+}}
+
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 snapshots as (
@@ -13,7 +19,7 @@ window_snapshots as (
     from snapshots
     inner join shops
         on snapshots.shop_domain = shops.shop_domain
-    where snapshots.snapshot_date > {{ views_local_today('shops.iana_timezone') }} - 30
+    where {{ within_last_days('snapshots.snapshot_date', 30) }}
 ),
 
 final as (

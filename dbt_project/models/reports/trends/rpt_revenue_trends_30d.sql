@@ -1,8 +1,10 @@
-with
+{{
+    config(
+        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
+    )
+}}
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
+with
 
 daily as (
     select * from {{ ref('sales_metrics_daily') }}
@@ -10,14 +12,10 @@ daily as (
 
 calendar as (
     select
-        shops.shop_domain,
-        day::date as date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 29,
-        {{ views_local_today('shops.iana_timezone') }},
-        interval '1 day'
-    ) as day
+        shop_domain,
+        date
+    from {{ ref('shop_days') }}
+    where days_ago < 30
 ),
 
 joined as (
