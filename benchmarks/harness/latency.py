@@ -22,7 +22,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from warehouse.connection import connect
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import DatabaseUrl, marts_schema
 
 # SPEC.md §4, grouped the way the goals are stated.
 TILE_VIEWS = (
@@ -208,7 +208,8 @@ def operator_login(url: DatabaseUrl) -> Iterator[tuple[psycopg2.extensions.conne
         admin.close()
 
 
-def existing_views(url: DatabaseUrl, schema: str = "marts") -> set[str]:
+def existing_views(url: DatabaseUrl, schema: str | None = None) -> set[str]:
+    schema = schema or marts_schema()
     conn = connect(url, autocommit=True)
     try:
         with conn.cursor() as cur:
@@ -229,9 +230,10 @@ def measure_views(
     warmup: int,
     max_seconds: float,
     out: Callable[[str], None],
-    schema: str = "marts",
+    schema: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Every one of the 48 views as operator with ``shop`` claimed; (figures, login role)."""
+    schema = schema or marts_schema()
     present = existing_views(url, schema)
     views: dict[str, Any] = {}
     with operator_login(url) as (conn, role):
