@@ -112,3 +112,36 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{% macro postgres__rename_relation(from_relation, to_relation) -%}
+    {#-
+        dbt's rename, preceded by an ACCESS EXCLUSIVE lock on every view over the relation,
+        taken view first. A reader locks a view, then the table under it; the rebuild renames
+        the table and then (repoint_dependent_views) recreates the view. Without this lock the
+        two could each hold what the other waits for (a deadlock that aborts the reader); with
+        it, readers that come during the swap wait on the view and then read the new rows.
+    -#}
+    {% set target_name = adapter.quote_as_configured(to_relation.identifier, 'identifier') %}
+    {% call statement('rename_relation') -%}
+        do $lock_views$
+        declare
+            dependent record;
+        begin
+            for dependent in
+                select distinct v.oid, v.oid::regclass as view_name
+                from pg_depend as d
+                inner join pg_rewrite as r on d.objid = r.oid
+                inner join pg_class as v on r.ev_class = v.oid
+                where d.classid = 'pg_rewrite'::regclass
+                    and d.refobjid = to_regclass('{{ from_relation.render() }}')
+                    and v.oid <> d.refobjid
+                    and v.relkind = 'v'
+                order by v.oid
+            loop
+                execute format('lock table %s in access exclusive mode', dependent.view_name);
+            end loop;
+        end
+        $lock_views$;
+        alter table {{ from_relation.render() }} rename to {{ target_name }}
+    {%- endcall %}
+{%- endmacro %}
