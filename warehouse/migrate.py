@@ -8,7 +8,6 @@ created when missing and each revision is applied once.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from alembic import command, op
@@ -19,27 +18,30 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from warehouse.connection import connect, ensure_database
-from warehouse.settings import REPO_ROOT, DatabaseUrl
+from warehouse.settings import DatabaseUrl
 
-SCRIPT_LOCATION = "warehouse:migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCK = "select pg_advisory_xact_lock(hashtext('hotrod-bootstrap'))"
 
 
-def config() -> Config:
+def config(location: Path = MIGRATIONS) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    cfg.set_main_option("script_location", str(location))
     return cfg
 
 
 def run_sql(name: str) -> None:
-    """Run a SQL file of warehouse/migrations/sql as is (no bind-parameter parsing).
+    """Run a SQL file of the migrations' sql/ folder as is (no bind-parameter parsing).
 
-    ``name`` is the file's path under sql/, or a revision module's ``__file__``: then the SQL
-    file with the module's name (``versions/0003_x.py`` runs ``sql/0003_x.sql``).
+    ``name`` is a revision module's ``__file__`` (``versions/0003_x.py`` runs ``sql/0003_x.sql``
+    beside it), or a path under warehouse/migrations/sql.
     """
     if name.endswith(".py"):
-        name = Path(name).stem + ".sql"
-    text = resources.files("warehouse.migrations").joinpath("sql", name).read_text()
+        module = Path(name)
+        path = module.parent.parent / "sql" / f"{module.stem}.sql"
+    else:
+        path = MIGRATIONS / "sql" / name
+    text = path.read_text(encoding="utf-8")
     # Straight to the driver's cursor, without parameters: `%` and `:name` stay as written.
     with op.get_bind().connection.cursor() as cursor:
         cursor.execute(text)
@@ -49,13 +51,13 @@ def _engine(url: DatabaseUrl):
     return create_engine("postgresql+psycopg2://", creator=lambda: connect(url), poolclass=NullPool)
 
 
-def upgrade(url: DatabaseUrl, revision: str = "head") -> None:
+def upgrade(url: DatabaseUrl, revision: str = "head", location: Path = MIGRATIONS) -> None:
     """Create the database if missing; apply every revision not applied yet, in one transaction."""
     ensure_database(url)
     with _engine(url).begin() as conn:
         # Roles are cluster-wide: serialise concurrent upgrades (tests run in parallel).
         conn.exec_driver_sql(LOCK)
-        cfg = config()
+        cfg = config(location)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -66,20 +68,20 @@ def current(url: DatabaseUrl) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head() -> str:
-    return ScriptDirectory.from_config(config()).get_current_head()
+def head(location: Path = MIGRATIONS) -> str:
+    return ScriptDirectory.from_config(config(location)).get_current_head()
 
 
-def new_revision(message: str) -> tuple[Path, Path]:
+def new_revision(message: str, location: Path = MIGRATIONS) -> tuple[Path, Path]:
     """Scaffold the next revision: its module (versions/NNNN_slug.py) and its empty SQL file."""
-    previous = ScriptDirectory.from_config(config()).get_current_head()
-    number = f"{int(previous) + 1:04d}"
-    versions = REPO_ROOT / "warehouse" / "migrations" / "versions"
-    command.revision(config(), message=message, rev_id=number, version_path=str(versions))
+    number = f"{int(head(location)) + 1:04d}"
+    versions = location / "versions"
+    command.revision(config(location), message=message, rev_id=number, version_path=str(versions))
     module = next(versions.glob(f"{number}_*.py"))
-    sql = REPO_ROOT / "warehouse" / "migrations" / "sql" / f"{module.stem}.sql"
+    sql = location / "sql" / f"{module.stem}.sql"
     sql.write_text(
         f"-- {number}: {message}\n"
-        "-- Applied once, in the same transaction as the other pending revisions.\n"
+        "-- Applied once, in the same transaction as the other pending revisions.\n",
+        encoding="utf-8",
     )
     return module, sql
