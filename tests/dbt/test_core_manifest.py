@@ -24,6 +24,10 @@ UNIT_TESTED_MODELS = {
     "int_products_fitment_parsed",  # fitment parsing
     "int_orders_sla_evaluated",  # SLA breach
     "int_sku_sales_windowed",  # velocity tiers
+    "sales_so_far",  # today so far vs the same time last week
+    "rpt_sales_pulse",  # the comparison base of Tile 1
+    "rpt_growth_milestones",  # complete months plus the current month's run rate
+    "rpt_inventory_alerts",  # list views: every row, ranked
 }
 
 

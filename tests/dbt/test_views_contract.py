@@ -299,6 +299,15 @@ def test_data_tests_of_the_views_pass(built, dbt_target):
     _dbt(built, dbt_target, ["test", "--exclude", "test_type:unit", "--select", *selection])
 
 
+def test_unit_tests_of_the_meanings_pass(built, dbt_target):
+    """dbt unit tests of marts and reports: same-time-last-week, run rate, list ranks."""
+    _dbt(
+        built,
+        dbt_target,
+        ["test", "--select", "test_type:unit,path:models/marts test_type:unit,path:models/reports"],
+    )
+
+
 # -- golden truth ---------------------------------------------------------------------------
 
 
