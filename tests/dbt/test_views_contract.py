@@ -524,3 +524,177 @@ def test_data_quality_function_agrees_with_the_comprehensive_view(built):
         assert row["checks_run"] == expected["checks"] == 10
         assert row["checks_failed"] == expected["failed"]
         assert row["status"] == ("pass" if expected["failed"] == 0 else "fail")
+
+
+# -- the launch checklist (spec/launch-validation.md), its own queries on the built warehouse ---
+
+CORE_TABLES = (
+    "product_categories",
+    "customer_segments",
+    "sales_metrics_daily",
+    "sku_performance",
+    "inventory_snapshots",
+    "fulfillment_tracking",
+    "cx_conversations",
+    "shop_activation_metrics",
+    "operator_sla_resolution",
+    "ceo_time_savings",
+)
+CHECKLIST_VIEWS = (
+    "v_sales_pulse_current",
+    "v_inventory_alerts",
+    "v_fulfillment_issues",
+    "v_cx_escalations",
+    "v_activation_rate_7d",
+    "v_sla_performance_7d",
+    "v_product_performance",
+    "v_customer_segment_summary",
+    "v_revenue_trends_30d",
+    "v_category_trends_30d",
+    "v_inventory_velocity_trends",
+    "v_customer_segment_trends",
+    "v_vehicle_compatibility_analysis",
+    "v_data_quality_checks",
+    "v_data_freshness",
+    "v_growth_milestones",
+    "v_growth_rates",
+    "v_kpi_summary",
+    "v_ceo_time_savings_30d",
+    "v_ceo_time_savings_ytd",
+    "v_export_daily_performance",
+    "v_export_customer_segments",
+    "v_export_product_performance",
+)
+TILE_COLUMNS = {
+    "v_sales_pulse_current": "current_date total_revenue total_orders avg_order_value"
+    " revenue_vs_last_week_pct fulfillment_rate_pct top_products",
+    "v_inventory_alerts": "sku quantity_available days_of_cover stock_status velocity_tier"
+    " alert_severity alert_message",
+    "v_fulfillment_issues": "order_number fulfillment_status days_to_fulfill issue_type"
+    " issue_severity sla_deadline",
+    "v_cx_escalations": "chatwoot_conversation_id priority sentiment is_sla_breach"
+    " first_response_time_minutes status",
+    "v_activation_rate_7d": "date shops_activated activation_rate_pct",
+    "v_sla_performance_7d": "operator_id resolution_rate_pct avg_median_response_time",
+}
+
+
+def test_checklist_tables_and_views_are_created(built):
+    present = {
+        row[0]
+        for row in _query(
+            built, "select c.relname from pg_class c where c.relnamespace = 'marts'::regnamespace"
+        )
+    }
+    assert set(CORE_TABLES) <= present
+    assert set(CHECKLIST_VIEWS) <= present
+
+
+def test_checklist_rls_status_and_policy_coverage(built):
+    rows = _query(
+        built,
+        "select tablename, rowsecurity from pg_tables where schemaname = 'marts'"
+        " and tablename = any(%s)",
+        (list(CORE_TABLES),),
+    )
+    assert dict(rows) == dict.fromkeys(CORE_TABLES, True)
+    policies = _query(
+        built,
+        "select tablename, array_agg(policyname::text order by policyname) from pg_policies"
+        " where schemaname = 'marts' and tablename = any(%s) group by 1",
+        (list(CORE_TABLES),),
+    )
+    both = ["operator_shop_scope", "service_all_shops"]
+    assert dict(policies) == dict.fromkeys(CORE_TABLES, both)
+
+
+def test_checklist_constraints_primary_keys_and_not_null_keys(built):
+    keys = dict(
+        _query(
+            built,
+            "select c.conrelid::regclass::text, pg_get_constraintdef(c.oid) from pg_constraint c"
+            " where c.connamespace = 'marts'::regnamespace and c.contype = 'p'",
+        )
+    )
+    assert {f"marts.{t}": "PRIMARY KEY (id)" for t in CORE_TABLES}.items() <= keys.items()
+    nullable_keys = _query(
+        built,
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and table_name = any(%s)"
+        " and column_name in ('id', 'shop_domain') and is_nullable = 'YES'",
+        (list(CORE_TABLES),),
+    )
+    assert nullable_keys == []
+    with pytest.raises(Exception, match="null value"):
+        _query(built, "insert into marts.sales_metrics_daily (id, shop_domain) values (null, 'x')")
+
+
+def test_checklist_every_table_view_and_contract_column_has_a_comment(built, contract_views):
+    uncommented = _query(
+        built,
+        "select c.relname from pg_class c where c.relnamespace = 'marts'::regnamespace"
+        " and c.relkind in ('r', 'v') and c.relname not like '%%\\_\\_%%'"
+        " and coalesce(obj_description(c.oid, 'pg_class'), '') = ''",
+    )
+    assert uncommented == []
+    columns = _query(
+        built,
+        "select c.relname, a.attname from pg_class c join pg_attribute a on a.attrelid = c.oid"
+        " where c.relnamespace = 'marts'::regnamespace and c.relname = any(%s)"
+        " and a.attnum > 0 and not a.attisdropped"
+        " and coalesce(col_description(c.oid, a.attnum), '') = ''",
+        ([*contract_views, *CORE_TABLES],),
+    )
+    assert columns == []
+
+
+def test_checklist_indexes(built):
+    indexes = _query(built, "select indexdef from pg_indexes where schemaname = 'marts'")
+    definitions = "\n".join(row[0] for row in indexes)
+    for fragment in (
+        "product_categories USING gin (fits_vehicle_years)",
+        "product_categories USING gin (fits_makes)",
+        "product_categories USING gin (fits_models)",
+        "fulfillment_tracking USING btree (shop_domain, order_created_at) WHERE is_sla_breach",
+        "cx_conversations USING btree (shop_domain, conversation_created_at) WHERE is_sla_breach",
+        "fulfillment_tracking USING btree (shop_domain, order_created_at) WHERE has_issue",
+        "cx_conversations USING btree (shop_domain, escalated_at) WHERE is_escalated",
+        "sku_performance USING btree (shop_domain) WHERE is_trending",
+        "sku_performance USING btree (shop_domain, shopify_product_id)",
+        "inventory_snapshots USING btree (shop_domain, shopify_product_id)",
+        "inventory_snapshots USING btree (shop_domain, snapshot_date) WHERE (stock_status",
+        "sales_metrics_daily USING btree (shop_domain, date DESC)",
+    ):
+        assert fragment in definitions, fragment
+
+
+def test_checklist_tile_queries_return_what_they_promise(built):
+    for view, expected in TILE_COLUMNS.items():
+        columns = _dicts(built, f"select * from marts.{view} limit 1")  # noqa: S608
+        described = [
+            row[0]
+            for row in _query(
+                built,
+                "select column_name from information_schema.columns"
+                " where table_schema = 'marts' and table_name = %s",
+                (view,),
+            )
+        ]
+        assert set(expected.split()) <= set(described), view
+        assert columns, f"{view} should have rows in the sandbox"
+    alerts = _dicts(built, "SELECT * FROM marts.v_inventory_alerts ORDER BY alert_severity")
+    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    listed = [rank[row["alert_severity"]] for row in alerts]
+    assert listed == sorted(listed) and len(set(listed)) > 2
+    issues = _query(
+        built,
+        "select distinct issue_severity::text from marts.v_fulfillment_issues"
+        " where issue_severity in ('critical', 'high')",
+    )
+    assert {r[0] for r in issues} <= {"critical", "high"} and issues
+    escalations = _query(
+        built, "SELECT * FROM marts.v_cx_escalations WHERE status IN ('open', 'pending')"
+    )
+    assert escalations
+    for view in ("v_data_quality_checks", "v_data_freshness"):
+        assert _query(built, f"select * from marts.{view}")  # noqa: S608
