@@ -61,3 +61,10 @@
         else 'stale'
     end)::vocab.freshness_status
 {%- endmacro %}
+
+{% macro operator_totals() -%}
+    {#- Per operator over a window of rpt_operator_days_30d: active days and SLA breaches. -#}
+    count(distinct date) as active_days,
+    sum(sla_breaches_detected) as sla_breaches_detected,
+    sum(sla_breaches_resolved) as sla_breaches_resolved
+{%- endmacro %}

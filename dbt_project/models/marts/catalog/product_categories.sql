@@ -1,15 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['shop_domain', 'shopify_product_id'], 'unique': true},
-            {'columns': ['shop_domain', 'category_l1']},
-            {'columns': ['fits_vehicle_years'], 'type': 'gin'},
-            {'columns': ['fits_makes'], 'type': 'gin'},
-            {'columns': ['fits_models'], 'type': 'gin'},
-        ],
-    )
-}}
-
 with
 
 products as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
-    )
-}}
-
 {#- One row per shop and entry day: the CEO's manual entries of time saved, summed. -#}
 
 with

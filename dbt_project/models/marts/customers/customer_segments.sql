@@ -1,13 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['shop_domain', 'shopify_customer_id'], 'unique': true},
-            {'columns': ['shop_domain', 'primary_segment']},
-            {'columns': ['shop_domain', 'lifecycle_stage']},
-        ],
-    )
-}}
-
 with
 
 segmented as (

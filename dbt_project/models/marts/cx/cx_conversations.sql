@@ -1,15 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['shop_domain', 'chatwoot_conversation_id'], 'unique': true},
-            {'columns': ['shop_domain', 'status']},
-            {'columns': ['shop_domain', 'conversation_created_at desc']},
-            {'columns': ['shop_domain', 'escalated_at'], 'where': 'is_escalated'},
-            {'columns': ['shop_domain', 'conversation_created_at'], 'where': 'is_sla_breach'},
-        ],
-    )
-}}
-
 {#- One row per Chatwoot conversation; the rules live in int_conversations_measured. -#}
 
 with

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain']}],
-    )
-}}
-
 {#- Per shop and raw source entity: rows, newest extraction, last extraction run, quarantined records. -#}
 
 with

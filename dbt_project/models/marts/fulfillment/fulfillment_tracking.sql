@@ -1,15 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['shop_domain', 'shopify_order_id'], 'unique': true},
-            {'columns': ['shop_domain', 'fulfillment_status']},
-            {'columns': ['shop_domain', 'order_created_at desc']},
-            {'columns': ['shop_domain', 'order_created_at'], 'where': 'has_issue'},
-            {'columns': ['shop_domain', 'order_created_at'], 'where': 'is_sla_breach'},
-        ],
-    )
-}}
-
 {#- One row per non-test order; the SLA rules live in int_orders_sla_evaluated. -#}
 
 with

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 -- Method: Pearson correlation over the last 90 local days (of inventory snapshot history)
 -- between the number of out-of-stock / low-stock SKUs on a day and the share of that day's
 -- orders that breached the 2-day fulfillment SLA (or carry an inventory_shortage issue).

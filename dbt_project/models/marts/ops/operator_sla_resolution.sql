@@ -1,12 +1,3 @@
-{{
-    config(
-        indexes=[
-            {'columns': ['shop_domain', 'date desc', 'operator_id'], 'unique': true},
-            {'columns': ['shop_domain', 'operator_id']},
-        ],
-    )
-}}
-
 {#-
     Per operator (the conversation's assignee) and local day of the conversation's creation:
     first-response SLA breaches detected, how many of those are resolved, and the median / p90 /

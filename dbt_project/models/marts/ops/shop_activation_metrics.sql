@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
-    )
-}}
-
 {#-
     Platform-wide shop activation per UTC day (doc block `shop_activation`). The platform is not
     one shop, so shop_domain is the literal 'platform' on every row.

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'days_ago'], 'unique': true}],
-    )
-}}
-
 {#-
     Today so far against the same time last week (doc block `sales_so_far`): for each shop, its
     as-of local day (days_ago 0) and the same weekday one week earlier (days_ago 7), the counted

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
-    )
-}}
-
 {#-
     The shop-day spine: one row per shop and local calendar day, from 400 days before the shop's
     as-of local day up to that day. Reports join facts to it so days without activity still show.

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 {#- One row per shop: its time zone, currency and local "today" at the as-of instant. -#}
 
 with

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'month_of_year'], 'unique': true}],
-    )
-}}
-
 with
 
 daily as (

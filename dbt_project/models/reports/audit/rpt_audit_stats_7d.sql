@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'decision_date'], 'unique': true}],
-    )
-}}
-
 with
 
 decisions as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'scope'], 'unique': true}],
-    )
-}}
-
 with
 
 decisions as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'savings_window'], 'unique': true}],
-    )
-}}
-
 {#- CEO time saved per shop over two windows: the last 30 local days and the year to date. -#}
 
 with

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'urgency_rank']}],
-    )
-}}
-
 with
 
 conversations as (

@@ -1,67 +1,26 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain']}],
-    )
-}}
-
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-daily as (
-    select * from {{ ref('sales_metrics_daily') }}
-),
-
-conversations as (
-    select * from {{ ref('cx_conversations') }}
-),
-
-calendar as (
-    select
-        shop_domain,
-        date as metric_date
-    from {{ ref('shop_days') }}
+activity as (
+    select * from {{ ref('shop_day_activity') }}
     where days_ago between 1 and 118
-),
-
-cx_daily as (
-    select
-        conversations.shop_domain,
-        {{ local_date('conversations.conversation_created_at', 'shops.iana_timezone') }} as metric_date,
-        count(*) as conversations
-    from conversations
-    inner join shops
-        on conversations.shop_domain = shops.shop_domain
-    where conversations.conversation_created_at >= {{ hotrod_as_of() }} - interval '121 days'
-    group by 1, 2
 ),
 
 metrics as (
     select
-        calendar.shop_domain,
+        shop_domain,
         'daily_revenue' as metric,
-        calendar.metric_date,
-        coalesce(daily.total_revenue, 0)::numeric as metric_value
-    from calendar
-    left join daily
-        on
-            calendar.shop_domain = daily.shop_domain
-            and calendar.metric_date = daily.date
+        date as metric_date,
+        total_revenue::numeric as metric_value
+    from activity
 
     union all
 
     select
-        calendar.shop_domain,
+        shop_domain,
         'cx_volume' as metric,
-        calendar.metric_date,
-        coalesce(cx_daily.conversations, 0)::numeric as metric_value
-    from calendar
-    left join cx_daily
-        on
-            calendar.shop_domain = cx_daily.shop_domain
-            and calendar.metric_date = cx_daily.metric_date
+        date as metric_date,
+        conversations::numeric as metric_value
+    from activity
 ),
 
 baselined as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain']}],
-    )
-}}
-
 {#- The mart tables whose newest day says whether the daily build keeps up, with that day's column. -#}
 {%- set measured = [
     ('sales_metrics_daily', 'date'),

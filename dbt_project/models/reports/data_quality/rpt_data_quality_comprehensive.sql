@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain']}],
-    )
-}}
-
 with
 
 shops as (
@@ -15,7 +9,7 @@ sales as (
 ),
 
 inventory as (
-    select * from {{ ref('inventory_snapshots') }}
+    select * from {{ ref('inventory_latest') }}
 ),
 
 customers as (
@@ -56,25 +50,13 @@ sales_checks as (
     group by sales.shop_domain
 ),
 
-latest_inventory_dates as (
-    select
-        shop_domain,
-        max(snapshot_date) as snapshot_date
-    from inventory
-    group by shop_domain
-),
-
 inventory_checks as (
     select
-        inventory.shop_domain,
+        shop_domain,
         count(*) as total_rows,
-        count(*) filter (where inventory.quantity_available < 0) as negative_inventory
+        count(*) filter (where quantity_available < 0) as negative_inventory
     from inventory
-    inner join latest_inventory_dates
-        on
-            inventory.shop_domain = latest_inventory_dates.shop_domain
-            and inventory.snapshot_date = latest_inventory_dates.snapshot_date
-    group by inventory.shop_domain
+    group by shop_domain
 ),
 
 customer_checks as (

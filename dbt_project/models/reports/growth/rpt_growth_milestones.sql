@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'month_start'], 'unique': true}],
-    )
-}}
-
 {#-
     Monthly revenue and the $1MM -> $10MM milestones (doc block `growth_run_rate`): each month's
     run rate is its revenue when complete, and for the current month the revenue of its complete

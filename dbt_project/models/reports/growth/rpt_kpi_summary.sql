@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 with
 
 shops as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 -- Method: weighted mean of five 0-100 component scores, each from a report:
 -- sales momentum 25% (50 + half the revenue change of the last 7 days vs the 7 before, clamped),
 -- inventory 20% (share of latest-snapshot SKUs not low/out of stock),
@@ -17,8 +11,8 @@ trends as (
     select * from {{ ref('rpt_revenue_trends_30d') }}
 ),
 
-snapshots as (
-    select * from {{ ref('inventory_snapshots') }}
+latest_inventory as (
+    select * from {{ ref('inventory_latest') }}
 ),
 
 fulfillment as (
@@ -52,25 +46,13 @@ sales_momentum as (
     group by shop_domain
 ),
 
-latest_snapshot_dates as (
-    select
-        shop_domain,
-        max(snapshot_date) as snapshot_date
-    from snapshots
-    group by shop_domain
-),
-
 inventory_health as (
     select
-        snapshots.shop_domain,
-        100.0 * count(*) filter (where snapshots.stock_status in ('in_stock', 'overstock'))
+        shop_domain,
+        100.0 * count(*) filter (where stock_status in ('in_stock', 'overstock'))
         / nullif(count(*), 0) as in_stock_pct
-    from snapshots
-    inner join latest_snapshot_dates
-        on
-            snapshots.shop_domain = latest_snapshot_dates.shop_domain
-            and snapshots.snapshot_date = latest_snapshot_dates.snapshot_date
-    group by snapshots.shop_domain
+    from latest_inventory
+    group by shop_domain
 ),
 
 components as (

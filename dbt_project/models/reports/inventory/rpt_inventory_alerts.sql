@@ -1,31 +1,8 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'urgency_rank']}],
-    )
-}}
-
 with
 
-snapshots as (
-    select * from {{ ref('inventory_snapshots') }}
-),
-
-latest_dates as (
-    select
-        shop_domain,
-        max(snapshot_date) as snapshot_date
-    from snapshots
-    group by shop_domain
-),
-
 latest as (
-    select snapshots.*
-    from snapshots
-    inner join latest_dates
-        on
-            snapshots.shop_domain = latest_dates.shop_domain
-            and snapshots.snapshot_date = latest_dates.snapshot_date
-    where snapshots.stock_status in ('low_stock', 'out_of_stock', 'overstock')
+    select * from {{ ref('inventory_latest') }}
+    where stock_status in ('low_stock', 'out_of_stock', 'overstock')
 ),
 
 classified as (

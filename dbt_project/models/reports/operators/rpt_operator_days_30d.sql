@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'operator_id', 'date'], 'unique': true}],
-    )
-}}
-
 {#- The operator 30-day base: each operator's days in the 30 local days ending on the shop's as-of day. -#}
 
 with

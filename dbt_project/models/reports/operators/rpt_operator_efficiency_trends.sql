@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'operator_id', 'date'], 'unique': true}],
-    )
-}}
-
 with
 
 window_rows as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'operator_id'], 'unique': true}],
-    )
-}}
-
 {#- Per operator over the last 7 local days: breaches, resolution rate and response times. -#}
 
 with
@@ -16,9 +10,7 @@ final as (
     select
         shop_domain,
         operator_id,
-        count(distinct date) as active_days,
-        sum(sla_breaches_detected) as sla_breaches_detected,
-        sum(sla_breaches_resolved) as sla_breaches_resolved,
+        {{ operator_totals() }},
         {{ views_pct('sum(sla_breaches_resolved)', 'sum(sla_breaches_detected)') }} as resolution_rate_pct,
         round(avg(median_response_time), 1) as avg_median_response_time,
         round(avg(p90_response_time), 1) as avg_p90_response_time,

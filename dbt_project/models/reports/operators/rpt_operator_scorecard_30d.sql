@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'operator_id'], 'unique': true}],
-    )
-}}
-
 {#- Per operator over the last 30 local days: efficiency score and ranks, SLA compliance and its status. -#}
 
 with
@@ -16,9 +10,7 @@ per_operator as (
     select
         shop_domain,
         operator_id,
-        count(distinct date) as active_days,
-        sum(sla_breaches_detected) as sla_breaches_detected,
-        sum(sla_breaches_resolved) as sla_breaches_resolved,
+        {{ operator_totals() }},
         coalesce(sum(sla_breaches_resolved)::numeric / nullif(sum(sla_breaches_detected), 0), 1)
             as resolution_ratio,
         avg(median_response_time) as avg_median_response_time,

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date', 'operator_id'], 'unique': true}],
-    )
-}}
-
 with
 
 window_rows as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
-    )
-}}
-
 {#- Platform activation (shop_domain 'platform', UTC days) over the last 7 days. -#}
 
 with

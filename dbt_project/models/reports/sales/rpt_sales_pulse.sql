@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 {#- Tile 1 (doc block `sales_so_far`): the as-of local day so far against the same time last week. -#}
 
 with

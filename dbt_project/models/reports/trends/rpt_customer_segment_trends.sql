@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'week_start']}],
-    )
-}}
-
 with
 
 shops as (

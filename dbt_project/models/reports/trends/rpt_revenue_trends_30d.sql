@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'date'], 'unique': true}],
-    )
-}}
-
 with
 
 daily as (
