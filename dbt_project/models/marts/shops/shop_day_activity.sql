@@ -31,7 +31,7 @@ conversations_per_day as (
     from conversations
     inner join shops
         on conversations.shop_domain = shops.shop_domain
-    group by conversations.shop_domain, 2
+    group by 1, 2
 ),
 
 final as (
