@@ -23,6 +23,7 @@ import pytest
 from hotrod.dbt_cli import run_dbt
 from sandbox.generator.clock import zone
 from sandbox.store import SandboxStore
+from tests.support.core_models import CORE_TABLES
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
@@ -528,18 +529,6 @@ def test_data_quality_function_agrees_with_the_comprehensive_view(built):
 
 # -- the launch checklist (spec/launch-validation.md), its own queries on the built warehouse ---
 
-CORE_TABLES = (
-    "product_categories",
-    "customer_segments",
-    "sales_metrics_daily",
-    "sku_performance",
-    "inventory_snapshots",
-    "fulfillment_tracking",
-    "cx_conversations",
-    "shop_activation_metrics",
-    "operator_sla_resolution",
-    "ceo_time_savings",
-)
 CHECKLIST_VIEWS = (
     "v_sales_pulse_current",
     "v_inventory_alerts",
