@@ -11,7 +11,7 @@ from typing import Any
 from psycopg2 import sql
 
 from warehouse.connection import connection
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import DatabaseUrl, marts_schema
 
 TILES = (
     ("Tile 1 Sales Pulse", "v_sales_pulse_current"),
@@ -55,8 +55,11 @@ def _shop_lines(columns: list[str], rows: list[tuple]) -> list[str]:
     return [line]
 
 
-def summarize(url: DatabaseUrl, schema: str = "marts", out: Callable[[str], None] = print) -> int:
-    """Print each tile per shop; returns how many tile views answered."""
+def summarize(
+    url: DatabaseUrl, schema: str | None = None, out: Callable[[str], None] = print
+) -> int:
+    """Print each tile per shop (mart schema: HOTROD_DBT_SCHEMA); returns how many answered."""
+    schema = schema or marts_schema()
     answered = 0
     with connection(url, autocommit=True) as conn, conn.cursor() as cur:
         for title, view in TILES:

@@ -96,7 +96,10 @@ def test_the_product_wheel_holds_no_sandbox_and_no_benchmarks(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert tops == {"hotrod", "warehouse", "extractors", "orchestration"}
-    assert "warehouse/sql/002_raw_tables.sql" in names
+    # the warehouse migrations ship with the product (SQL files and the Alembic environment)
+    assert "warehouse/migrations/sql/0001_baseline/002_raw_tables.sql" in names
+    assert "warehouse/migrations/versions/0001_baseline.py" in names
+    assert "warehouse/migrations/script.py.mako" in names
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     declared = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[hotrod.commands]" in declared and "sandbox" not in declared

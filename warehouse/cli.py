@@ -1,10 +1,10 @@
-"""`hotrod db up | down | status | url`."""
+"""`hotrod db up | down | status | url | revision`."""
 
 from __future__ import annotations
 
 import argparse
 
-from warehouse import embedded
+from warehouse import embedded, migrate
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import connection, resolve
 from warehouse.settings import external_url
@@ -23,13 +23,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     url = actions.add_parser("url", help="print the URL in effect (psql accepts it)")
     url.add_argument("--sqlalchemy", action="store_true", help="postgresql+psycopg2:// form")
     url.set_defaults(handler=_url)
+    revision = actions.add_parser(
+        "revision", help="scaffold the next warehouse migration (docs/migrations.md)"
+    )
+    revision.add_argument("message", help="what the migration does, e.g. 'add deleted_at'")
+    revision.set_defaults(handler=_revision)
 
 
 def _up(args: argparse.Namespace) -> int:
     url = resolve()
     bootstrap(url)
     kind = "external" if external_url() else "embedded"
-    print(f"warehouse up ({kind}): {url}")
+    print(f"warehouse up ({kind}, migration {migrate.current(url)}): {url}")
+    return 0
+
+
+def _revision(args: argparse.Namespace) -> int:
+    module, sql_file = migrate.new_revision(args.message)
+    print(f"new migration: {module}\nwrite its SQL in: {sql_file}\napply it: hotrod db up")
     return 0
 
 

@@ -144,6 +144,11 @@ class DatabaseUrl:
         return env
 
 
+def marts_schema() -> str:
+    """The schema dbt builds marts, reports and the contract views in (HOTROD_DBT_SCHEMA)."""
+    return os.environ.get("HOTROD_DBT_SCHEMA", "").strip() or "marts"
+
+
 def external_url() -> DatabaseUrl | None:
     raw = os.environ.get("HOTROD_DATABASE_URL", "").strip()
     return DatabaseUrl.parse(raw) if raw else None

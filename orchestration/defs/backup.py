@@ -21,14 +21,14 @@ from pathlib import Path
 from psycopg2 import sql
 
 from warehouse.connection import connect, drop_database, ensure_database
-from warehouse.settings import DatabaseUrl, hotrod_home
+from warehouse.settings import DatabaseUrl, hotrod_home, marts_schema
 
 log = logging.getLogger(__name__)
 
 # Raw landing and marts are what the backup is for. Every other schema of the warehouse database
 # (staging, intermediate, security helpers...) is included so that the mart views and row level
 # security policies that reference them restore; they are small (views and derived tables).
-SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app", "marts")
+RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
 PREFIX = "hotrod-"
 
 
@@ -119,8 +119,11 @@ def count_rows(cur, schemas: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def dump(url: DatabaseUrl, dest: Path | None = None, schemas: Iterable[str] = SCHEMAS) -> Backup:
+def dump(
+    url: DatabaseUrl, dest: Path | None = None, schemas: Iterable[str] | None = None
+) -> Backup:
     """pg_dump (custom format) of the schemas, with row counts taken from the same snapshot."""
+    schemas = (*RAW_SCHEMAS, marts_schema()) if schemas is None else tuple(schemas)
     dest = dest or backups_dir()
     dest.mkdir(parents=True, exist_ok=True)
     created = datetime.now(UTC)

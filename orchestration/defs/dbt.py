@@ -26,11 +26,11 @@ from dagster_dbt import (
 
 from orchestration.defs.project import target_dir
 from orchestration.defs.resources import WarehouseResource
-from warehouse.connection import connection
 from warehouse.dbt_invocation import dbt_environment
-from warehouse.settings import DatabaseUrl
 
 LAYERS = ("staging", "intermediate", "marts")
+# reports and contract models keep [schema, name] keys; their groups follow their folders
+GROUP_LAYERS = (*LAYERS, "reports", "contract")
 DBT_ASSETS_NAME = "hotrod_dbt"
 
 
@@ -48,7 +48,7 @@ def _layer(props: Mapping[str, Any]) -> str:
 def _domain(props: Mapping[str, Any]) -> str | None:
     fqn = props.get("fqn") or []
     # fqn: [project, layer, domain..., name]
-    return fqn[2] if len(fqn) > 3 and fqn[1] in LAYERS else None
+    return fqn[2] if len(fqn) > 3 and fqn[1] in GROUP_LAYERS else None
 
 
 class HotrodTranslator(DagsterDbtTranslator):
@@ -59,7 +59,8 @@ class HotrodTranslator(DagsterDbtTranslator):
         return dg.AssetKey([_layer(props), props.get("alias") or props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        layer = _layer(dbt_resource_props)
+        fqn = dbt_resource_props.get("fqn") or []
+        layer = fqn[1] if len(fqn) > 2 and fqn[1] in GROUP_LAYERS else _layer(dbt_resource_props)
         domain = _domain(dbt_resource_props)
         return f"{layer}_{domain}" if domain else layer
 
@@ -86,54 +87,11 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
         url = warehouse.url()
         with dbt_environment(url, target_dir()):
             invocation = dbt.cli(["build"], context=context)
-        try:
-            yield from invocation.stream()
-        finally:
-            selected = {key.path[-1] for key in context.selected_asset_keys}
-            restore_missing_views(dbt, url, load_manifest(manifest_path), context.log, selected)
+        # A rebuilt table takes its views along in the same transaction (dbt post-hook
+        # repoint_dependent_views), so no view is ever missing, even when a test fails.
+        yield from invocation.stream()
 
     return _dbt
-
-
-def missing_views(url: DatabaseUrl, manifest: Mapping[str, Any]) -> list[str]:
-    """View models of the manifest whose relation is absent from the warehouse."""
-    views = {
-        (node["schema"], node.get("alias") or node["name"]): node["name"]
-        for node in manifest.get("nodes", {}).values()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "view"
-    }
-    if not views:
-        return []
-    with connection(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select n.nspname, c.relname from pg_class as c"
-            " join pg_namespace as n on n.oid = c.relnamespace where c.relkind = 'v'"
-        )
-        present = set(cur.fetchall())
-    return sorted(name for key, name in views.items() if key not in present)
-
-
-def restore_missing_views(
-    dbt: DbtCliResource,
-    url: DatabaseUrl,
-    manifest: Mapping[str, Any],
-    log: Any,
-    selected: set[str],
-) -> None:
-    """Recreate views that a rebuild dropped but `dbt build` then skipped.
-
-    Rebuilding a table drops the views over it (``drop ... cascade``); when a test on that table
-    fails, ``dbt build`` skips the views downstream and they would stay missing, breaking the
-    contract names dashboards query. The table already holds the new data either way, so
-    re-pointing the views at it hides nothing: the failing check still fails the run. Only
-    views selected in this step are considered.
-    """
-    missing = [name for name in missing_views(url, manifest) if name in selected]
-    if not missing:
-        return
-    log.warning(f"recreating {len(missing)} view(s) dropped by a table rebuild: {missing}")
-    with dbt_environment(url, target_dir()):
-        dbt.cli(["run", "--select", " ".join(missing)], raise_on_error=False).wait()
 
 
 def prune_invocation_dirs(max_age_s: float = 86400) -> None:

@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import dagster as dg
+from psycopg2 import sql
 
 from orchestration.defs import backup as backups
 from orchestration.defs.privacy import PRIVACY_TOPICS
 from orchestration.defs.resources import WarehouseResource
-from warehouse.settings import DatabaseUrl
+from warehouse.settings import DatabaseUrl, marts_schema
 
 SYNC_LOG_RETENTION_DAYS = 90  # SPEC §5: sync event logs 90 days
 
@@ -89,18 +90,21 @@ backup_job = backup_graph.to_job(
 
 @dg.op
 def archive_audit_logs(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
-    """The 180-day archive (`marts.archive_old_audit_logs()`) and 90-day sync-log retention."""
+    """The 180-day archive (`<marts>.archive_old_audit_logs()`) and 90-day sync-log retention."""
+    function = f"{marts_schema()}.archive_old_audit_logs"
+    archive = sql.SQL("select {}.archive_old_audit_logs()").format(sql.Identifier(marts_schema()))
     with warehouse.connect(autocommit=False) as conn, conn.cursor() as cur:
-        cur.execute("select to_regproc('marts.archive_old_audit_logs') is not null")
+        cur.execute("select to_regproc(%s) is not null", (function,))
         has_archive = cur.fetchone()[0]
         archived = None
         if has_archive:
-            cur.execute("select marts.archive_old_audit_logs()")
+            cur.execute(archive)
             archived = cur.fetchone()[0]
             context.log.info(f"archive_old_audit_logs() removed {archived} rows")
         else:
             context.log.warning(
-                "marts.archive_old_audit_logs() is not installed yet: run `hotrod dbt build` first"
+                f"{marts_schema()}.archive_old_audit_logs() is not installed yet: "
+                "run `hotrod dbt build` first"
             )
         interval = f"{SYNC_LOG_RETENTION_DAYS} days"
         cur.execute(

@@ -48,12 +48,38 @@ def built(server_url, store, tmp_path_factory):
 
 
 def _read_all(conn, schema: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every relation of the schema the connected role may select from, read whole."""
     out = {}
     with conn.cursor() as cur:
         for name, _ in support.relations(conn, schema):
+            cur.execute("select has_table_privilege(%s, 'select')", (f"{schema}.{name}",))
+            if not cur.fetchone()[0]:
+                continue
             cur.execute(sql.SQL("select * from {}").format(sql.Identifier(schema, name)))
             out[name] = ([d[0] for d in cur.description], cur.fetchall())
     return out
+
+
+def _contract_and_what_it_reads(url) -> set[str]:
+    """The contract views (v_*) and the relations they select from directly."""
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select v.relname from pg_class v
+            where v.relnamespace = 'marts'::regnamespace and v.relkind = 'v'
+              and v.relname like 'v\\_%'
+            union
+            select t.relname
+            from pg_class v
+            join pg_rewrite r on r.ev_class = v.oid
+            join pg_depend d on d.objid = r.oid and d.classid = 'pg_rewrite'::regclass
+            join pg_class t on t.oid = d.refobjid and t.oid <> v.oid
+            where v.relnamespace = 'marts'::regnamespace and v.relkind = 'v'
+              and v.relname like 'v\\_%'
+            """
+        )
+        return {row[0] for row in cur.fetchall()}
 
 
 def test_every_mart_relation_is_secured(built):
@@ -83,12 +109,10 @@ def test_operator_sees_only_the_claimed_shop_in_every_mart_relation(built, shop)
     with support.operator_login(url) as conn:
         support.set_claim(conn, {"shop_domain": shop})
         seen = _read_all(conn, "marts")
-    assert len(seen) >= 58
+    assert set(seen) == _contract_and_what_it_reads(url)
     with_rows = 0
     for name, (columns, rows) in seen.items():
-        if "shop_domain" not in columns:
-            assert name in support.seed_names(), f"{name} has no shop_domain column"
-            continue
+        assert "shop_domain" in columns, f"{name} has no shop_domain column"
         shops = {row[columns.index("shop_domain")] for row in rows}
         # 'platform' rows are platform-wide aggregates (shop activation), shown to any claim.
         assert shops <= {shop, "platform"}, f"{name} leaks {shops - {shop, 'platform'}}"
@@ -97,11 +121,30 @@ def test_operator_sees_only_the_claimed_shop_in_every_mart_relation(built, shop)
     assert seen["v_activation_rate_7d"][1], "the platform-wide Ops tile must be visible"
 
 
+def test_operator_may_read_the_contract_and_what_it_selects_from_nothing_else(built):
+    """Not the core tables the contract does not read directly, not the seeds, not the
+    forecasts: the 48 views and, for security_invoker, the relations under them."""
+    url, _ = built
+    admin = connect(url, autocommit=True)
+    everything = {name for name, _ in support.relations(admin, "marts")}
+    admin.close()
+    readable = _contract_and_what_it_reads(url)
+    assert len([n for n in readable if n.startswith("v_")]) == 48
+    hidden = everything - readable
+    assert {"sales_metrics_daily", "product_taxonomy", "fct_revenue_forecast"} <= hidden
+    with support.operator_login(url) as conn, conn.cursor() as cur:
+        support.set_claim(conn, {"shop_domain": support.SHOPS[0]})
+        for name in sorted(hidden):
+            with pytest.raises(errors.InsufficientPrivilege):
+                statement = sql.SQL("select 1 from {} limit 1")
+                cur.execute(statement.format(sql.Identifier("marts", name)))
+
+
 def test_operator_with_several_shops_or_no_claim(built):
     url, _ = built
     admin = connect(url, autocommit=True)
     with admin, admin.cursor() as cur:
-        cur.execute("select distinct shop_domain from marts.sales_metrics_daily")
+        cur.execute("select distinct shop_domain from marts.v_export_daily_performance")
         assert {r[0] for r in cur.fetchall()} == set(support.SHOPS)
     with support.operator_login(url) as conn, conn.cursor() as cur:
         for claims in (
@@ -110,7 +153,7 @@ def test_operator_with_several_shops_or_no_claim(built):
             {"app_metadata": {"shop_domain": list(support.SHOPS[:2])}},
         ):
             support.set_claim(conn, claims)
-            cur.execute("select distinct shop_domain from marts.sales_metrics_daily")
+            cur.execute("select distinct shop_domain from marts.v_export_daily_performance")
             assert {r[0] for r in cur.fetchall()} == set(support.SHOPS[:2]), claims
         for claims in (None, {}, {"role": "operator"}, {"shop_domain": ""}):
             support.set_claim(conn, claims)

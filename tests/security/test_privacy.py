@@ -249,8 +249,11 @@ def test_later_conversations_are_scrubbed_in_whatever_order_they_land(warehouse)
     assert rows == [(None,), (None,)]
 
 
-def test_operator_reads_the_privacy_audit_of_its_shop_only(warehouse):
+def test_operator_reads_the_privacy_audit_of_its_shop_only(warehouse, tmp_path):
     url = warehouse
+    # get_privacy_audit_log() is dbt's (on-run-end), over the staged privacy audit log
+    built = support.dbt(url, ["run", "--select", "stg_warehouse__privacy_audit_log"], str(tmp_path))
+    assert built.returncode == 0, built.stdout[-3000:]
     _webhook(url, "d-redact", "customers/redact", SHOP, _redact_request())
     assert [o.status for o in _process(url)] == ["done"]
     with support.operator_login(url) as conn, conn.cursor() as cur:

@@ -14,6 +14,10 @@ from warehouse.bootstrap import bootstrap
 from warehouse.connection import connect
 
 A, B, C = support.SHOPS
+# What dbt passes for the real marts: the relations operator may read (the contract and what it
+# selects from). Here: everything but the materialized view and the hidden table.
+READABLE = ["sales", "taxonomy", "v_sales_total", "v_sales_all"]
+SECURE = "select object_name, action from security.secure_schema('marts', %s)"
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +31,7 @@ def marts(module_db):
             select shop, date '2026-01-01' + d, d * 10
             from unnest(%s::text[]) as shop, generate_series(0, 9) as d;
             create index on marts.sales (shop_domain);
+            create table marts.hidden as select * from marts.sales;
             create table marts.taxonomy (product_type text);
             insert into marts.taxonomy values ('Carburetor');
             create view marts.v_sales_total as
@@ -47,7 +52,7 @@ def marts(module_db):
             """,
             (list(support.SHOPS),),
         )
-        cur.execute("select object_name, action from security.secure_schema('marts')")
+        cur.execute(SECURE, (READABLE,))
         actions = dict(cur.fetchall())
     assert actions["marts.mv_sales"].startswith("materialized view: not granted")
     assert actions["marts.f_definer_leaky()"].endswith("not granted to operator")
@@ -148,10 +153,34 @@ def test_bootstrap_again_keeps_everything_secure(marts):
     bootstrap(marts)
     conn = connect(marts, autocommit=True)
     with conn, conn.cursor() as cur:
-        cur.execute("select object_name, action from security.secure_schema('marts')")
+        cur.execute(SECURE, (READABLE,))
         actions = dict(cur.fetchall())
-    assert actions["marts.sales"] == "table: already secure"
-    assert actions["marts.v_sales_total"] == "view: already secure"
+    assert actions["marts.sales"] == "table: already secure, operator reads"
+    assert actions["marts.v_sales_total"] == "view: already secure, operator reads"
+    assert actions["marts.hidden"] == "table: already secure, operator may not read"
+
+
+def test_a_relation_outside_the_readable_set_is_secured_but_not_granted(marts):
+    with support.operator_login(marts) as conn, conn.cursor() as cur:
+        support.set_claim(conn, {"shop_domain": A})
+        cur.execute("select count(*) from marts.sales")
+        assert cur.fetchone()[0] > 0
+        with pytest.raises(errors.InsufficientPrivilege):
+            cur.execute("select count(*) from marts.hidden")
+    conn = connect(marts, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "select relrowsecurity and relforcerowsecurity from pg_class"
+            " where oid = 'marts.hidden'::regclass"
+        )
+        assert cur.fetchone()[0] is True
+        # leaving the readable set revokes the grant; joining it grants
+        cur.execute(SECURE, (["taxonomy", "v_sales_total", "v_sales_all", "hidden"],))
+        cur.execute("select has_table_privilege('operator', 'marts.sales', 'select')")
+        assert cur.fetchone()[0] is False
+        cur.execute("select has_table_privilege('operator', 'marts.hidden', 'select')")
+        assert cur.fetchone()[0] is True
+        cur.execute(SECURE, (READABLE,))
 
 
 def test_operator_may_call_only_the_claim_function_of_the_security_schema(marts):

@@ -18,7 +18,7 @@ from psycopg2 import sql
 from psycopg2.extras import Json
 
 from warehouse.privacy import audit, catalog, subjects
-from warehouse.settings import hotrod_home
+from warehouse.settings import hotrod_home, marts_schema
 
 
 def export_root() -> Path:
@@ -68,7 +68,7 @@ def _keys(subject: subjects.Subject) -> dict[str, list[str]]:
 def _marts(cur: psycopg2.extensions.cursor, subject: subjects.Subject) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     keys = _keys(subject)
-    for table in catalog.base_tables(cur, ("marts", "intermediate")):
+    for table in catalog.base_tables(cur, (marts_schema(), "intermediate")):
         if not table.has("shop_domain"):
             continue
         conditions = [

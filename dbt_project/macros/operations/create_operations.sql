@@ -11,8 +11,11 @@
     {%- if not force and flags.WHICH not in ('run', 'build', 'run-operation') -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set marts = generate_schema_name('marts', none) | trim -%}
+    {%- set marts = target.schema -%}
     {%- set retention_days = var('retention_days_audit', 180) | int -%}
+    {%- set decisions = model_relation('stg_app__decision_log') -%}
+    {%- set archived = model_relation('stg_app__decision_log_archive') -%}
+    {%- set privacy_audit = model_relation('stg_warehouse__privacy_audit_log') -%}
     {#- Rows a caller may see: its claimed shops (security.claimed_shops(), issue 8), or every
         shop when the calling role is service_role (or a member of it, e.g. the owner). -#}
     {%- set caller_may_see -%}
@@ -25,11 +28,21 @@
             )
         )
     {%- endset -%}
+    {#- Every decision, live and archived, as staged: one shape for the two audit functions. -#}
+    {%- set all_decisions -%}
+        select
+            decision_id, shop_domain, actor, decision_scope, recommendation, decision,
+            coalesce(created_at, updated_at) as created_at, false as is_archived
+        from {{ decisions }}
+        union all
+        select
+            decision_id, shop_domain, actor, decision_scope, recommendation, decision,
+            coalesce(created_at, updated_at) as created_at, true as is_archived
+        from {{ archived }}
+    {%- endset -%}
     {%- set sql -%}
-create table if not exists raw_app.decision_log_archive (
-    like raw_app.decision_log including all,
-    archived_at timestamptz not null default now()
-);
+-- Bodies are checked when called, not now: a partial build may not have built what they read yet.
+set check_function_bodies = off;
 
 create or replace function {{ marts }}.get_shop_audit_trail(p_shop_domain text)
 returns table (
@@ -45,25 +58,11 @@ returns table (
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
-    select
-        d.id,
-        d.shop_domain,
-        d.payload ->> 'actor',
-        d.payload ->> 'scope',
-        d.payload ->> 'recommendation',
-        d.payload ->> 'decision',
-        coalesce((d.payload ->> 'created_at')::timestamptz, d.updated_at),
-        d.is_archived
-    from (
-        select shop_domain, id, updated_at, payload, false as is_archived
-        from raw_app.decision_log
-        union all
-        select shop_domain, id, updated_at, payload, true as is_archived
-        from raw_app.decision_log_archive
-    ) as d
+    select d.*
+    from ({{ all_decisions }}) as d
     where d.shop_domain = p_shop_domain
         and {{ caller_may_see | replace('{shop}', 'd.shop_domain') }}
-    order by 7 desc, 1
+    order by d.created_at desc, d.decision_id
 $fn$;
 
 create or replace function {{ marts }}.export_audit_logs(p_start_date date, p_end_date date)
@@ -80,30 +79,12 @@ returns table (
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
-    select
-        d.id,
-        d.shop_domain,
-        d.payload ->> 'actor',
-        d.payload ->> 'scope',
-        d.payload ->> 'recommendation',
-        d.payload ->> 'decision',
-        d.created_at,
-        d.is_archived
-    from (
-        select
-            shop_domain, id, payload, false as is_archived,
-            coalesce((payload ->> 'created_at')::timestamptz, updated_at) as created_at
-        from raw_app.decision_log
-        union all
-        select
-            shop_domain, id, payload, true as is_archived,
-            coalesce((payload ->> 'created_at')::timestamptz, updated_at) as created_at
-        from raw_app.decision_log_archive
-    ) as d
+    select d.*
+    from ({{ all_decisions }}) as d
     where d.created_at >= (p_start_date::timestamp at time zone 'UTC')
         and d.created_at < ((p_end_date + 1)::timestamp at time zone 'UTC')
         and {{ caller_may_see | replace('{shop}', 'd.shop_domain') }}
-    order by d.created_at, d.shop_domain, d.id
+    order by d.created_at, d.shop_domain, d.decision_id
 $fn$;
 
 create or replace function {{ marts }}.archive_old_audit_logs()
@@ -167,13 +148,41 @@ begin
                 || string_agg(c.check_name || ' (' || c.failing_rows || ')', ', ' order by c.check_id)
                     filter (where c.status = 'fail')
         end
-    from {{ marts }}.v_data_quality_comprehensive as c
+    from {{ model_relation('v_data_quality_comprehensive') }} as c
     where {{ caller_may_see | replace('{shop}', 'c.shop_domain') }}
     group by c.shop_domain
     order by c.shop_domain;
 end
 $fn$;
 
+-- The privacy audit trail as the dashboards may see it: the claimed shops' rows only.
+create or replace function {{ marts }}.get_privacy_audit_log()
+returns table (
+    audit_id bigint,
+    action text,
+    shop_domain text,
+    subject text,
+    actor text,
+    requested_at timestamptz,
+    performed_at timestamptz,
+    status text,
+    counts jsonb
+)
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $fn$
+    select
+        a.audit_id, a.action, a.shop_domain, a.subject, a.actor, a.requested_at,
+        a.performed_at, a.status, a.counts
+    from {{ privacy_audit }} as a
+    where a.shop_domain = any(security.claimed_shops())
+    order by a.performed_at desc, a.audit_id desc
+$fn$;
+
+revoke all on function {{ marts }}.get_privacy_audit_log() from public;
+grant execute on function {{ marts }}.get_privacy_audit_log() to operator, service_role;
 revoke all on function {{ marts }}.get_shop_audit_trail(text) from public;
 revoke all on function {{ marts }}.export_audit_logs(date, date) from public;
 revoke all on function {{ marts }}.archive_old_audit_logs() from public;
@@ -182,11 +191,23 @@ grant execute on function {{ marts }}.get_shop_audit_trail(text) to service_role
 grant execute on function {{ marts }}.export_audit_logs(date, date) to service_role, operator;
 grant execute on function {{ marts }}.run_data_quality_checks() to service_role, operator;
 grant execute on function {{ marts }}.archive_old_audit_logs() to service_role;
+reset check_function_bodies;
     {%- endset -%}
     {%- if flags.WHICH == 'run-operation' -%}
         {%- do run_query(sql) -%}
-        {%- do log('created get_shop_audit_trail, archive_old_audit_logs, export_audit_logs, run_data_quality_checks in ' ~ marts, info=true) -%}
+        {%- do log('created get_shop_audit_trail, archive_old_audit_logs, export_audit_logs, run_data_quality_checks, get_privacy_audit_log in ' ~ marts, info=true) -%}
         {{ return('') }}
     {%- endif -%}
     {{ return(sql) }}
+{%- endmacro %}
+
+{% macro model_relation(name) -%}
+    {#- `schema`.`relation` of the project's model `name`, from the graph (no database part, so
+        function bodies keep working in a restored copy of the warehouse). -#}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.name == name -%}
+            {{ return(adapter.quote(node.schema) ~ '.' ~ adapter.quote(node.alias or node.name)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error('no model named ' ~ name) }}
 {%- endmacro %}

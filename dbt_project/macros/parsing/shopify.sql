@@ -22,3 +22,16 @@
     {#- A stable uuid primary key from the natural key: md5 of the parts joined with '|'. -#}
     md5(concat_ws('|', {{ parts | join(', ') }}))::uuid
 {%- endmacro %}
+
+{% macro decision_log_columns() -%}
+    {#- A decision-log record (raw_app.decision_log or its archive) unpacked and typed. -#}
+    shop_domain,
+    id as decision_id,
+    payload ->> 'actor' as actor,
+    lower(payload ->> 'scope') as decision_scope,
+    payload ->> 'recommendation' as recommendation,
+    lower(payload ->> 'decision') as decision,
+    (payload ->> 'created_at')::timestamptz as created_at,
+    updated_at,
+    extracted_at
+{%- endmacro %}

@@ -42,3 +42,29 @@
     {#- Percentage change, null when the base is zero or missing. -#}
     round(100.0 * ({{ current }} - {{ previous }}) / nullif({{ previous }}, 0), 2)
 {%- endmacro %}
+
+{% macro severity_rank(severity) -%}
+    {#- 1 for critical, 2 high, 3 medium, 4 low: the position in the ordered type vocab.severity. -#}
+    array_position(enum_range(null::vocab.severity), ({{ severity }})::vocab.severity)
+{%- endmacro %}
+
+{% macro hours_since(ts) -%}
+    {#- Hours from a timestamp to the as-of instant, 2 decimals. -#}
+    round(extract(epoch from ({{ hotrod_as_of() }} - {{ ts }}))::numeric / 3600, 2)
+{%- endmacro %}
+
+{% macro extraction_freshness(hours) -%}
+    {#- fresh within 26 hours of the last extraction, warn within 50, else stale (as the source freshness). -#}
+    (case
+        when {{ hours }} <= 26 then 'fresh'
+        when {{ hours }} <= 50 then 'warn'
+        else 'stale'
+    end)::vocab.freshness_status
+{%- endmacro %}
+
+{% macro operator_totals() -%}
+    {#- Per operator over a window of rpt_operator_days_30d: active days and SLA breaches. -#}
+    count(distinct date) as active_days,
+    sum(sla_breaches_detected) as sla_breaches_detected,
+    sum(sla_breaches_resolved) as sla_breaches_resolved
+{%- endmacro %}

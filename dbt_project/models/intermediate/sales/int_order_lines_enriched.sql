@@ -4,9 +4,9 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ hotrod_index('sku_day_idx', '(shop_domain, sku, local_date)') }}",
-            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
+        indexes=[
+            {'columns': ['shop_domain', 'sku', 'local_date']},
+            {'columns': ['shop_domain', 'order_id']},
         ],
     )
 }}

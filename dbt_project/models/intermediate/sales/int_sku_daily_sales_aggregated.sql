@@ -1,8 +1,6 @@
 {{
     config(
-        post_hook=[
-            "{{ hotrod_index('sku_day_idx', '(shop_domain, sku, local_date)') }}",
-        ],
+        indexes=[{'columns': ['shop_domain', 'sku', 'local_date']}],
     )
 }}
 

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'created_at']}],
-    )
-}}
-
 with
 
 decisions as (

@@ -1,13 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('product_idx', '(shop_domain, shopify_product_id)', unique=true) }}",
-            "{{ hotrod_index('l1_idx', '(shop_domain, category_l1)') }}",
-            "{{ hotrod_index('years_idx', 'using gin (fits_vehicle_years)') }}",
-        ],
-    )
-}}
-
 with
 
 products as (

@@ -1,11 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('date_idx', '(shop_domain, date desc)', unique=true) }}",
-        ],
-    )
-}}
-
 {#- One row per shop and entry day: the CEO's manual entries of time saved, summed. -#}
 
 with

@@ -1,13 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('customer_idx', '(shop_domain, shopify_customer_id)', unique=true) }}",
-            "{{ hotrod_index('segment_idx', '(shop_domain, primary_segment)') }}",
-            "{{ hotrod_index('lifecycle_idx', '(shop_domain, lifecycle_stage)') }}",
-        ],
-    )
-}}
-
 with
 
 segmented as (

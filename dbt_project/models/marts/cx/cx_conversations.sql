@@ -1,14 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('conversation_idx', '(shop_domain, chatwoot_conversation_id)', unique=true) }}",
-            "{{ hotrod_index('status_idx', '(shop_domain, status)') }}",
-            "{{ hotrod_index('created_idx', '(shop_domain, conversation_created_at desc)') }}",
-            "{{ hotrod_index('escalations_idx', '(shop_domain, escalated_at) where is_escalated') }}",
-        ],
-    )
-}}
-
 {#- One row per Chatwoot conversation; the rules live in int_conversations_measured. -#}
 
 with

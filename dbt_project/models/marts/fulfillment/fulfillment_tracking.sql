@@ -1,14 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('order_idx', '(shop_domain, shopify_order_id)', unique=true) }}",
-            "{{ hotrod_index('status_idx', '(shop_domain, fulfillment_status)') }}",
-            "{{ hotrod_index('created_idx', '(shop_domain, order_created_at desc)') }}",
-            "{{ hotrod_index('issues_idx', '(shop_domain, order_created_at) where has_issue') }}",
-        ],
-    )
-}}
-
 {#- One row per non-test order; the SLA rules live in int_orders_sla_evaluated. -#}
 
 with

@@ -1,69 +1,19 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 -- Method: Pearson correlation (Postgres corr()) over the last 90 completed local days between
 -- daily support volume (conversations opened) and daily revenue / orders; also the support
 -- load per 100 orders. |r| >= 0.5 is labelled strong, >= 0.3 moderate, else weak.
 
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-daily as (
-    select * from {{ ref('sales_metrics_daily') }}
-),
-
-conversations as (
-    select * from {{ ref('cx_conversations') }}
-),
-
-calendar as (
-    select
-        shops.shop_domain,
-        shops.iana_timezone,
-        day::date as metric_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 90,
-        {{ views_local_today('shops.iana_timezone') }} - 1,
-        interval '1 day'
-    ) as day
-),
-
-cx_daily as (
-    select
-        conversations.shop_domain,
-        {{ local_date('conversations.conversation_created_at', 'shops.iana_timezone') }} as metric_date,
-        count(*) as conversations,
-        count(*) filter (where conversations.sentiment in ('negative', 'very_negative')) as negative_conversations
-    from conversations
-    inner join shops
-        on conversations.shop_domain = shops.shop_domain
-    group by conversations.shop_domain, metric_date
-),
-
 joined as (
     select
-        calendar.shop_domain,
-        calendar.metric_date,
-        coalesce(daily.total_revenue, 0)::float8 as revenue,
-        coalesce(daily.total_orders, 0)::float8 as orders,
-        coalesce(cx_daily.conversations, 0)::float8 as conversations,
-        coalesce(cx_daily.negative_conversations, 0)::float8 as negative_conversations
-    from calendar
-    left join daily
-        on
-            calendar.shop_domain = daily.shop_domain
-            and calendar.metric_date = daily.date
-    left join cx_daily
-        on
-            calendar.shop_domain = cx_daily.shop_domain
-            and calendar.metric_date = cx_daily.metric_date
+        shop_domain,
+        date as metric_date,
+        total_revenue::float8 as revenue,
+        total_orders::float8 as orders,
+        conversations::float8 as conversations,
+        negative_conversations::float8 as negative_conversations
+    from {{ ref('shop_day_activity') }}
+    where days_ago between 1 and 90
 ),
 
 final as (

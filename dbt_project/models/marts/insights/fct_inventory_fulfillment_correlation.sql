@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain'], 'unique': true}],
-    )
-}}
-
 -- Method: Pearson correlation over the last 90 local days (of inventory snapshot history)
 -- between the number of out-of-stock / low-stock SKUs on a day and the share of that day's
 -- orders that breached the 2-day fulfillment SLA (or carry an inventory_shortage issue).
@@ -11,7 +5,7 @@
 with
 
 shops as (
-    select * from {{ ref('shop_timezones') }}
+    select * from {{ ref('shops') }}
 ),
 
 snapshots as (
@@ -31,7 +25,7 @@ stock_daily as (
     from snapshots
     inner join shops
         on snapshots.shop_domain = shops.shop_domain
-    where snapshots.snapshot_date > {{ views_local_today('shops.iana_timezone') }} - 90
+    where snapshots.snapshot_date > shops.as_of_date - 90
     group by snapshots.shop_domain, snapshots.snapshot_date
 ),
 

@@ -1,48 +1,18 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'forecast_date']}],
-    )
-}}
-
 -- Method: trailing-28-day weekday-seasonal average. For each of the next 14 local days, the
 -- forecast is the mean revenue of the same weekday over the last four completed weeks; the band
 -- is mean +/- 1.96 standard deviations of those four observations (floored at 0).
 
 with
 
-shops as (
-    select * from {{ ref('shop_timezones') }}
-),
-
-daily as (
-    select * from {{ ref('sales_metrics_daily') }}
-),
-
-history as (
-    select
-        shops.shop_domain,
-        day::date as history_date,
-        {{ views_local_today('shops.iana_timezone') }} as as_of_date
-    from shops
-    cross join lateral generate_series(
-        {{ views_local_today('shops.iana_timezone') }} - 28,
-        {{ views_local_today('shops.iana_timezone') }} - 1,
-        interval '1 day'
-    ) as day
-),
-
 history_revenue as (
     select
-        history.shop_domain,
-        history.as_of_date,
-        extract(isodow from history.history_date)::integer as weekday,
-        coalesce(daily.total_revenue, 0) as total_revenue,
-        coalesce(daily.total_orders, 0) as total_orders
-    from history
-    left join daily
-        on
-            history.shop_domain = daily.shop_domain
-            and history.history_date = daily.date
+        shop_domain,
+        date + days_ago as as_of_date,
+        extract(isodow from date)::integer as weekday,
+        total_revenue,
+        total_orders
+    from {{ ref('shop_day_activity') }}
+    where days_ago between 1 and 28
 ),
 
 weekday_profile as (

@@ -1,9 +1,3 @@
-{{
-    config(
-        indexes=[{'columns': ['shop_domain', 'projected_stockout_date']}],
-    )
-}}
-
 -- Method: straight-line depletion. Days until stock-out = available units / average daily units
 -- sold over the last 30 days (inventory_snapshots.avg_daily_sales); the stock-out date is the
 -- snapshot date plus that many days; reorder-by date subtracts the supplier lead time
@@ -11,25 +5,8 @@
 
 with
 
-snapshots as (
-    select * from {{ ref('inventory_snapshots') }}
-),
-
-latest_dates as (
-    select
-        shop_domain,
-        max(snapshot_date) as snapshot_date
-    from snapshots
-    group by shop_domain
-),
-
 latest as (
-    select snapshots.*
-    from snapshots
-    inner join latest_dates
-        on
-            snapshots.shop_domain = latest_dates.shop_domain
-            and snapshots.snapshot_date = latest_dates.snapshot_date
+    select * from {{ ref('inventory_latest') }}
 ),
 
 projected as (

@@ -4,12 +4,16 @@
         unique_key=['shop_domain', 'sku', 'snapshot_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ hotrod_index('key_idx', '(shop_domain, snapshot_date desc, sku)', unique=true) }}",
-            "{{ hotrod_index('sku_idx', '(shop_domain, sku)') }}",
-            "{{ hotrod_index('alerts_idx', '(shop_domain, snapshot_date)',"
-            ~ " where=\"stock_status in ('low_stock', 'out_of_stock')\") }}",
+        indexes=[
+            {'columns': ['shop_domain', 'snapshot_date desc', 'sku'], 'unique': true},
+            {'columns': ['shop_domain', 'sku']},
+            {'columns': ['shop_domain', 'shopify_product_id']},
+            {
+                'columns': ['shop_domain', 'snapshot_date'],
+                'where': "stock_status in ('low_stock', 'out_of_stock')",
+            },
         ],
+        post_hook=["{{ ensure_contract_constraints() }}"],
     )
 }}
 
@@ -23,69 +27,31 @@
 with
 
 shops as (
-    select * from {{ ref('stg_shopify__shops') }}
+    select * from {{ ref('shops') }}
 ),
 
-variants as (
-    select * from {{ ref('stg_shopify__variants') }}
-),
-
-levels as (
-    select * from {{ ref('stg_shopify__inventory_levels') }}
+skus as (
+    select * from {{ ref('int_skus_stocked') }}
 ),
 
 daily_sales as (
     select * from {{ ref('int_sku_daily_sales_aggregated') }}
 ),
 
-as_of_days as (
-    select
-        shop_domain,
-        {{ local_date(hotrod_as_of(), 'iana_timezone') }} as as_of_date
-    from shops
-),
-
-catalog_skus as (
-    select distinct on (shop_domain, sku)
-        shop_domain,
-        sku,
-        product_id,
-        variant_id,
-        inventory_item_id
-    from variants
-    where sku is not null
-    order by shop_domain, sku, variant_id
-),
-
-stock as (
-    select
-        shop_domain,
-        inventory_item_id,
-        sum(quantity_available) as quantity_available,
-        sum(quantity_committed + quantity_reserved) as quantity_reserved,
-        sum(quantity_incoming) as quantity_incoming
-    from levels
-    group by shop_domain, inventory_item_id
-),
-
 today as (
     select
-        catalog_skus.shop_domain,
-        catalog_skus.sku,
-        catalog_skus.product_id,
-        catalog_skus.variant_id,
-        as_of_days.as_of_date as snapshot_date,
-        coalesce(stock.quantity_available, 0) as quantity_available,
-        coalesce(stock.quantity_reserved, 0) as quantity_reserved,
-        coalesce(stock.quantity_incoming, 0) as quantity_incoming,
+        skus.shop_domain,
+        skus.sku,
+        skus.product_id,
+        skus.variant_id,
+        shops.as_of_date as snapshot_date,
+        skus.quantity_available,
+        skus.quantity_reserved,
+        skus.quantity_incoming,
         '{{ run_started_at }}'::timestamptz as created_at
-    from catalog_skus
-    inner join as_of_days
-        on catalog_skus.shop_domain = as_of_days.shop_domain
-    left join stock
-        on
-            catalog_skus.shop_domain = stock.shop_domain
-            and catalog_skus.inventory_item_id = stock.inventory_item_id
+    from skus
+    inner join shops
+        on skus.shop_domain = shops.shop_domain
 ),
 
 snapshots as (
@@ -103,11 +69,11 @@ snapshots as (
             existing.quantity_incoming,
             existing.created_at
         from {{ this }} as existing
-        inner join as_of_days
-            on existing.shop_domain = as_of_days.shop_domain
+        inner join shops
+            on existing.shop_domain = shops.shop_domain
         where
-            existing.snapshot_date >= as_of_days.as_of_date - {{ lookback_days() }}
-            and existing.snapshot_date < as_of_days.as_of_date
+            existing.snapshot_date >= shops.as_of_date - {{ lookback_days() }}
+            and existing.snapshot_date < shops.as_of_date
     {% endif %}
 ),
 

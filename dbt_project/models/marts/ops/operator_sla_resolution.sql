@@ -1,12 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('key_idx', '(shop_domain, date desc, operator_id)', unique=true) }}",
-            "{{ hotrod_index('operator_idx', '(shop_domain, operator_id)') }}",
-        ],
-    )
-}}
-
 {#-
     Per operator (the conversation's assignee) and local day of the conversation's creation:
     first-response SLA breaches detected, how many of those are resolved, and the median / p90 /

@@ -1,11 +1,3 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('date_idx', '(shop_domain, date desc)', unique=true) }}",
-        ],
-    )
-}}
-
 {#-
     Platform-wide shop activation per UTC day (doc block `shop_activation`). The platform is not
     one shop, so shop_domain is the literal 'platform' on every row.

@@ -4,9 +4,8 @@
         unique_key=['shop_domain', 'date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ hotrod_index('shop_date_idx', '(shop_domain, date desc)', unique=true) }}",
-        ],
+        indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
+        post_hook=["{{ ensure_contract_constraints() }}"],
     )
 }}
 

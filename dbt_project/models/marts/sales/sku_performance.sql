@@ -1,47 +1,13 @@
-{{
-    config(
-        post_hook=[
-            "{{ hotrod_index('sku_idx', '(shop_domain, sku)', unique=true) }}",
-            "{{ hotrod_index('trending_idx', '(shop_domain) where is_trending') }}",
-        ],
-    )
-}}
-
 {#- One row per shop and SKU: the 30-day window ending on the shop's as-of local day. -#}
 
 with
 
-variants as (
-    select * from {{ ref('stg_shopify__variants') }}
-),
-
-levels as (
-    select * from {{ ref('stg_shopify__inventory_levels') }}
+catalog_skus as (
+    select * from {{ ref('int_skus_stocked') }}
 ),
 
 windows as (
     select * from {{ ref('int_sku_sales_windowed') }}
-),
-
-catalog_skus as (
-    select distinct on (shop_domain, sku)
-        shop_domain,
-        sku,
-        product_id,
-        variant_id,
-        inventory_item_id
-    from variants
-    where sku is not null
-    order by shop_domain, sku, variant_id
-),
-
-stock as (
-    select
-        shop_domain,
-        inventory_item_id,
-        sum(quantity_available)::integer as quantity_available
-    from levels
-    group by shop_domain, inventory_item_id
 ),
 
 skus as (
@@ -50,7 +16,7 @@ skus as (
         coalesce(catalog_skus.sku, windows.sku) as sku,
         coalesce(catalog_skus.product_id, windows.product_id) as product_id,
         coalesce(catalog_skus.variant_id, windows.variant_id) as variant_id,
-        catalog_skus.inventory_item_id,
+        coalesce(catalog_skus.quantity_available, 0) as quantity_available,
         coalesce(windows.revenue_30d, 0) as revenue_30d,
         coalesce(windows.units_sold_30d, 0) as units_sold_30d,
         coalesce(windows.orders_30d, 0) as orders_30d,
@@ -74,10 +40,10 @@ final as (
         skus.revenue_30d::numeric as revenue_30d,
         skus.units_sold_30d::integer as units_sold_30d,
         skus.orders_30d::integer as orders_30d,
-        coalesce(stock.quantity_available, 0)::integer as current_inventory,
+        skus.quantity_available::integer as current_inventory,
         (case
             when skus.avg_daily_sales > 0
-                then floor(greatest(coalesce(stock.quantity_available, 0), 0) / skus.avg_daily_sales)
+                then floor(greatest(skus.quantity_available, 0) / skus.avg_daily_sales)
         end)::integer as days_of_inventory,
         (skus.trend_direction = 'up')::boolean as is_trending,
         skus.trend_direction::text as trend_direction,
@@ -85,10 +51,6 @@ final as (
         '{{ run_started_at }}'::timestamptz as created_at,
         '{{ run_started_at }}'::timestamptz as updated_at
     from skus
-    left join stock
-        on
-            skus.shop_domain = stock.shop_domain
-            and skus.inventory_item_id = stock.inventory_item_id
 )
 
 select * from final

@@ -6,15 +6,7 @@ source as (
 
 renamed as (
     select
-        shop_domain,
-        id as decision_id,
-        payload ->> 'actor' as actor,
-        lower(payload ->> 'scope') as decision_scope,
-        payload ->> 'recommendation' as recommendation,
-        lower(payload ->> 'decision') as decision,
-        (payload ->> 'created_at')::timestamptz as created_at,
-        updated_at,
-        extracted_at
+        {{ decision_log_columns() }}
     from source
 )
 

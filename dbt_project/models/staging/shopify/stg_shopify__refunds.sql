@@ -4,9 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ hotrod_index('order_idx', '(shop_domain, order_id)') }}",
-        ],
+        indexes=[{'columns': ['shop_domain', 'order_id']}],
     )
 }}
 

@@ -1,0 +1,3 @@
+select
+    {{ contract_columns() }}
+from {{ ref('rpt_category_trends_30d') }}

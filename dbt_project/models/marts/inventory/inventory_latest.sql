@@ -1,0 +1,26 @@
+{#- The newest inventory snapshot of each shop: one row per SKU of its latest snapshot day. -#}
+
+with
+
+snapshots as (
+    select * from {{ ref('inventory_snapshots') }}
+),
+
+latest_days as (
+    select
+        shop_domain,
+        max(snapshot_date) as snapshot_date
+    from snapshots
+    group by shop_domain
+),
+
+final as (
+    select snapshots.*
+    from snapshots
+    inner join latest_days
+        on
+            snapshots.shop_domain = latest_days.shop_domain
+            and snapshots.snapshot_date = latest_days.snapshot_date
+)
+
+select * from final

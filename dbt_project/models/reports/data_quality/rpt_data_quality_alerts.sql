@@ -1,0 +1,100 @@
+with
+
+checks as (
+    select * from {{ ref('rpt_data_quality_comprehensive') }}
+),
+
+freshness as (
+    select * from {{ ref('rpt_data_freshness') }}
+),
+
+source_tables as (
+    select * from {{ ref('source_freshness') }}
+),
+
+sources as (
+    select
+        *,
+        {{ hours_since('last_extracted_at') }} as hours_since_extract,
+        {{ extraction_freshness(hours_since('last_extracted_at')) }} as freshness_status
+    from source_tables
+),
+
+anomalies as (
+    select * from {{ ref('rpt_data_anomalies') }}
+),
+
+alerts as (
+    select
+        shop_domain,
+        'quality_check' as alert_type,
+        table_name as alert_source,
+        severity::text as severity,
+        check_name || ': ' || failing_rows || ' failing rows - ' || description as alert_message,
+        checked_at as detected_at
+    from checks
+    where status = 'fail'
+
+    union all
+
+    select
+        shop_domain,
+        'stale_table' as alert_type,
+        table_name as alert_source,
+        case when freshness_status = 'critical' then 'high' else 'medium' end as severity,
+        table_name || ' latest data is ' || days_behind || ' days old' as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from freshness
+    where freshness_status <> 'fresh'
+
+    union all
+
+    select
+        shop_domain,
+        'stale_source' as alert_type,
+        source_system || '.' || entity as alert_source,
+        case when freshness_status = 'stale' then 'high' else 'medium' end as severity,
+        source_system || '.' || entity || ' last extracted ' || hours_since_extract || ' hours ago' as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from sources
+    where freshness_status <> 'fresh'
+
+    union all
+
+    select
+        shop_domain,
+        'quarantined_records' as alert_type,
+        source_system || '.' || entity as alert_source,
+        'medium' as severity,
+        quarantined_rows || ' records quarantined for ' || source_system || '.' || entity as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from sources
+    where quarantined_rows > 0
+
+    union all
+
+    select
+        shop_domain,
+        'anomaly' as alert_type,
+        metric as alert_source,
+        case when abs(z_score) >= 4 then 'high' else 'medium' end as severity,
+        metric || ' ' || direction || ' on ' || metric_date || ': ' || metric_value
+        || ' vs 28-day mean ' || baseline_mean || ' (z=' || z_score || ')' as alert_message,
+        metric_date::timestamptz as detected_at
+    from anomalies
+    where is_anomaly and metric_date >= ({{ hotrod_as_of() }})::date - 7
+),
+
+final as (
+    select
+        shop_domain,
+        alert_type,
+        alert_source,
+        severity::vocab.severity as severity,
+        {{ severity_rank('severity') }} as severity_rank,
+        alert_message,
+        detected_at
+    from alerts
+)
+
+select * from final

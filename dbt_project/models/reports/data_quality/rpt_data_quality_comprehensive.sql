@@ -1,0 +1,171 @@
+with
+
+shops as (
+    select * from {{ ref('shops') }}
+),
+
+sales as (
+    select * from {{ ref('sales_metrics_daily') }}
+),
+
+inventory as (
+    select * from {{ ref('inventory_latest') }}
+),
+
+customers as (
+    select * from {{ ref('customer_segments') }}
+),
+
+conversations as (
+    select * from {{ ref('cx_conversations') }}
+),
+
+fulfillment as (
+    select * from {{ ref('fulfillment_tracking') }}
+),
+
+skus as (
+    select * from {{ ref('sku_performance') }}
+),
+
+sales_checks as (
+    select
+        sales.shop_domain,
+        count(*) as total_rows,
+        count(*) filter (
+            where sales.total_orders > 0 and coalesce(sales.total_revenue, 0) <= 0
+        ) as missing_revenue,
+        count(*) filter (where sales.date > shops.as_of_date) as future_dates,
+        count(*) filter (
+            where sales.total_orders > 0
+            and abs(sales.avg_order_value - sales.total_revenue / sales.total_orders) > 0.01
+        ) as aov_mismatch,
+        count(*) filter (
+            where sales.fulfillment_rate_pct < 0 or sales.fulfillment_rate_pct > 100
+        ) as fulfillment_rate_out_of_range,
+        count(*) - count(distinct sales.date) as duplicate_days
+    from sales
+    inner join shops
+        on sales.shop_domain = shops.shop_domain
+    group by sales.shop_domain
+),
+
+inventory_checks as (
+    select
+        shop_domain,
+        count(*) as total_rows,
+        count(*) filter (where quantity_available < 0) as negative_inventory
+    from inventory
+    group by shop_domain
+),
+
+customer_checks as (
+    select
+        shop_domain,
+        count(*) as total_rows,
+        count(*) filter (where primary_segment is null) as missing_segment
+    from customers
+    group by shop_domain
+),
+
+conversation_checks as (
+    select
+        shop_domain,
+        count(*) as total_rows,
+        count(*) filter (
+            where resolution_time_hours < 0 or first_response_time_minutes < 0
+        ) as negative_resolution_time
+    from conversations
+    group by shop_domain
+),
+
+fulfillment_checks as (
+    select
+        shop_domain,
+        count(*) as total_rows,
+        count(*) filter (where fulfilled_at < order_created_at) as fulfilled_before_created
+    from fulfillment
+    group by shop_domain
+),
+
+sku_checks as (
+    select
+        shop_domain,
+        count(*) as total_rows,
+        count(*) filter (where sku is null or sku = '') as missing_sku
+    from skus
+    group by shop_domain
+),
+
+checks as (
+    select
+        shops.shop_domain,
+        check_list.check_id,
+        check_list.check_name,
+        check_list.table_name,
+        check_list.severity,
+        check_list.description,
+        case check_list.check_name
+            when 'missing_revenue' then sales_checks.missing_revenue
+            when 'negative_inventory' then inventory_checks.negative_inventory
+            when 'missing_segment' then customer_checks.missing_segment
+            when 'future_dates' then sales_checks.future_dates
+            when 'negative_resolution_time' then conversation_checks.negative_resolution_time
+            when 'aov_mismatch' then sales_checks.aov_mismatch
+            when 'fulfillment_rate_out_of_range' then sales_checks.fulfillment_rate_out_of_range
+            when 'duplicate_daily_metrics' then sales_checks.duplicate_days
+            when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
+            when 'missing_sku' then sku_checks.missing_sku
+        end as failing_rows,
+        case check_list.table_name
+            when 'sales_metrics_daily' then sales_checks.total_rows
+            when 'inventory_snapshots' then inventory_checks.total_rows
+            when 'customer_segments' then customer_checks.total_rows
+            when 'cx_conversations' then conversation_checks.total_rows
+            when 'fulfillment_tracking' then fulfillment_checks.total_rows
+            when 'sku_performance' then sku_checks.total_rows
+        end as rows_checked
+    from shops
+    cross join (
+        values
+        (1, 'missing_revenue', 'sales_metrics_daily', 'critical', 'Days with orders but no revenue'),
+        (2, 'negative_inventory', 'inventory_snapshots', 'critical', 'Latest snapshot with negative stock'),
+        (3, 'missing_segment', 'customer_segments', 'high', 'Customers without a primary segment'),
+        (4, 'future_dates', 'sales_metrics_daily', 'critical', 'Daily metrics dated after the shop''s local today'),
+        (5, 'negative_resolution_time', 'cx_conversations', 'high', 'Negative response or resolution time'),
+        (6, 'aov_mismatch', 'sales_metrics_daily', 'medium', 'AOV differs from revenue / orders by > 0.01'),
+        (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
+        (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
+        (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
+        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code')
+    ) as check_list (check_id, check_name, table_name, severity, description)
+    left join sales_checks
+        on shops.shop_domain = sales_checks.shop_domain
+    left join inventory_checks
+        on shops.shop_domain = inventory_checks.shop_domain
+    left join customer_checks
+        on shops.shop_domain = customer_checks.shop_domain
+    left join conversation_checks
+        on shops.shop_domain = conversation_checks.shop_domain
+    left join fulfillment_checks
+        on shops.shop_domain = fulfillment_checks.shop_domain
+    left join sku_checks
+        on shops.shop_domain = sku_checks.shop_domain
+),
+
+final as (
+    select
+        shop_domain,
+        check_id,
+        check_name,
+        table_name,
+        severity::vocab.severity as severity,
+        description,
+        coalesce(failing_rows, 0) as failing_rows,
+        coalesce(rows_checked, 0) as rows_checked,
+        (case when coalesce(failing_rows, 0) = 0 then 'pass' else 'fail' end)::vocab.check_status as status,
+        {{ hotrod_as_of() }} as checked_at
+    from checks
+)
+
+select * from final

@@ -1,0 +1,55 @@
+{#- Tile 1 (doc block `sales_so_far`): the as-of local day so far against the same time last week. -#}
+
+with
+
+shops as (
+    select * from {{ ref('shops') }}
+),
+
+daily as (
+    select * from {{ ref('sales_metrics_daily') }}
+),
+
+so_far as (
+    select * from {{ ref('sales_so_far') }}
+),
+
+top_products as (
+    select * from {{ ref('rpt_sales_top_products') }}
+),
+
+final as (
+    select
+        shops.shop_domain,
+        shops.as_of_date as "current_date",
+        shops.as_of_at as measured_at,
+        coalesce(today.total_revenue, 0) as total_revenue,
+        coalesce(today.total_orders, 0) as total_orders,
+        today.avg_order_value,
+        last_week.revenue_so_far as last_week_same_time_revenue,
+        last_week.orders_so_far as last_week_same_time_orders,
+        {{ views_pct('coalesce(today.total_revenue, 0) - last_week.revenue_so_far', 'last_week.revenue_so_far', 2) }}
+            as revenue_vs_last_week_pct,
+        {{ views_pct('coalesce(today.total_orders, 0) - last_week.orders_so_far', 'last_week.orders_so_far', 2) }}
+            as orders_vs_last_week_pct,
+        last_week.revenue_full_day as last_week_full_day_revenue,
+        last_week.orders_full_day as last_week_full_day_orders,
+        coalesce(today.orders_fulfilled, 0) as orders_fulfilled,
+        today.fulfillment_rate_pct,
+        coalesce(today.refunded_amount, 0) as refunded_amount,
+        coalesce(today.net_revenue, 0) as net_revenue,
+        coalesce(top_products.top_products, '[]'::jsonb) as top_products
+    from shops
+    left join daily as today
+        on
+            shops.shop_domain = today.shop_domain
+            and shops.as_of_date = today.date
+    left join so_far as last_week
+        on
+            shops.shop_domain = last_week.shop_domain
+            and last_week.days_ago = 7
+    left join top_products
+        on shops.shop_domain = top_products.shop_domain
+)
+
+select * from final

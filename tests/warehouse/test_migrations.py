@@ -1,0 +1,168 @@
+"""Warehouse migrations: applied once, from empty and over a warehouse the previous release built.
+
+Release 0.1 re-ran four SQL files at every start (now the baseline revision 0001, unchanged);
+its warehouses have no alembic_version table. Upgrading one must keep every row, and adding a
+migration must be a file and a command away.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from warehouse import migrate
+from warehouse.bootstrap import bootstrap
+from warehouse.connection import connect, drop_database, ensure_database
+from warehouse.settings import DatabaseUrl
+
+BASELINE = migrate.MIGRATIONS / "sql" / "0001_baseline"
+RAW = {
+    "raw_shopify": ("shops", "locations", "products", "inventory_levels", "orders", "customers"),
+    "raw_chatwoot": ("conversations", "messages", "agents", "inboxes", "contacts"),
+    "raw_app": ("shops", "decision_log", "ceo_time_entries"),
+}
+
+
+def _release_0_1(url: DatabaseUrl) -> None:
+    """A warehouse as 0.1 left it: its bootstrap SQL (which also put get_privacy_audit_log in
+    marts), then the archive table its dbt hook created."""
+    ensure_database(url)
+    conn = connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(migrate.LOCK)
+        for path in sorted(BASELINE.glob("*.sql")):
+            cur.execute(path.read_text(encoding="utf-8"))
+        cur.execute(
+            "create table if not exists raw_app.decision_log_archive ("
+            " like raw_app.decision_log including all,"
+            " archived_at timestamptz not null default now())"
+        )
+    conn.close()
+
+
+def _land_rows(url: DatabaseUrl) -> None:
+    conn = connect(url)
+    with conn, conn.cursor() as cur:
+        for schema, tables in RAW.items():
+            for table in tables:
+                cur.execute(
+                    f"insert into {schema}.{table} (shop_domain, id, updated_at, payload, batch_id)"  # noqa: S608
+                    " select 'a.myshopify.com', 'id-' || n, now(), jsonb_build_object('n', n), 'b1'"
+                    " from generate_series(1, 25) as n"
+                )
+        cur.execute(
+            "insert into raw_app.decision_log_archive"
+            " (shop_domain, id, updated_at, payload, batch_id)"
+            " values ('a.myshopify.com', 'old-1', now(), '{}', 'b0')"
+        )
+        cur.execute(
+            "insert into raw_app.load_ledger (batch_id, source, shop_domain, entity, mode,"
+            " started_at) values ('b1', 'shopify', 'a.myshopify.com', 'orders', 'bulk', now())"
+        )
+    conn.close()
+
+
+def _counts(url: DatabaseUrl) -> dict[str, int]:
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_schema like 'raw\\_%' and table_type = 'BASE TABLE' order by 1"
+        )
+        names = [row[0] for row in cur.fetchall()]
+        counts = {}
+        for name in names:
+            cur.execute(f"select count(*) from {name}")  # noqa: S608
+            counts[name] = cur.fetchone()[0]
+        return counts
+
+
+def _scalar(url: DatabaseUrl, statement: str):
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return cur.fetchone()[0]
+
+
+@pytest.fixture
+def scratch(server_url: DatabaseUrl, request):
+    url = server_url.with_database(f"hotrod_mig_{request.node.name[-20:].lower()}")
+    drop_database(url)
+    yield url
+    drop_database(url)
+
+
+def test_from_empty_every_revision_once(scratch):
+    bootstrap(scratch)
+    assert migrate.current(scratch) == migrate.head() == "0002"
+    enums = (
+        "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
+    )
+    assert _scalar(scratch, enums) == 6
+    assert _scalar(scratch, "select to_regclass('raw_app.decision_log_archive') is not null")
+    assert _scalar(
+        scratch, "select to_regprocedure('security.secure_schema(text, text[])') is not null"
+    )
+    assert not _scalar(scratch, "select to_regprocedure('security.secure_relation(regclass)')")
+    # applied once: a second bootstrap changes nothing (not even the version row)
+    bootstrap(scratch)
+    assert _scalar(scratch, "select count(*) from alembic_version") == 1
+
+
+def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratch):
+    _release_0_1(scratch)
+    _land_rows(scratch)
+    before = _counts(scratch)
+    assert migrate.current(scratch) is None
+    assert sum(before.values()) >= 14 * 25 + 2
+
+    bootstrap(scratch)
+
+    assert migrate.current(scratch) == migrate.head()
+    assert _counts(scratch) == before
+    assert _scalar(scratch, "select count(*) from raw_app.decision_log_archive") == 1
+    # what 0002 owns now exists; what moved to dbt is gone from the baseline's place
+    assert _scalar(scratch, "select 'critical'::vocab.severity < 'low'::vocab.severity")
+    assert _scalar(scratch, "select to_regproc('marts.get_privacy_audit_log')") is None
+    # the redaction triggers of the baseline still guard the raw tables
+    assert (
+        _scalar(
+            scratch,
+            "select count(*) from pg_trigger where tgname like 'redaction_sweep_%'"
+            " and tgrelid = 'raw_shopify.orders'::regclass",
+        )
+        == 2
+    )
+
+
+def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
+    """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
+    location = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
+    module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
+    assert module.name == "0003_add_deleted_at_to_raw_orders.py"
+    assert sql_file == location / "sql" / "0003_add_deleted_at_to_raw_orders.sql"
+    text = module.read_text(encoding="utf-8")
+    assert 'down_revision = "0002"' in text or "down_revision = '0002'" in text
+    assert "run_sql(__file__)" in text
+    sql_file.write_text(
+        sql_file.read_text(encoding="utf-8")
+        + "alter table raw_shopify.orders add column deleted_at timestamptz;\n",
+        encoding="utf-8",
+    )
+
+    bootstrap(scratch)  # the repository's migrations: 0002
+    _land_rows(scratch)
+    before = _counts(scratch)
+    migrate.upgrade(scratch, location=location)
+    assert migrate.current(scratch) == "0003"
+    assert _counts(scratch) == before
+    assert (
+        _scalar(
+            scratch,
+            "select count(*) from information_schema.columns where table_schema = 'raw_shopify'"
+            " and table_name = 'orders' and column_name = 'deleted_at'",
+        )
+        == 1
+    )
