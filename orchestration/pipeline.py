@@ -51,3 +51,19 @@ def materialize_everything(url: DatabaseUrl) -> PipelineResult:
         failed_steps=failed_steps,
         failed_checks=failed_checks,
     )
+
+
+def run_retention(url: DatabaseUrl) -> PipelineResult:
+    """Run the daily `retention` job once, in-process (what `hotrod run` does after the build)."""
+    from dagster import DagsterInstance
+
+    from orchestration.defs.loader import resources
+    from orchestration.defs.maintenance import retention_job
+
+    _home, env = prepare_home(url=url)
+    with patched_environ(env), DagsterInstance.get() as instance:
+        result = retention_job.execute_in_process(
+            instance=instance, resources=resources(), raise_on_error=False
+        )
+    failed_steps = [e.step_key or "?" for e in result.all_events if e.is_step_failure]
+    return PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps)
