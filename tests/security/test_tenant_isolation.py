@@ -3,12 +3,16 @@
 Every relation the operator roles can read is enumerated from the catalog and read whole, as a
 tenant of one shop, of two shops, of none, before and after every widening attempt a SQL user
 has (set_config, set role, reset role, function calls, security definer functions). Then the
-gateway path (a claim works, no claim sees nothing) and the access audit of what the tenants read.
+gateway path (a claim works, no claim sees nothing), the access audit of what the tenants read,
+`hotrod access`, and the retention the daily job applies (on the same built warehouse).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +30,7 @@ ORDERS, SEED = 300, 11
 PLATFORM = "platform"  # platform-wide aggregates: visible to every tenant (docs/security.md)
 HIDDEN_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app", "staging", "intermediate")
 ACTOR = "test:tenant-isolation"
+HOTROD = os.path.join(os.path.dirname(sys.executable), "hotrod")
 
 
 @pytest.fixture(scope="module")
@@ -363,3 +368,85 @@ def test_access_audit_records_the_tenants_reads(built, shops):
     finally:
         grants.revoke(conn, role, [], ACTOR)
         conn.close()
+
+
+def test_cli_grant_prints_the_password_once_list_and_revoke(built, shops, tmp_path):
+    role = f"t_{uuid.uuid4().hex[:8]}_cli"
+    env = {**os.environ, "HOTROD_DATABASE_URL": built.url, "HOTROD_HOME": str(tmp_path)}
+
+    def hotrod(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [HOTROD, "access", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=support._default_signals,  # noqa: PLW1509 - see support.dbt
+            check=False,
+        )
+
+    made = hotrod("grant", role, shops[0])
+    try:
+        assert made.returncode == 0, made.stderr
+        password = made.stdout.rsplit(": ", 1)[-1].strip()
+        assert len(password) >= 24
+        with login(built, role, password) as conn, conn.cursor() as cur:
+            cur.execute("select security.claimed_shops()")
+            assert cur.fetchone()[0] == [shops[0]]
+        again = hotrod("grant", role, shops[1])  # an existing role: no new password
+        assert again.returncode == 0 and password not in again.stdout
+        assert "password" not in again.stdout
+        listed = hotrod("list")
+        assert f"{role}\t{shops[0]}" in listed.stdout and f"{role}\t{shops[1]}" in listed.stdout
+        assert password not in listed.stdout
+        bad = hotrod("grant", "operator", shops[0])
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    finally:
+        gone = hotrod("revoke", role)
+    assert gone.returncode == 0 and "role dropped" in gone.stdout, gone.stderr
+    conn = connect(built, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from pg_roles where rolname = %s", (role,))
+        assert cur.fetchone()[0] == 0
+        cur.execute(
+            "select action from raw_app.access_grant_log where role_name = %s order by grant_id",
+            (role,),
+        )
+        actions = [r[0] for r in cur.fetchall()]
+        assert actions == ["create_role", "grant", "grant", "revoke", "drop_role"]
+        # the password is nowhere in the warehouse
+        assert support.scan(built, [password]) == []
+    conn.close()
+
+
+def test_retention_leaves_no_live_decision_older_than_180_days(built, monkeypatch):
+    from orchestration.defs.maintenance import retention_job
+    from orchestration.defs.resources import WarehouseResource
+
+    old = (
+        "select count(*) from raw_app.decision_log"
+        " where coalesce((payload ->> 'created_at')::timestamptz, updated_at)"
+        " < now() - interval '180 days'"
+    )
+    conn = connect(built, autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(old)
+        live_before = cur.fetchone()[0]
+        cur.execute("select count(*) from raw_app.decision_log_archive")
+        archived_before = cur.fetchone()[0]
+    assert live_before > 0  # the sandbox has decisions older than the retention
+    monkeypatch.setenv("HOTROD_DATABASE_URL", built.url)
+    result = retention_job.execute_in_process(resources={"warehouse": WarehouseResource()})
+    assert result.success
+    with conn.cursor() as cur:
+        cur.execute(old)
+        assert cur.fetchone()[0] == 0
+        cur.execute("select count(*) from raw_app.decision_log_archive")
+        assert cur.fetchone()[0] == archived_before + live_before
+        # archived rows stay exportable
+        cur.execute(
+            "select count(*) from marts.export_audit_logs('2000-01-01', '2100-01-01')"
+            " where is_archived"
+        )
+        assert cur.fetchone()[0] == archived_before + live_before
+    conn.close()
