@@ -121,9 +121,13 @@ def _pg_ctl(action: str) -> None:
     """pg_ctl stop/restart of the embedded server (as its system user when run as root); a
     restart keeps the options it was started with (postmaster.opts)."""
     cmd = [str(bin_dir() / "pg_ctl"), "-w", "-D", str(data_dir()), action, "-m", "fast"]
+    if action == "restart":  # the server's output to the file it was started with, not our pipe
+        cmd += ["-l", str(data_dir() / "log")]
     if os.geteuid() == 0:
         cmd = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(cmd)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(
+        cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def status() -> EmbeddedStatus:

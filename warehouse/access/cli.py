@@ -7,6 +7,8 @@ import functools
 import sys
 from collections.abc import Callable
 
+import psycopg2.errors
+
 from warehouse.access import grants, ingest
 from warehouse.connection import connection, resolve
 from warehouse.privacy.audit import cli_actor
@@ -19,6 +21,14 @@ def _one_line_errors(handler: Callable[[argparse.Namespace], int]):
             return handler(args)
         except (ValueError, ingest.AccessLogError) as exc:
             print(f"hotrod: error: {exc}", file=sys.stderr)
+            return 2
+        except psycopg2.errors.InsufficientPrivilege as exc:
+            first = str(exc).strip().splitlines()[0]
+            print(
+                f"hotrod: error: {first}: run `hotrod access` as a warehouse user that may create"
+                " roles and set log_statement (docs/security.md)",
+                file=sys.stderr,
+            )
             return 2
 
     return wrapped

@@ -191,6 +191,13 @@ def parse(
 
 def log_files(cur: psycopg2.extensions.cursor) -> list[tuple[str, int]]:
     """(name, size) of the server's CSV log files, oldest first."""
+    cur.execute("select current_setting('log_destination'), current_setting('logging_collector')")
+    destination, collector = cur.fetchone()
+    if "csvlog" not in destination or collector != "on":
+        raise AccessLogError(
+            "the server writes no CSV log: set logging_collector = on and log_destination to"
+            " include csvlog, then restart it (docs/security.md)"
+        )
     try:
         cur.execute(
             "select name, size from pg_ls_logdir() where name like '%%.csv'"
@@ -226,11 +233,7 @@ def ingest(conn: psycopg2.extensions.connection) -> dict[str, int]:
                 offset = 0
             landed = 0
             while offset < size:
-                cur.execute(
-                    "select pg_read_binary_file(%s, %s, %s, true)",
-                    (f"{directory}/{name}", offset, min(CHUNK, size - offset)),
-                )
-                data = bytes(cur.fetchone()[0] or b"")
+                data = _read(cur, f"{directory}/{name}", offset, min(CHUNK, size - offset))
                 end = complete_records(data)
                 if end == 0:
                     break
@@ -248,6 +251,17 @@ def ingest(conn: psycopg2.extensions.connection) -> dict[str, int]:
             counts["files"] += 1
             counts["reads"] += landed
     return counts
+
+
+def _read(cur: psycopg2.extensions.cursor, path: str, offset: int, length: int) -> bytes:
+    try:
+        cur.execute("select pg_read_binary_file(%s, %s, %s, true)", (path, offset, length))
+    except psycopg2.errors.InsufficientPrivilege as exc:
+        raise AccessLogError(
+            "the access audit cannot read the server log: grant pg_read_server_files to the"
+            " warehouse user (docs/security.md)"
+        ) from exc
+    return bytes(cur.fetchone()[0] or b"")
 
 
 def _land(cur: psycopg2.extensions.cursor, reads: list[Read]) -> int:
