@@ -9,6 +9,9 @@ gateway path (a claim works, no claim sees nothing), the access audit of what th
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -370,6 +373,26 @@ def test_access_audit_records_the_tenants_reads(built, shops):
         conn.close()
 
 
+def _password_verifies(url, role: str, password: str) -> bool:
+    """The role's stored SCRAM-SHA-256 verifier accepts the password (the embedded server trusts
+    local connections, so logging in proves nothing about the password)."""
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select rolpassword from pg_authid where rolname = %s", (role,))
+        verifier = cur.fetchone()[0]
+    conn.close()
+    method, params, keys = verifier.split("$")
+    iterations, salt = params.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    return method == "SCRAM-SHA-256" and (
+        base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+    )
+
+
 def test_cli_grant_prints_the_password_once_list_and_revoke(built, shops, tmp_path):
     role = f"t_{uuid.uuid4().hex[:8]}_cli"
     env = {**os.environ, "HOTROD_DATABASE_URL": built.url, "HOTROD_HOME": str(tmp_path)}
@@ -390,6 +413,8 @@ def test_cli_grant_prints_the_password_once_list_and_revoke(built, shops, tmp_pa
         assert made.returncode == 0, made.stderr
         password = made.stdout.rsplit(": ", 1)[-1].strip()
         assert len(password) >= 24
+        assert _password_verifies(built, role, password)
+        assert not _password_verifies(built, role, password[:-1] + "?")
         with login(built, role, password) as conn, conn.cursor() as cur:
             cur.execute("select security.claimed_shops()")
             assert cur.fetchone()[0] == [shops[0]]

@@ -8,6 +8,9 @@ switched on for it so the access audit sees its reads.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -41,6 +44,21 @@ def check_role_name(name: str) -> str:
 
 def new_password() -> str:
     return secrets.token_urlsafe(24)
+
+
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier Postgres stores (RFC 5802/7677), computed here so the plain
+    password never reaches the server, nor its log should the statement fail."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
 def _role(cur: psycopg2.extensions.cursor, name: str) -> tuple[bool, bool] | None:
@@ -87,7 +105,7 @@ def grant(
             password = new_password()
             cur.execute(
                 sql.SQL("create role {} login password {} in role operator").format(
-                    sql.Identifier(role), sql.Literal(password)
+                    sql.Identifier(role), sql.Literal(scram_verifier(password))
                 )
             )
             enable_statement_audit(cur, role)
@@ -152,7 +170,7 @@ def gateway_password(conn: psycopg2.extensions.connection, actor: str) -> str:
     with conn, conn.cursor() as cur:
         cur.execute(
             sql.SQL("alter role {} login password {}").format(
-                sql.Identifier(GATEWAY_ROLE), sql.Literal(password)
+                sql.Identifier(GATEWAY_ROLE), sql.Literal(scram_verifier(password))
             )
         )
         _log(cur, actor, "gateway_password", GATEWAY_ROLE, [])
