@@ -22,6 +22,17 @@ def _insert_event(url, delivery_id: str, topic: str) -> None:
         )
 
 
+def _job_origin(job_name: str):
+    from dagster._core.remote_origin import (
+        RegisteredCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+
+    location = RegisteredCodeLocationOrigin(location_name="orchestration.definitions")
+    return RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job_name)
+
+
 def _evaluator(instance):
     """sensor(context) for a context at a cursor: (context, result)."""
     sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
@@ -81,7 +92,22 @@ def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, us
     assert isinstance(request, dg.RunRequest)
     cursor = ctx.cursor
     for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED):
-        run = instance.add_run(dg.DagsterRun(job_name=REALTIME_JOB, status=status))
+        run = instance.add_run(
+            dg.DagsterRun(
+                job_name=REALTIME_JOB,
+                status=dg.DagsterRunStatus.NOT_STARTED,
+                remote_job_origin=_job_origin(REALTIME_JOB),  # queued runs need one
+            )
+        )
+        event = (
+            dg.DagsterEventType.RUN_ENQUEUED
+            if status is dg.DagsterRunStatus.QUEUED
+            else dg.DagsterEventType.RUN_START
+        )
+        instance.run_storage.handle_run_event(
+            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=REALTIME_JOB)
+        )
+        assert instance.get_run_by_id(run.run_id).status is status
         for n in range(3):
             _insert_event(module_db, f"burst-{status.value}-{n}", "orders/updated")
         ctx, result = evaluate(cursor)
