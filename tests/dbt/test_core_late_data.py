@@ -10,12 +10,9 @@ the late amounts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-
-import pytest
 
 from sandbox.store import SandboxStore
 from tests.support.core_models import CORE_SELECTION
@@ -27,15 +24,6 @@ from warehouse.settings import DatabaseUrl
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AS_OF = "2026-06-01T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[SandboxStore]:
-    opened = SandboxStore.open(2_000, 5, now=NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def build(url: DatabaseUrl, target: Path) -> None:

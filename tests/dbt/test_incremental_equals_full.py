@@ -10,11 +10,8 @@ that stamp when a row was written aside).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from sandbox.store import SandboxStore
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
@@ -39,15 +36,6 @@ INCREMENTAL = (
 )
 # When a row was (re)written, not what it says.
 STAMPS = ("staged_at", "created_at", "updated_at")
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[SandboxStore]:
-    opened = SandboxStore.open(2_000, 5, now=NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def run(url: DatabaseUrl, target: Path, *extra: str) -> None:
