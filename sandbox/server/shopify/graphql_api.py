@@ -266,6 +266,8 @@ class ShopifyGraphQL:
             return None if payload is None else project(f.children(), payload, SINGLES[f.name])
         if f.name == "node":
             return self._node(shop, f, str(f.args.get("id")))
+        if f.name == "nodes":  # in the order asked; null for an id with no record
+            return [self._node(shop, f, str(gid)) for gid in f.args.get("ids") or []]
         if f.name == "bulkOperation":
             op = self.bulk.get(str(f.args.get("id")), shop)
             return None if op is None else project(f.children(), op.payload(), "BulkOperation")
