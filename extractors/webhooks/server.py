@@ -77,8 +77,25 @@ class Receiver:
         if make_client is None and settings.shopify is not None:
             make_client = pending.client_factory(settings.shopify)
         self.make_client = make_client
+        self._stop = threading.Event()
+        self._retry: threading.Thread | None = None
+
+    def start_retry_loop(self, interval_s: float = RETRY_S) -> None:
+        """Retry pending Shopify deliveries every ``interval_s`` in a background thread."""
+        if self.make_client is None or self._retry is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                self.retry_pending()
+
+        self._retry = threading.Thread(target=loop, name="webhooks-retry", daemon=True)
+        self._retry.start()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._retry is not None:
+            self._retry.join(timeout=GRACEFUL_STOP_S)
         self.pool.closeall()
 
     # --- request handling ----------------------------------------------------------------------
@@ -433,6 +450,7 @@ def make_server(
     url: DatabaseUrl, settings: WebhookSettings, port: int = 0, host: str = "127.0.0.1"
 ) -> tuple[WebhookServer, Receiver]:
     receiver = Receiver(url, settings, max_connections=MAX_DB_CONNECTIONS)
+    receiver.start_retry_loop()
     return WebhookServer(make_app(receiver, MAX_DB_CONNECTIONS), host, port), receiver
 
 
