@@ -26,6 +26,7 @@ from tests.conftest import _new_database
 from tests.extractors.conftest import FAST_RETRIES, serve
 from tests.extractors.sandbox_helpers import canon, query
 from tests.sandbox.fake_store import FakeStore
+from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from warehouse.connection import drop_database
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads" / "shopify"
@@ -349,3 +350,60 @@ def test_every_spec_topic_names_a_record():
         note = notices.notice(topic, bodies.get(topic, {"id": 7}))
         assert note is not None and note.gid.startswith("gid://shopify/")
         assert note.delete == topic.endswith("/delete")
+
+
+def _schema_of(url, relation: str) -> str:
+    rows = query(
+        url, "select table_schema from information_schema.tables where table_name = %s", (relation,)
+    )
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+def _ids_in(url, relation: str, column: str) -> set:
+    schema = _schema_of(url, relation)
+    return {r[0] for r in query(url, f"select {column} from {schema}.{relation}")}
+
+
+def test_deleted_records_leave_every_model_and_stay_in_raw(api, receiver, fresh_db, tmp_path):
+    """The documented bodies land and build; the delete topics then remove the order, product
+    and customer from every model, also from the incremental ones built before the delete."""
+    for number, name in enumerate(("orders_updated.json", "products_update.json")):
+        post(receiver.url, documented(name), UPSERTS[name][0], f"w-{number}")
+    post(receiver.url, documented("customers_update.json"), "customers/update", "w-c")
+    models = ["+int_order_lines_enriched", "+int_orders_localized", "+stg_shopify__customers"]
+    models += ["+stg_shopify__variants"]
+    build = ["build", "--select", *models, "--indirect-selection", "cautious"]
+    checks = (
+        ("stg_shopify__orders", "order_id", 820982911946154508),
+        ("stg_shopify__order_lines", "order_id", 820982911946154508),
+        ("int_orders_localized", "order_id", 820982911946154508),
+        ("int_order_lines_enriched", "order_id", 820982911946154508),
+        ("stg_shopify__products", "product_id", 788032119674292922),
+        ("stg_shopify__variants", "product_id", 788032119674292922),
+        ("stg_shopify__customers", "customer_id", 706405506930370084),
+    )
+    first = run_dbt_isolated(fresh_db, build, tmp_path, as_of="2026-06-01T12:00:00Z")
+    assert first.returncode == 0, failure_summary(first)
+    for relation, column, value in checks:
+        assert value in _ids_in(fresh_db, relation, column), relation
+    for number, (topic, value) in enumerate(
+        (
+            ("orders/delete", 820982911946154508),
+            ("products/delete", 788032119674292922),
+            ("customers/delete", 706405506930370084),
+        )
+    ):
+        body = json.dumps({"id": value}).encode()
+        assert post(receiver.url, body, topic, f"d-{number}").json()["status"] == "applied"
+    again = run_dbt_isolated(fresh_db, build, tmp_path, as_of="2026-06-01T12:00:00Z")
+    assert again.returncode == 0, failure_summary(again)
+    for relation, column, value in checks:
+        assert value not in _ids_in(fresh_db, relation, column), relation
+    kept = query(
+        fresh_db,
+        "select count(*) from (select deleted_at from raw_shopify.orders union all "
+        "select deleted_at from raw_shopify.products union all "
+        "select deleted_at from raw_shopify.customers) as raw where deleted_at is not null",
+    )
+    assert kept == [(3,)]

@@ -41,12 +41,30 @@
         on
             staged.shop_domain = raw_orders.shop_domain
             and staged.order_gid = raw_orders.id
-    where {{ staged_since_last_run('staged.staged_at') }}
+    where
+        {{ staged_since_last_run('staged.staged_at') }}
+        and raw_orders.deleted_at is null
 {% else %}
     -- a full build stages every order in this run
     select
         raw_orders.*,
         '{{ run_started_at }}'::timestamptz as staged_at
     from {{ source('raw_shopify', 'orders') }} as raw_orders
+    where raw_orders.deleted_at is null
 {% endif %}
+{%- endmacro %}
+
+
+{% macro drop_deleted_orders() -%}
+    {#-
+        Post-hook of the incremental models keyed by (shop_domain, order_id): removes the rows
+        of orders Shopify deleted (raw_shopify.orders.deleted_at set by orders/delete) since
+        they were built; the raw row and its history stay in raw_shopify.orders.
+    -#}
+    delete from {{ this }} as built
+    using {{ source('raw_shopify', 'orders') }} as raw_orders
+    where
+        raw_orders.deleted_at is not null
+        and built.shop_domain = raw_orders.shop_domain
+        and built.order_id = {{ gid_to_bigint('raw_orders.id') }}
 {%- endmacro %}

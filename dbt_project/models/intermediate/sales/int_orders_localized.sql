@@ -4,6 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook=["{{ drop_deleted_orders() }}"],
         indexes=[
             {'columns': ['shop_domain', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
