@@ -259,8 +259,15 @@ class Handler(BaseHTTPRequestHandler):
         if user is None:
             self._send(401, CHATWOOT_UNAUTHORIZED)
             return
+        if method == "POST" and account is not None and rest == "webhooks":
+            try:
+                given = json.loads(self._body() or b"{}")
+            except ValueError:
+                given = None
+            self._send(*chatwoot.create_webhook(account, given, user))
+            return
         if method != "GET":
-            self._send(405, {"error": "the sandbox Chatwoot is read-only"})
+            self._send(405, {"error": "the sandbox Chatwoot accepts only webhook registrations"})
             return
         if self._fault("chatwoot") == "handled":
             return
