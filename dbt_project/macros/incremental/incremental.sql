@@ -58,13 +58,26 @@
 {% macro drop_deleted_orders() -%}
     {#-
         Post-hook of the incremental models keyed by (shop_domain, order_id): removes the rows
-        of orders Shopify deleted (raw_shopify.orders.deleted_at set by orders/delete) since
+        of orders Shopify deleted (raw_shopify.orders.deleted_at, set by orders/delete) since
         they were built; the raw row and its history stay in raw_shopify.orders.
+        stg_shopify__orders reads the raw flag; every other model drops the orders that are no
+        longer staged (only staging reads sources).
     -#}
-    delete from {{ this }} as built
-    using {{ source('raw_shopify', 'orders') }} as raw_orders
-    where
-        raw_orders.deleted_at is not null
-        and built.shop_domain = raw_orders.shop_domain
-        and built.order_id = {{ gid_to_bigint('raw_orders.id') }}
+    {%- if this.identifier == 'stg_shopify__orders' %}
+        delete from {{ this }} as built
+        using {{ source('raw_shopify', 'orders') }} as raw_orders
+        where
+            raw_orders.deleted_at is not null
+            and built.shop_domain = raw_orders.shop_domain
+            and built.order_gid = raw_orders.id
+    {%- else %}
+        delete from {{ this }} as built
+        where not exists (
+            select 1
+            from {{ ref('stg_shopify__orders') }} as staged
+            where
+                staged.shop_domain = built.shop_domain
+                and staged.order_id = built.order_id
+        )
+    {%- endif %}
 {%- endmacro %}
