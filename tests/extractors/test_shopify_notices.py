@@ -407,3 +407,38 @@ def test_deleted_records_leave_every_model_and_stay_in_raw(api, receiver, fresh_
         "select deleted_at from raw_shopify.customers) as raw where deleted_at is not null",
     )
     assert kept == [(3,)]
+
+
+def test_a_product_deleted_in_the_stand_in_is_marked_through_its_delete_webhook(api, fresh_db):
+    """End to end: the merchant deletes a product; the stand-in sends products/delete as Shopify
+    documents it; the receiver marks the landed row; the API no longer returns it."""
+    from sandbox import webhook_sender
+
+    server, _ = api
+    gid = UPSERTS["products_update.json"][2]
+    running = start_receiver(fresh_db, _settings(server.url))
+    try:
+        post(running.url, documented("products_update.json"), "products/update", "w-1")
+        done = requests.post(
+            f"{server.url}/_sandbox/delete",
+            json={"entity": "products", "shop": SHOP, "id": gid},
+            timeout=10,
+        )
+        assert done.status_code == 200
+        changes = webhook_sender.fetch_changes(server.url)
+        deliveries = webhook_sender.build_deliveries(changes)
+        assert [(d.topic, json.loads(d.body)) for d in deliveries] == [
+            ("products/delete", {"id": 788032119674292922})
+        ]
+        report = webhook_sender.send(deliveries, running.url, shopify_secret=SECRET)
+        assert report.delivered == 1
+        # a late products/update of the deleted product: fetched, not returned, nothing changes
+        post(running.url, documented("products_update.json"), "products/update", "w-2")
+    finally:
+        running.stop()
+    payload_before = _raw(fresh_db, "products")[gid]
+    assert payload_before[2] is not None
+    late = query(
+        fresh_db, "select last_error from raw_app.webhook_events where delivery_id = 'w-2'"
+    )
+    assert "not returned" in late[0][0]
