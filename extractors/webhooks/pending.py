@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import psycopg2.errors
+
 from extractors import landing
 from extractors.errors import ExtractError
 from extractors.http import HttpClient, RetryPolicy
@@ -80,7 +82,7 @@ def drain(conn: Any, shop: str, make_client: ClientFactory) -> tuple[int, int]:
                     "select pg_advisory_xact_lock(hashtext('hotrod.webhooks'), hashtext(%s))",
                     (shop,),
                 )
-            except Exception:  # the shop's running drain will take what is pending
+            except psycopg2.errors.LockNotAvailable:  # the running drain takes what is pending
                 conn.rollback()
                 return applied, failed
             cur.execute(

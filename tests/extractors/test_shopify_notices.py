@@ -20,7 +20,8 @@ import requests
 from extractors import run, settings
 from extractors.settings import ShopifySettings, WebhookSettings
 from extractors.shopify import notices
-from extractors.webhooks.server import start_receiver
+from extractors.webhooks import pending
+from extractors.webhooks.server import Receiver, start_receiver
 from extractors.webhooks.verify import shopify_signature
 from tests.conftest import _new_database
 from tests.extractors.conftest import FAST_RETRIES, serve
@@ -442,3 +443,42 @@ def test_a_product_deleted_in_the_stand_in_is_marked_through_its_delete_webhook(
         fresh_db, "select last_error from raw_app.webhook_events where delivery_id = 'w-2'"
     )
     assert "not returned" in late[0][0]
+
+
+def test_deliveries_stored_together_fetch_each_record_once(api, fresh_db):
+    server, _ = api
+    waiting = start_receiver(fresh_db, WebhookSettings(shopify_secret=SECRET, default_shop=SHOP))
+    try:  # no Admin API settings: the deliveries wait
+        for number, name in enumerate(
+            ("orders_updated.json", "fulfillments_create.json", "products_update.json")
+        ):
+            post(waiting.url, documented(name), UPSERTS[name][0], f"w-{number}")
+        post(waiting.url, documented("orders_updated.json"), "orders/paid", "w-3")
+    finally:
+        waiting.stop()
+    asked: list[dict] = []
+    shopify = _settings(server.url).shopify
+    assert shopify is not None
+    make = pending.client_factory(shopify)
+
+    def counting(shop: str):
+        client = make(shop)
+        query_once = client.query
+
+        def query(document, variables=None):
+            asked.append(variables)
+            return query_once(document, variables)
+
+        client.query = query
+        return client
+
+    receiver = Receiver(fresh_db, _settings(server.url), make_client=counting)
+    try:
+        assert receiver.retry_pending() == 4
+    finally:
+        receiver.close()
+    assert asked == [
+        {"ids": [UPSERTS["orders_updated.json"][2]]},
+        {"ids": [UPSERTS["products_update.json"][2]]},
+    ]
+    assert query(fresh_db, "select count(applied_at) from raw_app.webhook_events") == [(4,)]
