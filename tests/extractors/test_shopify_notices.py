@@ -372,12 +372,17 @@ def test_deleted_records_leave_every_model_and_stay_in_raw(api, receiver, fresh_
     for number, name in enumerate(("orders_updated.json", "products_update.json")):
         post(receiver.url, documented(name), UPSERTS[name][0], f"w-{number}")
     post(receiver.url, documented("customers_update.json"), "customers/update", "w-c")
+    post(receiver.url, documented("fulfillments_create.json"), "fulfillments/create", "w-f")
+    inventory = documented("inventory_levels_update.json")
+    post(receiver.url, inventory, "inventory_levels/update", "w-i")
     models = ["+int_order_lines_enriched", "+int_orders_localized", "+stg_shopify__customers"]
-    models += ["+stg_shopify__variants"]
+    models += ["+stg_shopify__variants", "+stg_shopify__fulfillments"]
+    models += ["+stg_shopify__inventory_levels"]
     build = ["build", "--select", *models, "--indirect-selection", "cautious"]
     checks = (
         ("stg_shopify__orders", "order_id", 820982911946154508),
         ("stg_shopify__order_lines", "order_id", 820982911946154508),
+        ("stg_shopify__fulfillments", "order_id", 820982911946154508),
         ("int_orders_localized", "order_id", 820982911946154508),
         ("int_order_lines_enriched", "order_id", 820982911946154508),
         ("stg_shopify__products", "product_id", 788032119674292922),
@@ -388,6 +393,8 @@ def test_deleted_records_leave_every_model_and_stay_in_raw(api, receiver, fresh_
     assert first.returncode == 0, failure_summary(first)
     for relation, column, value in checks:
         assert value in _ids_in(fresh_db, relation, column), relation
+    item = _ids_in(fresh_db, "stg_shopify__inventory_levels", "inventory_item_id")
+    assert 271878346596884015 in item  # every documented upsert body reached the models
     for number, (topic, value) in enumerate(
         (
             ("orders/delete", 820982911946154508),
