@@ -55,29 +55,49 @@
 {%- endmacro %}
 
 
-{% macro drop_deleted_orders() -%}
+{% macro delete_vanished_rows(upstream, keys) -%}
     {#-
-        Post-hook of the incremental models keyed by (shop_domain, order_id): removes the rows
-        of orders Shopify deleted (raw_shopify.orders.deleted_at, set by orders/delete) since
-        they were built; the raw row and its history stay in raw_shopify.orders.
-        stg_shopify__orders reads the raw flag; every other model drops the orders that are no
-        longer staged (only staging reads sources).
+        Post-hook of an incremental model (issue 20): deletes the stored rows whose key no
+        longer appears upstream, which delete+insert alone never removes (it deletes only the
+        keys it inserts again). `keys` maps each column of this model to the upstream column it
+        must equal; with `staged_at` among them, rows of an order restaged since they were
+        written (and now without them) go too. Nothing to do in a full build.
     -#}
-    {%- if this.identifier == 'stg_shopify__orders' %}
-        delete from {{ this }} as built
-        using {{ source('raw_shopify', 'orders') }} as raw_orders
-        where
-            raw_orders.deleted_at is not null
-            and built.shop_domain = raw_orders.shop_domain
-            and built.order_gid = raw_orders.id
-    {%- else %}
-        delete from {{ this }} as built
+    {%- if is_incremental() and not should_full_refresh() -%}
+        delete from {{ this }} as done
         where not exists (
             select 1
-            from {{ ref('stg_shopify__orders') }} as staged
+            from {{ upstream }} as kept
             where
-                staged.shop_domain = built.shop_domain
-                and staged.order_id = built.order_id
+                {% for column, upstream_column in keys.items() -%}
+                    kept.{{ upstream_column }} = done.{{ column }}
+                    {%- if not loop.last %} and {% endif %}
+                {% endfor %}
         )
-    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro changed_rows_only(computed, stored_keys) -%}
+    {#-
+        Incremental models computed in full at a small grain (shop-day, SKU-day): the rows of
+        `computed` (a CTE name) whose values differ from the stored row of the same key, or that
+        are new, compared as jsonb (by column name) without `created_at` and `updated_at`.
+        `stored_keys` maps the model's key columns to `computed`'s. `true` in a full build.
+    -#}
+    {%- if is_incremental() -%}
+        not exists (
+            select 1
+            from {{ this }} as done
+            where
+                {% for column, computed_column in stored_keys.items() -%}
+                    done.{{ column }} = {{ computed }}.{{ computed_column }}
+                    and
+                {% endfor -%}
+                to_jsonb(done) - 'created_at' - 'updated_at'
+                = to_jsonb({{ computed }}) - 'created_at' - 'updated_at'
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}

@@ -5,7 +5,7 @@ delivery names (``record_gid``) and the fetch attempts of a pending delivery; th
 tables of records Shopify can delete gain ``deleted_at``.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from warehouse.migrate import run_sql
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
