@@ -102,6 +102,12 @@ def _serve(args: argparse.Namespace) -> int:
             "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
             file=sys.stderr,
         )
+    if cfg.shopify is None:
+        print(
+            "hotrod: warning: SHOPIFY_SHOP / SHOPIFY_ACCESS_TOKEN not set: Shopify deliveries are "
+            "stored and wait until the receiver can fetch the records they name",
+            file=sys.stderr,
+        )
     server, receiver = make_server(resolve(), cfg, args.port, args.host)
     host, port = server.server_address[:2]
     print(
