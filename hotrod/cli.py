@@ -13,8 +13,11 @@ import logging
 import sys
 from importlib.metadata import EntryPoint, entry_points
 
+import psycopg2
+
 from hotrod.sources import SourcesError
-from warehouse.connection import WarehouseError
+from warehouse.connection import WarehouseError, database_error
+from warehouse.settings import SettingError
 
 COMMAND_GROUP = "hotrod.commands"
 # Commands that dev distributions contribute: named when asked for and not installed.
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser()
-    except CommandLoadError as exc:
+    except (CommandLoadError, SettingError) as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
         return 2
     missing = _missing_dev_command(argv, parser)
@@ -84,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.handler(args) or 0)
-    except (WarehouseError, SourcesError) as exc:
+    except (WarehouseError, SourcesError, SettingError) as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg2.Error as exc:
+        print(f"hotrod: error: {database_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hotrod: interrupted", file=sys.stderr)
