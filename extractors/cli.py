@@ -97,11 +97,6 @@ def _serve(args: argparse.Namespace) -> int:
     except ExtractError as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
         return 2
-    if not cfg.shopify_secret:
-        print(
-            "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
-            file=sys.stderr,
-        )
     try:
         server, receiver = make_server(resolve(), cfg, args.port, args.host)
     except OSError as exc:
@@ -112,6 +107,11 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not cfg.shopify_secret:
+        print(
+            "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
+            file=sys.stderr,
+        )
     host, port = server.server_address[:2]
     print(
         f"webhooks: listening on http://{host}:{port}/webhooks/{{shopify,chatwoot}}",

@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 
 import psycopg2
 
+from extractors.errors import redact
 from hotrod.sources import SourcesError
 from warehouse.connection import WarehouseError, database_error
 from warehouse.settings import SettingError
@@ -68,6 +69,17 @@ def _missing_dev_command(argv: list[str], parser: argparse.ArgumentParser) -> st
     return f"hotrod: error: `hotrod {words[0]}` needs {DEV_COMMANDS[words[0]]}, not installed"
 
 
+class _RedactingFilter(logging.Filter):
+    """Masks URL credentials in every log line (a password in a URL never reaches a log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -85,13 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter())
     try:
         return int(args.handler(args) or 0)
     except (WarehouseError, SourcesError, SettingError) as exc:
-        print(f"hotrod: error: {exc}", file=sys.stderr)
+        print(f"hotrod: error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except psycopg2.Error as exc:
-        print(f"hotrod: error: {database_error(exc)}", file=sys.stderr)
+        print(f"hotrod: error: {redact(database_error(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hotrod: interrupted", file=sys.stderr)

@@ -168,4 +168,9 @@ def marts_schema() -> str:
 
 def external_url() -> DatabaseUrl | None:
     raw = os.environ.get("HOTROD_DATABASE_URL", "").strip()
-    return DatabaseUrl.parse(raw) if raw else None
+    if not raw:
+        return None
+    try:
+        return DatabaseUrl.parse(raw)
+    except ValueError as exc:  # the message never repeats the URL (it may hold a password)
+        raise SettingError(f"HOTROD_DATABASE_URL is not usable: {exc}") from None
