@@ -522,7 +522,7 @@ def test_data_quality_function_agrees_with_the_comprehensive_view(built):
     assert {r["shop_domain"] for r in rows} == set(by_shop)
     for row in rows:
         expected = by_shop[row["shop_domain"]]
-        assert row["checks_run"] == expected["checks"] == 10
+        assert row["checks_run"] == expected["checks"] == 15
         assert row["checks_failed"] == expected["failed"]
         assert row["status"] == ("pass" if expected["failed"] == 0 else "fail")
 

@@ -38,6 +38,11 @@ orders as (
     {% endif %}
 ),
 
+data_issues as (
+    -- an order with a data issue is not counted: out of every money figure (issue 20)
+    select * from {{ ref('int_orders_data_issues') }}
+),
+
 fulfillments as (
     select * from {{ ref('stg_shopify__fulfillments') }}
     {% if is_incremental() %}
@@ -73,7 +78,16 @@ localized as (
         orders.discount_codes,
         coalesce(shops.iana_timezone, 'UTC') as iana_timezone,
         {{ local_date('orders.created_at', "coalesce(shops.iana_timezone, 'UTC')") }} as local_date,
-        (not orders.is_test and orders.cancelled_at is null) as is_counted,
+        (
+            not orders.is_test
+            and orders.cancelled_at is null
+            and not exists (
+                select 1 from data_issues
+                where
+                    data_issues.shop_domain = orders.shop_domain
+                    and data_issues.order_id = orders.order_id
+            )
+        ) as is_counted,
         first_shipments.first_fulfilled_at,
         (
             select min(substr(tag, length('issue:') + 1))

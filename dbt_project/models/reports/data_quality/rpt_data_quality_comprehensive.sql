@@ -97,6 +97,49 @@ sku_checks as (
     group by shop_domain
 ),
 
+order_issues as (
+    select * from {{ ref('int_orders_data_issues') }}
+),
+
+rejected_values as (
+    select * from {{ ref('stg_shopify__rejected_values') }}
+),
+
+staged_orders as (
+    select
+        shop_domain,
+        count(*) as total_rows
+    from {{ ref('stg_shopify__orders') }}
+    group by shop_domain
+),
+
+-- bad values (issue 20): orders kept out of money figures, and raw values that did not parse
+order_checks as (
+    select
+        staged_orders.shop_domain,
+        staged_orders.total_rows,
+        (
+            select count(*) from rejected_values
+            where rejected_values.shop_domain = staged_orders.shop_domain
+        ) as rejected_values,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue = 'currency_mismatch'
+        ) as currency_mismatch,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue in ('quantity_not_positive', 'quantity_absurd')
+        ) as bad_quantities,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue = 'future_created_at'
+        ) as future_orders,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue in ('missing_total', 'missing_created_at')
+        ) as missing_totals
+    from staged_orders
+    left join order_issues
+        on staged_orders.shop_domain = order_issues.shop_domain
+    group by staged_orders.shop_domain, staged_orders.total_rows
+),
+
 checks as (
     select
         shops.shop_domain,
@@ -116,6 +159,11 @@ checks as (
             when 'duplicate_daily_metrics' then sales_checks.duplicate_days
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
+            when 'rejected_values' then order_checks.rejected_values
+            when 'currency_mismatch' then order_checks.currency_mismatch
+            when 'bad_quantities' then order_checks.bad_quantities
+            when 'future_orders' then order_checks.future_orders
+            when 'missing_totals' then order_checks.missing_totals
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -124,6 +172,7 @@ checks as (
             when 'cx_conversations' then conversation_checks.total_rows
             when 'fulfillment_tracking' then fulfillment_checks.total_rows
             when 'sku_performance' then sku_checks.total_rows
+            when 'stg_shopify__orders' then order_checks.total_rows
         end as rows_checked
     from shops
     cross join (
@@ -137,7 +186,12 @@ checks as (
         (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
-        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code')
+        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
+        (11, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
+        (12, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
+        (13, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
+        (14, 'future_orders', 'stg_shopify__orders', 'high', 'Orders created after the as-of time (not counted)'),
+        (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)')
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
         on shops.shop_domain = sales_checks.shop_domain
@@ -151,6 +205,8 @@ checks as (
         on shops.shop_domain = fulfillment_checks.shop_domain
     left join sku_checks
         on shops.shop_domain = sku_checks.shop_domain
+    left join order_checks
+        on shops.shop_domain = order_checks.shop_domain
 ),
 
 final as (
