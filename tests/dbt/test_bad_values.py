@@ -168,7 +168,7 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
             (SHOP,),
         )
     )
-    for check in ("rejected_values", "bad_quantities", "future_orders", "currency_mismatch"):
+    for check in ("rejected_values", "bad_quantities", "orders_in_future", "currency_mismatch"):
         assert checks[check] >= 1, check
     assert checks["missing_totals"] >= 1
 

@@ -3,5 +3,5 @@ select
 from {{ ref('rpt_data_quality_comprehensive') }}
 where check_name in (
     'missing_revenue', 'negative_inventory', 'missing_segment', 'future_dates', 'negative_resolution_time',
-    'rejected_values', 'currency_mismatch', 'bad_quantities', 'future_orders', 'missing_totals'
+    'orders_in_future', 'rejected_values', 'currency_mismatch', 'bad_quantities', 'missing_totals'
 )

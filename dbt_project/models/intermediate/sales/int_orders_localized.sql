@@ -4,6 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook=["{{ delete_vanished_rows(ref('stg_shopify__orders'), {'shop_domain': 'shop_domain', 'order_id': 'order_id', 'staged_at': 'staged_at'}) }}"],
         indexes=[
             {'columns': ['shop_domain', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
@@ -13,13 +14,19 @@
 
 {#-
     Incremental (issue 9): a daily run re-localizes only the orders staged since the last run
-    (newer `staged_at`) and every order of a shop whose time zone changed.
+    (newer `staged_at`), every order of a shop whose time zone changed, and the orders whose
+    data issues (int_orders_data_issues) may have changed without a restage.
 -#}
 
 with
 
 shops as (
     select * from {{ ref('stg_shopify__shops') }}
+),
+
+data_issues as (
+    -- an order with a data issue is not counted: out of every money figure (issue 20)
+    select * from {{ ref('int_orders_data_issues') }}
 ),
 
 orders as (
@@ -35,12 +42,15 @@ orders as (
                     limit 1
                 )
             )
+            -- an order whose data issues came or went without a restage (time passed a
+            -- future-dated order, the shop currency changed): every flagged order, and every
+            -- stored one left uncounted only by an issue, is re-localized (a small set)
+            or (shop_domain, order_id) in (select di.shop_domain, di.order_id from data_issues as di)
+            or (shop_domain, order_id) in (
+                select done.shop_domain, done.order_id from {{ this }} as done
+                where not done.is_counted and not done.is_test and done.cancelled_at is null
+            )
     {% endif %}
-),
-
-data_issues as (
-    -- an order with a data issue is not counted: out of every money figure (issue 20)
-    select * from {{ ref('int_orders_data_issues') }}
 ),
 
 fulfillments as (

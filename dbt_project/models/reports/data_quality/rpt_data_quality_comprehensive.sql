@@ -24,6 +24,10 @@ fulfillment as (
     select * from {{ ref('fulfillment_tracking') }}
 ),
 
+quarantined as (
+    select * from {{ ref('fulfillment_quarantine') }}
+),
+
 skus as (
     select * from {{ ref('sku_performance') }}
 ),
@@ -80,11 +84,23 @@ conversation_checks as (
 ),
 
 fulfillment_checks as (
+    -- the orders quarantined out of the tile count as its failing rows (issue 17)
     select
         shop_domain,
-        count(*) as total_rows,
-        count(*) filter (where fulfilled_at < order_created_at) as fulfilled_before_created
-    from fulfillment
+        count(*) filter (where reason is null) as total_rows,
+        count(*) filter (where reason = 'fulfilled_before_created') as fulfilled_before_created,
+        count(*) filter (where reason = 'created_in_future') as orders_in_future
+    from (
+        select
+            shop_domain,
+            null as reason
+        from fulfillment
+        union all
+        select
+            shop_domain,
+            reason
+        from quarantined
+    ) as fulfillment_rows
     group by shop_domain
 ),
 
@@ -129,9 +145,6 @@ order_checks as (
             where order_issues.issue in ('quantity_not_positive', 'quantity_absurd')
         ) as bad_quantities,
         count(distinct order_issues.order_id) filter (
-            where order_issues.issue = 'future_created_at'
-        ) as future_orders,
-        count(distinct order_issues.order_id) filter (
             where order_issues.issue in ('missing_total', 'missing_created_at')
         ) as missing_totals
     from staged_orders
@@ -159,10 +172,10 @@ checks as (
             when 'duplicate_daily_metrics' then sales_checks.duplicate_days
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
+            when 'orders_in_future' then fulfillment_checks.orders_in_future
             when 'rejected_values' then order_checks.rejected_values
             when 'currency_mismatch' then order_checks.currency_mismatch
             when 'bad_quantities' then order_checks.bad_quantities
-            when 'future_orders' then order_checks.future_orders
             when 'missing_totals' then order_checks.missing_totals
         end as failing_rows,
         case check_list.table_name
@@ -187,10 +200,10 @@ checks as (
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
         (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
-        (11, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
-        (12, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
-        (13, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
-        (14, 'future_orders', 'stg_shopify__orders', 'high', 'Orders created after the as-of time (not counted)'),
+        (11, 'orders_in_future', 'fulfillment_tracking', 'high', 'Orders created after the as-of time'),
+        (12, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
+        (13, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
+        (14, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
         (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)')
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
