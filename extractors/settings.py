@@ -58,6 +58,9 @@ class WebhookSettings:
     chatwoot_accounts: tuple[tuple[str, str], ...] = ()
     default_shop: str = ""
     chatwoot_max_age_s: int = CHATWOOT_MAX_AGE_S  # replay window for Chatwoot signatures
+    # the Admin API the receiver fetches named records from (None: Shopify deliveries stay
+    # pending until it is configured)
+    shopify: ShopifySettings | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,9 @@ class Settings:
                 0,
                 24 * 3600,
             ),
+            shopify=self.shopify()
+            if self._get("SHOPIFY_SHOP") and self._get("SHOPIFY_ACCESS_TOKEN")
+            else None,
         )
 
 

@@ -22,13 +22,14 @@ from warehouse.settings import DatabaseUrl
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AS_OF = "2026-06-01T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
-SELECTION = ("+sales_metrics_daily", "+inventory_snapshots")
+SELECTION = ("+sales_metrics_daily", "+inventory_snapshots", "stg_shopify__fulfillment_carriers")
 # (schema, table) of every incremental model the selection builds
 INCREMENTAL = (
     ("staging", "stg_shopify__orders"),
     ("staging", "stg_shopify__order_lines"),
     ("staging", "stg_shopify__refunds"),
     ("staging", "stg_shopify__fulfillments"),
+    ("staging", "stg_shopify__fulfillment_carriers"),
     ("intermediate", "int_orders_localized"),
     ("intermediate", "int_order_lines_enriched"),
     ("marts", "sales_metrics_daily"),

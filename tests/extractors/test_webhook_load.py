@@ -58,7 +58,8 @@ def _post(base: str, body: bytes, event: str, timeout: float = 60) -> requests.R
     headers = {
         "X-Shopify-Topic": "orders/updated",
         "X-Shopify-Shop-Domain": SHOP,
-        "X-Shopify-Event-Id": event,
+        "X-Shopify-Webhook-Id": event,
+        "X-Shopify-Event-Id": f"action-{event}",
         "X-Shopify-Hmac-Sha256": shopify_signature(SECRET, body),
         "Content-Type": "application/json",
     }
@@ -87,7 +88,6 @@ def test_500_concurrent_signed_deliveries_are_all_stored_none_refused(receiver, 
         t.join(timeout=300)
     failures = [o for o in outcomes if o != 200]
     stored = query(fresh_db, "select count(*) from raw_app.webhook_events")[0][0]
-    landed = query(fresh_db, "select count(*) from raw_shopify.orders")[0][0]
     ordered = sorted(latencies)
     print(
         f"\n{CONCURRENT} concurrent deliveries: {stored} stored, {len(failures)} not 200, "
@@ -95,7 +95,7 @@ def test_500_concurrent_signed_deliveries_are_all_stored_none_refused(receiver, 
         f"max {ordered[-1]:.2f}s"
     )
     assert failures == []
-    assert stored == landed == CONCURRENT
+    assert stored == CONCURRENT  # each then lands by an Admin API fetch (pending without one)
 
 
 def test_no_database_connection_answers_503_with_retry_after(receiver, fresh_db, monkeypatch):
