@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs import maintenance
+from orchestration.defs.alerting import build_alert_sensor
 from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
 from orchestration.defs.extract import extraction_assets
 from orchestration.defs.freshness import build_freshness_checks
@@ -48,6 +49,7 @@ def build_definitions() -> dg.Definitions:
         sensors=[
             build_webhook_sensor(REALTIME_JOB, sensor_status),
             build_privacy_sensor(sensor_status),
+            build_alert_sensor(sensor_status),
         ],
         resources=resources(),
     )

@@ -85,6 +85,12 @@ def _scalar(url: DatabaseUrl, statement: str):
         return cur.fetchone()[0]
 
 
+def _newest_revision() -> str:
+    """The highest revision number of the repository's migrations (the chain's head)."""
+    versions = (migrate.MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    return max(p.name[:4] for p in versions)
+
+
 @pytest.fixture
 def scratch(server_url: DatabaseUrl, request):
     url = server_url.with_database(f"hotrod_mig_{request.node.name[-20:].lower()}")
@@ -95,7 +101,7 @@ def scratch(server_url: DatabaseUrl, request):
 
 def test_from_empty_every_revision_once(scratch):
     bootstrap(scratch)
-    assert migrate.current(scratch) == migrate.head() == "0002"
+    assert migrate.current(scratch) == migrate.head() == _newest_revision()
     enums = (
         "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
     )
@@ -105,6 +111,7 @@ def test_from_empty_every_revision_once(scratch):
         scratch, "select to_regprocedure('security.secure_schema(text, text[])') is not null"
     )
     assert not _scalar(scratch, "select to_regprocedure('security.secure_relation(regclass)')")
+    assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")  # 0008
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1
@@ -120,7 +127,9 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
     bootstrap(scratch)
 
     assert migrate.current(scratch) == migrate.head()
-    assert _counts(scratch) == before
+    after = _counts(scratch)
+    assert {name: after[name] for name in before} == before
+    assert not any(after[name] for name in set(after) - set(before))  # new tables start empty
     assert _scalar(scratch, "select count(*) from raw_app.decision_log_archive") == 1
     # what 0002 owns now exists; what moved to dbt is gone from the baseline's place
     assert _scalar(scratch, "select 'critical'::vocab.severity < 'low'::vocab.severity")
@@ -140,11 +149,13 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
     """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
+    newest = _newest_revision()
+    following = f"{int(newest) + 1:04d}"
     module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
-    assert module.name == "0003_add_deleted_at_to_raw_orders.py"
-    assert sql_file == location / "sql" / "0003_add_deleted_at_to_raw_orders.sql"
+    assert module.name == f"{following}_add_deleted_at_to_raw_orders.py"
+    assert sql_file == location / "sql" / f"{following}_add_deleted_at_to_raw_orders.sql"
     text = module.read_text(encoding="utf-8")
-    assert 'down_revision = "0002"' in text or "down_revision = '0002'" in text
+    assert f'down_revision = "{newest}"' in text or f"down_revision = '{newest}'" in text
     assert "run_sql(__file__)" in text
     sql_file.write_text(
         sql_file.read_text(encoding="utf-8")
@@ -152,11 +163,11 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
         encoding="utf-8",
     )
 
-    bootstrap(scratch)  # the repository's migrations: 0002
+    bootstrap(scratch)  # the repository's migrations
     _land_rows(scratch)
     before = _counts(scratch)
     migrate.upgrade(scratch, location=location)
-    assert migrate.current(scratch) == "0003"
+    assert migrate.current(scratch) == following
     assert _counts(scratch) == before
     assert (
         _scalar(
