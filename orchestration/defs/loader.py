@@ -14,6 +14,7 @@ from orchestration.defs.project import loadable_project
 from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
 from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
 from orchestration.defs.sensors import build_webhook_sensor
+from orchestration.defs.tieout_checks import build_tieout_checks
 from warehouse.connection import running_url
 from warehouse.settings import env_int
 
@@ -43,7 +44,7 @@ def build_definitions() -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*extraction_assets(), dbt_assets, *exposure_specs(manifest)],
-        asset_checks=build_freshness_checks(manifest),
+        asset_checks=[*build_freshness_checks(manifest), *build_tieout_checks()],
         jobs=[*jobs, privacy_job],
         schedules=schedules,
         sensors=[

@@ -6,12 +6,26 @@ module: YoY in the growth views, carrier performance, support joined to commerce
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from orchestration import tieout
+from orchestration.defs.tieout_checks import (
+    SHOPIFY_CHECK,
+    chatwoot_clients,
+    evaluate,
+    shopify_clients,
+)
 from sandbox.generator.clock import zone
+from sandbox.server import start_server
 from tests.dbt import test_views_contract as contract
 from tests.dbt.test_views_contract import _as_of_day, _by_shop, _dicts
+from tests.extractors.sandbox_helpers import sandbox_env
+from warehouse.connection import connect
 
 # the contract module's fixtures, built once more for this module
 store = contract.store
@@ -239,3 +253,70 @@ def test_customer_support_history_counts_each_customers_conversations(built, sto
         # customers without orders are not in the segment value view; the demo has none with talks
         assert row["n"] <= expected_total[row["shop_domain"]]
         assert row["n"] > 0
+
+
+# -- tie-out against the sources (last: the corruption test changes the warehouse) -------------
+
+
+@pytest.fixture(scope="module")
+def sources(store, built) -> Iterator[str]:
+    """The stand-ins serving the same store, configured in the environment like `make run`."""
+    server = start_server(store, port=0)
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in sandbox_env(server.url, store).items():
+            env.setenv(name, value)
+        env.setenv("HOTROD_DATABASE_URL", built.url)
+        yield server.url
+    server.stop()
+
+
+def _tie_out(url, compare, make_clients) -> list:  # noqa: ANN001
+    clients, https = make_clients()
+    conn = connect(url, autocommit=True)
+    try:
+        return compare(conn, "marts", clients)
+    finally:
+        conn.close()
+        for http in https:
+            http.close()
+
+
+def test_orders_gross_and_cx_tie_out_with_the_sources(built, store, sources):
+    shops = len(store.truth()["shops"])
+    shopify = _tie_out(built, tieout.tie_out_shopify, shopify_clients)
+    chatwoot = _tie_out(built, tieout.tie_out_chatwoot, chatwoot_clients)
+    assert len(shopify) == len(chatwoot) == shops * tieout.DAYS * 2
+    assert [f.describe() for f in shopify + chatwoot if not f.within_tolerance] == []
+    assert sum(f.theirs for f in shopify if f.name == "orders") > 0
+    assert sum(f.theirs for f in chatwoot if f.name == "conversations") > 0
+
+
+def test_a_corrupted_raw_order_fails_the_shopify_check_naming_it(built, store, sources, dbt_target):
+    shop = next(iter(store.truth()["shops"]))
+    day = date.fromisoformat(_as_of_day(store, shop)) - timedelta(days=1)
+    tz = _shop_zone(store, shop)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    conn = connect(built, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "update raw_shopify.orders set payload = jsonb_set(payload, '{test}', 'true')"
+            " where id = (select id from raw_shopify.orders where shop_domain = %s"
+            " and not (payload->>'test')::boolean and payload->>'cancelledAt' is null"
+            " and (payload->>'createdAt')::timestamptz >= %s"
+            " and (payload->>'createdAt')::timestamptz < %s order by id limit 1)",
+            (shop, start, start + timedelta(days=1)),
+        )
+        assert cur.rowcount == 1
+    conn.close()
+    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    contract._dbt(
+        built, dbt_target, ["run", "--full-refresh", "-s", "+sales_metrics_daily", "--vars", as_of]
+    )
+    check = connect(built, autocommit=True)
+    try:
+        result = evaluate(SHOPIFY_CHECK, check)
+    finally:
+        check.close()
+    assert not result.passed
+    assert f"{shop} {day.isoformat()} orders: ours" in result.description
+    assert result.description.count(" orders: ours") == 1  # only that shop and day
