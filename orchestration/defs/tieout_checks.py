@@ -6,8 +6,6 @@ check (ERROR) and its description names the shop, day and figure; a source that 
 configured fails it as a WARN naming the missing setting.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from typing import Any
 

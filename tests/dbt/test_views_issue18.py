@@ -255,6 +255,64 @@ def test_customer_support_history_counts_each_customers_conversations(built, sto
         assert row["n"] > 0
 
 
+# -- learning from decisions ------------------------------------------------------------------
+
+PRIOR_STRENGTH = 5  # dbt var approval_prior_strength
+
+
+def _approval_model(decisions: list[tuple[str, bool, datetime]], now: datetime) -> dict:
+    """scope -> (likelihood %, backtest accuracy % or None), recomputed from the decision log."""
+    held_from = now - timedelta(days=30)
+
+    def fit(rows: list, at: datetime) -> dict[str, float]:
+        prior = sum(a for _, a, _ in rows) / len(rows)
+        sums: dict[str, list[float]] = {}
+        for scope, approved, created in rows:
+            weight = 0.5 ** ((at - created).total_seconds() / 86400 / 30)
+            entry = sums.setdefault(scope, [0.0, 0.0])
+            entry[0] += weight
+            entry[1] += weight * approved
+        return {
+            s: (w1 + PRIOR_STRENGTH * prior) / (w + PRIOR_STRENGTH) for s, (w, w1) in sums.items()
+        }
+
+    full = fit(decisions, now)
+    training = [d for d in decisions if d[2] < held_from]
+    trained = fit(training, held_from) if training else {}
+    prior = sum(a for _, a, _ in training) / len(training) if training else 0.5
+    result = {}
+    for scope, likelihood in full.items():
+        held = [a for s, a, c in decisions if s == scope and c >= held_from]
+        p = trained.get(scope, prior)  # no training decision of the scope: the shop's rate
+        accuracy = round(100 * sum((p >= 0.5) == a for a in held) / len(held), 2) if held else None
+        result[scope] = (round(100 * likelihood, 2), accuracy)
+    return result
+
+
+def test_approval_model_and_its_backtest_match_the_decision_log(built, store):
+    rows = _dicts(built, "select * from marts.v_recommendation_approval_model")
+    got = {(r["shop_domain"], r["scope"]): r for r in rows}
+    compared = 0
+    for shop in store.truth()["shops"]:
+        decisions = []
+        for record in store.iter_records("app", "decision_log", shop):
+            d = record.payload
+            created = _ts(d["created_at"])
+            if d["decision"] in ("approved", "rejected") and created <= store.now:
+                decisions.append((d["scope"].lower(), d["decision"] == "approved", created))
+        for scope, (likelihood, accuracy) in _approval_model(decisions, store.now).items():
+            row = got[(shop, scope)]
+            assert abs(row["approval_likelihood_pct"] - Decimal(str(likelihood))) <= Decimal(
+                "0.01"
+            ), (shop, scope)
+            if accuracy is not None and row["backtest_decisions"]:
+                assert abs(row["backtest_accuracy_pct"] - Decimal(str(accuracy))) <= Decimal(
+                    "0.01"
+                ), (shop, scope)
+            compared += 1
+    assert compared >= len(store.truth()["shops"])
+
+
 # -- tie-out against the sources (last: the corruption test changes the warehouse) -------------
 
 
