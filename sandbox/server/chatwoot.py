@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.server.chatwoot_hooks import ChatwootHooks
 from sandbox.server.data import DataAccess
 from sandbox.server.faults import FaultInjector
 
@@ -100,6 +101,7 @@ class Chatwoot:
     def __init__(self, data: DataAccess, faults: FaultInjector) -> None:
         self.data = data
         self.faults = faults
+        self.hooks = ChatwootHooks()
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -210,6 +212,10 @@ class Chatwoot:
             return self.contacts(domain, params)
         if rest == ["v2", "reports", "summary"] and members is None:
             return self.reports_summary(domain, params)
+        if rest == ["webhooks"]:
+            if not user.is_admin(account_id):
+                return 401, {"error": "You are not authorized to do this action"}
+            return 200, self.hooks.list(account_id)
         return 404, {"error": "Resource could not be found"}
 
     def reports_summary(self, shop: str, params: dict[str, str]) -> Response:
@@ -258,6 +264,14 @@ class Chatwoot:
             "outgoing_messages_count": outgoing,
             "resolutions_count": resolved,
         }
+
+    def create_webhook(self, account_id: int, given: Any, user: User) -> Response:
+        """``POST /api/v1/accounts/{id}/webhooks`` (administrators; the webhook object back)."""
+        if self.data.shop_for_account(account_id) is None or account_id not in user.roles:
+            return 404, {"error": "Resource could not be found"}
+        if not user.is_admin(account_id):
+            return 401, {"error": "You are not authorized to do this action"}
+        return self.hooks.create(account_id, given)
 
     def conversations(
         self, shop: str, params: dict[str, str], user: User, members: set[int] | None

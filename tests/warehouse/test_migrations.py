@@ -85,12 +85,6 @@ def _scalar(url: DatabaseUrl, statement: str):
         return cur.fetchone()[0]
 
 
-def _newest_revision() -> str:
-    """The highest revision number of the repository's migrations (the chain's head)."""
-    versions = (migrate.MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
-    return max(p.name[:4] for p in versions)
-
-
 @pytest.fixture
 def scratch(server_url: DatabaseUrl, request):
     url = server_url.with_database(f"hotrod_mig_{request.node.name[-20:].lower()}")
@@ -101,7 +95,20 @@ def scratch(server_url: DatabaseUrl, request):
 
 def test_from_empty_every_revision_once(scratch):
     bootstrap(scratch)
-    assert migrate.current(scratch) == migrate.head() == _newest_revision()
+    assert migrate.current(scratch) == migrate.head()
+    # 0003 (issue 13): Shopify change notices and deleted records
+    for table, column in (
+        ("webhook_events", "event_id"),
+        ("webhook_events", "record_gid"),
+        ("orders", "deleted_at"),
+        ("products", "deleted_at"),
+        ("customers", "deleted_at"),
+    ):
+        found = (
+            "select count(*) from information_schema.columns "
+            f"where table_name = '{table}' and column_name = '{column}'"
+        )
+        assert _scalar(scratch, found) == 1, (table, column)
     enums = (
         "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
     )
@@ -111,7 +118,12 @@ def test_from_empty_every_revision_once(scratch):
         scratch, "select to_regprocedure('security.secure_schema(text, text[])') is not null"
     )
     assert not _scalar(scratch, "select to_regprocedure('security.secure_relation(regclass)')")
-    assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")  # 0008
+    # 0006: tenant mapping, gateway role, access audit
+    assert _scalar(scratch, "select to_regclass('security.tenant_shops') is not null")
+    assert _scalar(scratch, "select to_regclass('raw_app.v_access_audit_7d') is not null")
+    assert _scalar(scratch, "select pg_has_role('authenticator', 'operator', 'MEMBER')")
+    # 0008 (issue 18): the ledger of delivered alerts
+    assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1
@@ -129,7 +141,7 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
     assert migrate.current(scratch) == migrate.head()
     after = _counts(scratch)
     assert {name: after[name] for name in before} == before
-    assert not any(after[name] for name in set(after) - set(before))  # new tables start empty
+    assert not any(after[name] for name in after.keys() - before.keys())  # new tables: empty
     assert _scalar(scratch, "select count(*) from raw_app.decision_log_archive") == 1
     # what 0002 owns now exists; what moved to dbt is gone from the baseline's place
     assert _scalar(scratch, "select 'critical'::vocab.severity < 'low'::vocab.severity")
@@ -146,20 +158,20 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
 
 
 def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
-    """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
+    """A new column: scaffold, write SQL, upgrade."""
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
-    newest = _newest_revision()
-    following = f"{int(newest) + 1:04d}"
-    module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
-    assert module.name == f"{following}_add_deleted_at_to_raw_orders.py"
-    assert sql_file == location / "sql" / f"{following}_add_deleted_at_to_raw_orders.sql"
+    head = migrate.head()
+    following = f"{int(head) + 1:04d}"
+    module, sql_file = migrate.new_revision("add note to raw orders", location=location)
+    assert module.name == f"{following}_add_note_to_raw_orders.py"
+    assert sql_file == location / "sql" / f"{following}_add_note_to_raw_orders.sql"
     text = module.read_text(encoding="utf-8")
-    assert f'down_revision = "{newest}"' in text or f"down_revision = '{newest}'" in text
+    assert f'down_revision = "{head}"' in text or f"down_revision = '{head}'" in text
     assert "run_sql(__file__)" in text
     sql_file.write_text(
         sql_file.read_text(encoding="utf-8")
-        + "alter table raw_shopify.orders add column deleted_at timestamptz;\n",
+        + "alter table raw_shopify.orders add column note text;\n",
         encoding="utf-8",
     )
 
@@ -173,7 +185,7 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
         _scalar(
             scratch,
             "select count(*) from information_schema.columns where table_schema = 'raw_shopify'"
-            " and table_name = 'orders' and column_name = 'deleted_at'",
+            " and table_name = 'orders' and column_name = 'note'",
         )
         == 1
     )

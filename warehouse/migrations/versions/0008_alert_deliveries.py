@@ -1,7 +1,7 @@
 """Alerts delivered (issue 18): the ledger of alerts posted to the webhook, one row per alert.
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from warehouse.migrate import run_sql
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
