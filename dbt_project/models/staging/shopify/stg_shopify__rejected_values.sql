@@ -156,7 +156,7 @@ rejected as (
     from checked_values
     where
         raw_value is not null
-        and not pg_input_is_valid(raw_value, expected_type)
+        and not {{ input_is_valid_function() }}(raw_value, expected_type)
 )
 
 select * from rejected
