@@ -182,25 +182,24 @@ BULK_RUN_MUTATION = """
 mutation RunBulk($query: String!) {
   bulkOperationRunQuery(query: $query) {
     bulkOperation { id status }
-    userErrors { field message }
+    userErrors { field message code }
   }
 }
 """
 
+# bulkOperation(id:) (currentBulkOperation is deprecated in 2026-07 and sees one operation only)
 BULK_STATUS_QUERY = """
 query BulkStatus($id: ID!) {
-  node(id: $id) {
-    ... on BulkOperation {
-      id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
-    }
+  bulkOperation(id: $id) {
+    id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
   }
 }
 """
 
-CURRENT_BULK_QUERY = """
-query CurrentBulk {
-  currentBulkOperation(type: QUERY) {
-    id status errorCode objectCount url partialDataUrl
+ACCESS_SCOPES_QUERY = """
+query AccessScopes {
+  currentAppInstallation {
+    accessScopes { handle }
   }
 }
 """
@@ -212,7 +211,7 @@ def all_documents() -> dict[str, str]:
         "shop": SHOP_DOCUMENT,
         "bulk_run": BULK_RUN_MUTATION,
         "bulk_status": BULK_STATUS_QUERY,
-        "current_bulk": CURRENT_BULK_QUERY,
+        "access_scopes": ACCESS_SCOPES_QUERY,
     }
     for entity in ENTITIES:
         docs[f"{entity.entity}_page"] = entity.page_document()

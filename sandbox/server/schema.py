@@ -49,6 +49,7 @@ QUERY_FIELDS = (
     "node",
     "currentBulkOperation",
     "bulkOperation",
+    "currentAppInstallation",
 )
 MUTATION_FIELDS = ("bulkOperationRunQuery",)
 # Reachable only through interfaces (node(id:) ... on BulkOperation), so kept explicitly.

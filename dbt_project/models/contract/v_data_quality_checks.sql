@@ -1,6 +1,3 @@
 select
     {{ contract_columns({'issue_count': 'failing_rows'}) }}
-from {{ ref('rpt_data_quality_comprehensive') }}
-where check_name in (
-    'missing_revenue', 'negative_inventory', 'missing_segment', 'future_dates', 'negative_resolution_time'
-)
+from {{ ref('rpt_data_quality_checks') }}
