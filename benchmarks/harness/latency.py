@@ -190,14 +190,15 @@ def time_query(
 
 @contextlib.contextmanager
 def operator_login(url: DatabaseUrl) -> Iterator[tuple[psycopg2.extensions.connection, str]]:
-    """A throw-away login role in `operator` (random password), connected; dropped afterwards."""
+    """A throw-away gateway login in `operator` and `authenticator` (so the shop claim counts, as
+    behind PostgREST; random password), connected; dropped afterwards."""
     name = f"hotrod_bench_{uuid.uuid4().hex[:10]}"
     password = secrets.token_urlsafe(24)
     admin = connect(url, autocommit=True)
     try:
         with admin.cursor() as cur:
             cur.execute(
-                sql.SQL("create role {} login password {} in role operator").format(
+                sql.SQL("create role {} login password {} in role operator, authenticator").format(
                     sql.Identifier(name), sql.Literal(password)
                 )
             )
