@@ -88,11 +88,13 @@ enriched as (
         lines.quantity as ordered_quantity,
         coalesce(lines.current_quantity, lines.quantity) as quantity,
         lines.discounted_total as ordered_discounted_total,
-        case
-            when coalesce(lines.current_quantity, lines.quantity) = lines.quantity
-                then lines.discounted_total
-            else round(lines.discounted_total * lines.current_quantity / lines.quantity, 2)
-        end as discounted_total,
+        (
+            case
+                when coalesce(lines.current_quantity, lines.quantity) = lines.quantity
+                    then lines.discounted_total
+                else round(lines.discounted_total * lines.current_quantity / lines.quantity, 2)
+            end
+        )::numeric(14, 2) as discounted_total,
         orders.customer_id,
         orders.created_at as order_created_at,
         orders.local_date,
