@@ -1,4 +1,4 @@
-"""`hotrod extract ...` and `hotrod webhooks serve` (configured by environment only)."""
+"""`hotrod extract ...`, `hotrod webhooks serve|register` (configured by environment only)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8770)
     serve.add_argument("--host", default="127.0.0.1")
     serve.set_defaults(handler=_serve)
+    reg = sub.add_parser(
+        "register",
+        help="subscribe the receiver to every handled Shopify topic and Chatwoot event",
+    )
+    reg.add_argument("--url", help="the receiver's public base URL (default HOTROD_WEBHOOK_URL)")
+    reg.add_argument("--dry-run", action="store_true", help="print what would be created")
+    reg.set_defaults(handler=_register)
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -95,6 +102,12 @@ def _serve(args: argparse.Namespace) -> int:
             "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
             file=sys.stderr,
         )
+    if cfg.shopify is None:
+        print(
+            "hotrod: warning: SHOPIFY_SHOP / SHOPIFY_ACCESS_TOKEN not set: Shopify deliveries are "
+            "stored and wait until the receiver can fetch the records they name",
+            file=sys.stderr,
+        )
     server, receiver = make_server(resolve(), cfg, args.port, args.host)
     host, port = server.server_address[:2]
     print(
@@ -109,4 +122,33 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         receiver.close()
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    import os
+
+    from extractors import register, settings
+
+    receiver = args.url or os.environ.get("HOTROD_WEBHOOK_URL", "")
+    try:
+        if not receiver:
+            raise ExtractError(
+                "HOTROD_WEBHOOK_URL is not set: the receiver's public base URL, e.g. "
+                "https://hooks.example.com (or pass --url)"
+            )
+        steps = register.register(
+            settings.from_env(),
+            receiver,
+            dry_run=args.dry_run,
+            report=lambda step: print(step.line(), flush=True),
+        )
+    except ExtractError as exc:
+        print(f"hotrod: error: {exc}", file=sys.stderr)
+        return 2
+    created = sum(s.status == "created" for s in steps)
+    planned = sum(s.status == "would create" for s in steps)
+    existing = sum(s.status == "exists" for s in steps)
+    verb = f"{planned} to create (dry run)" if args.dry_run else f"{created} created"
+    print(f"webhooks: {verb}, {existing} already registered")
     return 0

@@ -53,6 +53,9 @@ class WebhookSettings:
     chatwoot_allow_unsigned: bool = False
     chatwoot_accounts: tuple[tuple[str, str], ...] = ()
     default_shop: str = ""
+    # the Admin API the receiver fetches named records from (None: Shopify deliveries stay
+    # pending until it is configured)
+    shopify: ShopifySettings | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class Settings:
             in ("1", "true", "yes"),
             chatwoot_accounts=accounts,
             default_shop=self._get("SHOPIFY_SHOP").split(",")[0].strip(),
+            shopify=self.shopify()
+            if self._get("SHOPIFY_SHOP") and self._get("SHOPIFY_ACCESS_TOKEN")
+            else None,
         )
 
 

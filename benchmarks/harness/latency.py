@@ -84,6 +84,8 @@ OTHER_VIEWS = (
     "v_churn_prediction",
     "v_customer_cohorts",
 )
+# Views added to the contract beyond SPEC section 4 (tests/support/contract_views.py).
+EXTENSION_VIEWS = ("v_carrier_performance", "v_cx_commerce_daily")
 # List views return every row with its urgency_rank; the tile reads the first 50 (the cap lives
 # in the tile's query, docs/contract-views.md), so that is the query timed for them.
 TILE_QUERY_SUFFIX = {
@@ -91,9 +93,14 @@ TILE_QUERY_SUFFIX = {
     "v_fulfillment_issues": " order by urgency_rank limit 50",
     "v_cx_escalations": " order by urgency_rank limit 50",
 }
-GROUPS = {"tile": TILE_VIEWS, "trend": TREND_VIEWS, "growth": GROWTH_VIEWS, "other": OTHER_VIEWS}
-ALL_VIEWS = TILE_VIEWS + TREND_VIEWS + GROWTH_VIEWS + OTHER_VIEWS
-assert len(set(ALL_VIEWS)) == 48
+GROUPS = {
+    "tile": TILE_VIEWS,
+    "trend": TREND_VIEWS,
+    "growth": GROWTH_VIEWS,
+    "other": OTHER_VIEWS + EXTENSION_VIEWS,
+}
+ALL_VIEWS = TILE_VIEWS + TREND_VIEWS + GROWTH_VIEWS + OTHER_VIEWS + EXTENSION_VIEWS
+assert len(set(ALL_VIEWS)) == 48 + len(EXTENSION_VIEWS)
 
 # The original design: tiles computed on the fly from staging. %(shop)s is the claimed shop.
 BASELINES: dict[str, tuple[str, str]] = {

@@ -41,6 +41,19 @@ class ChatwootClient:
     def inboxes(self) -> list[dict[str, Any]]:
         return _items(self.http.get_json(f"{self.base}/inboxes"))
 
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The account's webhooks (``GET .../webhooks``; an administrator's token)."""
+        body = self.http.get_json(f"{self.base}/webhooks")
+        payload = body.get("payload") if isinstance(body, dict) else None
+        if isinstance(payload, dict):  # {"payload": {"webhooks": [...]}}, as Chatwoot renders it
+            body = payload.get("webhooks")
+        return _items(body)
+
+    def create_webhook(self, url: str, subscriptions: list[str], name: str) -> dict[str, Any]:
+        body = {"url": url, "name": name, "subscriptions": subscriptions}
+        created = self.http.post_json(f"{self.base}/webhooks", body)
+        return created if isinstance(created, dict) else {}
+
 
 def _items(body: Any) -> list[dict[str, Any]]:
     """The record list of a Chatwoot answer: a list, ``{payload: [...]}``, or ``{data: {...}}``."""

@@ -1,8 +1,11 @@
 """HTTP receiver: POST /webhooks/shopify and /webhooks/chatwoot.
 
 Order of work per delivery: verify the signature (401, nothing stored), parse JSON (400, nothing
-stored), store the event deduplicated on (source, delivery id) and commit, then apply it to the
-raw entity table (newest wins) or quarantine it with the reason. Answers 200 quickly.
+stored), store the event deduplicated on (source, delivery id) and commit, then apply it or
+quarantine it with the reason. Shopify deliveries are change notices (``pending.py``): the record
+a delivery names is fetched from the Admin API and landed; a failed fetch leaves the delivery
+pending, retried by the next delivery of the shop and by the retry loop. Chatwoot bodies are
+mapped to the REST record shape and upserted (newest wins).
 
 The HTTP layer is starlette on uvicorn (bottom of this file): body-size limit, body and keep-alive
 timeouts, ``GET /health``, graceful stop on SIGTERM/SIGINT.
@@ -33,12 +36,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from extractors import landing
-from extractors.records import JSONDecodeError, dumps, loads
+from extractors.records import JSONDecodeError, RecordError, dumps, loads
 from extractors.settings import WebhookSettings
-from extractors.webhooks import apply, verify
+from extractors.shopify import notices
+from extractors.webhooks import apply, pending, verify
 from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)
+
+
+RETRY_S = 15.0  # pending Shopify deliveries are retried this often by a running receiver
 
 
 @dataclass
@@ -49,16 +56,46 @@ class Delivery:
     shop_domain: str | None
     body: Any
     raw: bytes
+    event_id: str | None = None  # X-Shopify-Event-Id (grouping only)
+    triggered_at: str | None = None
+    notice: notices.Notice | None = None  # the Shopify record it names
+    reason: str | None = None  # why it cannot be applied (quarantined)
 
 
 class Receiver:
     """The receiver's logic, independent of the HTTP server (and testable without it)."""
 
-    def __init__(self, url: DatabaseUrl, settings: WebhookSettings, max_connections: int = 8):
+    def __init__(
+        self,
+        url: DatabaseUrl,
+        settings: WebhookSettings,
+        max_connections: int = 8,
+        make_client: pending.ClientFactory | None = None,
+    ):
         self.settings = settings
         self.pool = ThreadedConnectionPool(1, max_connections, **url.connect_kwargs())
+        if make_client is None and settings.shopify is not None:
+            make_client = pending.client_factory(settings.shopify)
+        self.make_client = make_client
+        self._stop = threading.Event()
+        self._retry: threading.Thread | None = None
+
+    def start_retry_loop(self, interval_s: float = RETRY_S) -> None:
+        """Retry pending Shopify deliveries every ``interval_s`` in a background thread."""
+        if self.make_client is None or self._retry is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                self.retry_pending()
+
+        self._retry = threading.Thread(target=loop, name="webhooks-retry", daemon=True)
+        self._retry.start()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._retry is not None:
+            self._retry.join(timeout=GRACEFUL_STOP_S)
         self.pool.closeall()
 
     # --- request handling ----------------------------------------------------------------------
@@ -83,12 +120,19 @@ class Receiver:
         body, error = _parse(raw)
         if error:
             return 400, {"error": error}
-        delivery_id = (
-            headers.get("X-Shopify-Event-Id") or headers.get("X-Shopify-Webhook-Id") or _digest(raw)
-        )
+        # X-Shopify-Webhook-Id is the per-delivery key; X-Shopify-Event-Id is shared by every
+        # topic of one merchant action (kept for grouping only).
+        delivery_id = headers.get("X-Shopify-Webhook-Id") or _digest(raw)
         topic = headers.get("X-Shopify-Topic") or "unknown"
         shop = headers.get("X-Shopify-Shop-Domain") or self.settings.default_shop or None
-        return self._store(Delivery("shopify", delivery_id, topic, shop, body, raw))
+        d = Delivery("shopify", delivery_id, topic, shop, body, raw)
+        d.event_id = headers.get("X-Shopify-Event-Id")
+        d.triggered_at = headers.get("X-Shopify-Triggered-At")
+        try:
+            d.notice = notices.notice(topic, body)
+        except RecordError as exc:
+            d.reason = str(exc)
+        return self._store(d)
 
     def _chatwoot(
         self, headers: Any, raw: bytes, query: dict[str, str]
@@ -134,18 +178,34 @@ class Receiver:
     def _store(self, d: Delivery) -> tuple[int, dict[str, Any]]:
         conn = self.pool.getconn()
         try:
+            note = d.notice
             with conn.cursor() as cur:
                 cur.execute(
                     "insert into raw_app.webhook_events "
-                    "(source, delivery_id, shop_domain, topic, payload) "
-                    "values (%s, %s, %s, %s, %s) "
+                    "(source, delivery_id, shop_domain, topic, payload, event_id, record_gid) "
+                    "values (%s, %s, %s, %s, %s, %s, %s) "
                     "on conflict (source, delivery_id) do nothing returning 1",
-                    (d.source, d.delivery_id, d.shop_domain, d.topic, Json(d.body, dumps=dumps)),
+                    (
+                        d.source,
+                        d.delivery_id,
+                        d.shop_domain,
+                        d.topic,
+                        Json(d.body, dumps=dumps),
+                        d.event_id,
+                        note.gid if note and not note.delete and d.shop_domain else None,
+                    ),
                 )
                 fresh = cur.fetchone() is not None
+                if fresh and note is not None and note.delete and d.shop_domain:
+                    # a delete is applied with the delivery, in one transaction
+                    self._delete(cur, d, note)
+                    conn.commit()
+                    return 200, {"status": "applied", "delivery_id": d.delivery_id}
             conn.commit()
             if not fresh:
                 return 200, {"status": "duplicate", "delivery_id": d.delivery_id}
+            if d.source == "shopify" and d.notice is not None and d.shop_domain:
+                return 200, {"status": self._drain(conn, d), "delivery_id": d.delivery_id}
             result = self._apply(conn, d)
             conn.commit()
             return 200, {"status": result, "delivery_id": d.delivery_id}
@@ -156,9 +216,54 @@ class Receiver:
         finally:
             self.pool.putconn(conn)
 
+    def _delete(self, cur: Any, d: Delivery, note: notices.Notice) -> None:
+        pending.mark_deleted(cur, note, d.shop_domain or "", d.triggered_at)
+        cur.execute(
+            "update raw_app.webhook_events set applied_at = now() "
+            "where source = %s and delivery_id = %s",
+            (d.source, d.delivery_id),
+        )
+
+    def _drain(self, conn: Any, d: Delivery) -> str:
+        """Fetch and land what the shop's pending deliveries name (this one among them)."""
+        if self.make_client is None:
+            log.warning(
+                "shopify %s stored, pending: the receiver has no Admin API settings "
+                "(set SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN)",
+                d.delivery_id,
+            )
+            return "stored; pending"
+        pending.drain(conn, d.shop_domain or "", self.make_client)
+        with conn.cursor() as cur:
+            cur.execute(
+                "select applied_at is not null from raw_app.webhook_events "
+                "where source = %s and delivery_id = %s",
+                (d.source, d.delivery_id),
+            )
+            done = cur.fetchone()[0]
+        conn.commit()
+        return "applied" if done else "stored; pending"
+
+    def retry_pending(self) -> int:
+        """Drain every shop with pending Shopify deliveries; returns how many were applied."""
+        if self.make_client is None:
+            return 0
+        conn = self.pool.getconn()
+        try:
+            applied = 0
+            for shop in pending.pending_shops(conn):
+                applied += pending.drain(conn, shop, self.make_client)[0]
+            return applied
+        except Exception:
+            conn.rollback()
+            log.exception("retrying pending Shopify deliveries failed; will try again")
+            return 0
+        finally:
+            self.pool.putconn(conn)
+
     def _apply(self, conn: Any, d: Delivery) -> str:
-        if d.source == "shopify":
-            result = apply.shopify_rows(d.topic, d.body)
+        if d.source == "shopify":  # privacy topics, or a body naming no record
+            result = apply.Applied(None, [], d.reason)
         else:
             accounts = self.settings.chatwoot_accounts
             result = apply.chatwoot_rows(d.topic, d.body, d.shop_domain, accounts)
@@ -345,6 +450,7 @@ def make_server(
     url: DatabaseUrl, settings: WebhookSettings, port: int = 0, host: str = "127.0.0.1"
 ) -> tuple[WebhookServer, Receiver]:
     receiver = Receiver(url, settings, max_connections=MAX_DB_CONNECTIONS)
+    receiver.start_retry_loop()
     return WebhookServer(make_app(receiver, MAX_DB_CONNECTIONS), host, port), receiver
 
 

@@ -259,8 +259,15 @@ class Handler(BaseHTTPRequestHandler):
         if user is None:
             self._send(401, CHATWOOT_UNAUTHORIZED)
             return
+        if method == "POST" and account is not None and rest == "webhooks":
+            try:
+                given = json.loads(self._body() or b"{}")
+            except ValueError:
+                given = None
+            self._send(*chatwoot.create_webhook(account, given, user))
+            return
         if method != "GET":
-            self._send(405, {"error": "the sandbox Chatwoot is read-only"})
+            self._send(405, {"error": "the sandbox Chatwoot accepts only webhook registrations"})
             return
         if self._fault("chatwoot") == "handled":
             return
@@ -283,6 +290,24 @@ class Handler(BaseHTTPRequestHandler):
         status, body = self.sandbox.app.route(entity, params)
         self._send(status, body)
 
+    def _delete(self, data: DataAccess) -> None:
+        """``{"entity": "orders|products|customers", "shop": domain, "id": gid}``: the merchant
+        deletes the record; the change (``{entity}/delete``) joins /_sandbox/changes."""
+        try:
+            given = json.loads(self._body() or b"{}")
+            entity, shop, rid = given["entity"], given["shop"], given["id"]
+        except (ValueError, KeyError, TypeError):
+            self._send(400, {"error": 'body must be {"entity", "shop", "id"}'})
+            return
+        if entity not in ("orders", "products", "customers"):
+            self._send(400, {"error": "Shopify deletes orders, products and customers"})
+            return
+        change = data.delete("shopify", entity, str(shop), str(rid))
+        if change is None:
+            self._send(404, {"error": f"no {entity} {rid} in {shop}"})
+            return
+        self._send(200, {"deleted": rid, "seq": change["seq"]})
+
     def _control(self, method: str, path: str, params: dict[str, str]) -> None:
         data = self.sandbox.data
         if method == "POST" and path == "/_sandbox/advance":
@@ -294,6 +319,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             now, changes = data.advance(days)
             self._send(200, {"now": now.isoformat(), "changes": changes})
+        elif method == "POST" and path == "/_sandbox/delete":
+            self._delete(data)
         elif method == "GET" and path == "/_sandbox/truth":
             self._send(200, data.truth())
         elif method == "GET" and path == "/_sandbox/config":

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.server.chatwoot_hooks import ChatwootHooks
 from sandbox.server.data import DataAccess
 from sandbox.server.faults import FaultInjector
 
@@ -100,6 +101,7 @@ class Chatwoot:
     def __init__(self, data: DataAccess, faults: FaultInjector) -> None:
         self.data = data
         self.faults = faults
+        self.hooks = ChatwootHooks()
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -208,7 +210,19 @@ class Chatwoot:
             }
         if rest == ["contacts"]:
             return self.contacts(domain, params)
+        if rest == ["webhooks"]:
+            if not user.is_admin(account_id):
+                return 401, {"error": "You are not authorized to do this action"}
+            return 200, self.hooks.list(account_id)
         return 404, {"error": "Resource could not be found"}
+
+    def create_webhook(self, account_id: int, given: Any, user: User) -> Response:
+        """``POST /api/v1/accounts/{id}/webhooks`` (administrators; the webhook object back)."""
+        if self.data.shop_for_account(account_id) is None or account_id not in user.roles:
+            return 404, {"error": "Resource could not be found"}
+        if not user.is_admin(account_id):
+            return 401, {"error": "You are not authorized to do this action"}
+        return self.hooks.create(account_id, given)
 
     def conversations(
         self, shop: str, params: dict[str, str], user: User, members: set[int] | None

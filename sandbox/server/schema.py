@@ -47,11 +47,13 @@ QUERY_FIELDS = (
     "inventoryItems",
     "inventoryItem",
     "node",
+    "nodes",
+    "webhookSubscriptions",
     "currentBulkOperation",
     "bulkOperation",
     "currentAppInstallation",
 )
-MUTATION_FIELDS = ("bulkOperationRunQuery",)
+MUTATION_FIELDS = ("bulkOperationRunQuery", "webhookSubscriptionCreate")
 # Reachable only through interfaces (node(id:) ... on BulkOperation), so kept explicitly.
 EXTRA_TYPES = ("BulkOperation", "Order", "Product", "Customer", "Location", "InventoryItem")
 

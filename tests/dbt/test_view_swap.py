@@ -23,6 +23,7 @@ import pytest
 
 from sandbox.store import SandboxStore
 from tests.security import support
+from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
@@ -131,7 +132,7 @@ def _view_reads(url: DatabaseUrl, view: str) -> str:
 
 def test_views_stay_readable_through_a_full_and_a_failing_partial_build(warehouse, tmp_path):
     views = _views(warehouse)
-    assert len([v for v in views if v.startswith("v_")]) == 48
+    assert len([v for v in views if v.startswith("v_")]) == CONTRACT_VIEW_COUNT
     poller = Poller(warehouse, views, support.SHOPS[0])
     poller.start()
     try:

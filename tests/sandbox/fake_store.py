@@ -244,6 +244,7 @@ class FakeStore:
             "totalRefundedSet": money("0.00", cur),
             "customer": {"id": cid} if o % 4 else None,
             "shippingAddress": {"provinceCode": "CA", "countryCode": "US"},
+            "shippingLine": None,
             "refunds": [],
             "fulfillments": [
                 {
@@ -256,6 +257,7 @@ class FakeStore:
                     "inTransitAt": None,
                     "estimatedDeliveryAt": None,
                     "location": {"id": "gid://shopify/Location/1"},
+                    "trackingInfo": [],
                 }
             ],
             "lineItems": [
@@ -459,6 +461,10 @@ class FakeStore:
 
     def get(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None:
         rec = self.data.get((source, entity, shop_domain), {}).get(id)
+        return rec.payload if rec else None
+
+    def delete(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
+        rec = self.data.get((source, entity, shop), {}).pop(id, None)
         return rec.payload if rec else None
 
     def advance(self, days: int = 1) -> list[Change]:

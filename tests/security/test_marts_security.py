@@ -12,6 +12,7 @@ from psycopg2 import errors, sql
 from psycopg2.extras import Json
 
 from tests.security import support
+from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
 from warehouse.privacy import process
@@ -77,7 +78,7 @@ def test_every_mart_relation_is_secured(built):
             """
         )
         rows = cur.fetchall()
-    assert len(rows) >= 58  # 10 core tables + 48 contract views, at least
+    assert len(rows) >= 10 + CONTRACT_VIEW_COUNT  # core tables + contract views, at least
     for name, kind, rls, forced, options in rows:
         assert kind in ("r", "p", "v"), f"{name}: a materialized view cannot have RLS"
         if kind == "v":
@@ -112,7 +113,7 @@ def test_operator_may_read_the_contract_and_what_it_selects_from_nothing_else(bu
     everything = {name for name, _ in support.relations(admin, "marts")}
     admin.close()
     readable = _contract_and_what_it_reads(url)
-    assert len([n for n in readable if n.startswith("v_")]) == 48
+    assert len([n for n in readable if n.startswith("v_")]) == CONTRACT_VIEW_COUNT
     hidden = everything - readable
     assert {"sales_metrics_daily", "product_taxonomy", "fct_revenue_forecast"} <= hidden
     with support.operator_login(url) as conn, conn.cursor() as cur:

@@ -96,6 +96,19 @@ def scratch(server_url: DatabaseUrl, request):
 def test_from_empty_every_revision_once(scratch):
     bootstrap(scratch)
     assert migrate.current(scratch) == migrate.head()
+    # 0003 (issue 13): Shopify change notices and deleted records
+    for table, column in (
+        ("webhook_events", "event_id"),
+        ("webhook_events", "record_gid"),
+        ("orders", "deleted_at"),
+        ("products", "deleted_at"),
+        ("customers", "deleted_at"),
+    ):
+        found = (
+            "select count(*) from information_schema.columns "
+            f"where table_name = '{table}' and column_name = '{column}'"
+        )
+        assert _scalar(scratch, found) == 1, (table, column)
     enums = (
         "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
     )
@@ -144,34 +157,34 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
 
 
 def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
-    """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
+    """A new column: scaffold, write SQL, upgrade."""
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
     head = migrate.head()
-    number = f"{int(head) + 1:04d}"
-    module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
-    assert module.name == f"{number}_add_deleted_at_to_raw_orders.py"
-    assert sql_file == location / "sql" / f"{number}_add_deleted_at_to_raw_orders.sql"
+    following = f"{int(head) + 1:04d}"
+    module, sql_file = migrate.new_revision("add note to raw orders", location=location)
+    assert module.name == f"{following}_add_note_to_raw_orders.py"
+    assert sql_file == location / "sql" / f"{following}_add_note_to_raw_orders.sql"
     text = module.read_text(encoding="utf-8")
     assert f'down_revision = "{head}"' in text or f"down_revision = '{head}'" in text
     assert "run_sql(__file__)" in text
     sql_file.write_text(
         sql_file.read_text(encoding="utf-8")
-        + "alter table raw_shopify.orders add column deleted_at timestamptz;\n",
+        + "alter table raw_shopify.orders add column note text;\n",
         encoding="utf-8",
     )
 
-    bootstrap(scratch)  # the repository's migrations, up to their head
+    bootstrap(scratch)  # the repository's migrations
     _land_rows(scratch)
     before = _counts(scratch)
     migrate.upgrade(scratch, location=location)
-    assert migrate.current(scratch) == number
+    assert migrate.current(scratch) == following
     assert _counts(scratch) == before
     assert (
         _scalar(
             scratch,
             "select count(*) from information_schema.columns where table_schema = 'raw_shopify'"
-            " and table_name = 'orders' and column_name = 'deleted_at'",
+            " and table_name = 'orders' and column_name = 'note'",
         )
         == 1
     )

@@ -5,40 +5,29 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
-        post_hook=["{{ ensure_contract_constraints() }}"],
+        post_hook=[
+            "{{ delete_vanished_rows(ref('int_sales_daily_aggregated'), {'shop_domain': 'shop_domain', 'date': 'local_date'}) }}",
+            "{{ ensure_contract_constraints() }}",
+        ],
     )
 }}
 
 {#-
-    One row per shop and local day (doc block `sales_day`). Incremental: each run recomputes the
-    last `lookback_days` (var, default 7) days before the newest stored day, so late refunds,
-    cancellations and edits land on the days they belong to.
+    One row per shop and local day (doc block `sales_day`). Incremental by key (issue 20): the
+    day figures are recomputed from int_sales_daily_aggregated and only the days whose figures
+    differ from the stored ones (or that are new) are written (delete+insert); days that no
+    longer exist (the spine moved, e.g. a future-dated order fixed) are deleted. So late
+    refunds, cancellations, edits and deleted orders land on every day they touch, however old,
+    and the table always equals a full rebuild (bar created_at/updated_at).
 -#}
 
 with
 
 daily as (
     select * from {{ ref('int_sales_daily_aggregated') }}
-    {% if is_incremental() %}
-        where
-            local_date >= (
-                select coalesce(max(existing.date), '1900-01-01'::date) - {{ lookback_days() }}
-                from {{ this }} as existing
-            )
-    {% endif %}
 ),
 
-{% if is_incremental() %}
-    existing as (
-        select
-            shop_domain,
-            date,
-            created_at
-        from {{ this }}
-    ),
-{% endif %}
-
-final as (
+computed as (
     select
         {{ deterministic_uuid(['daily.shop_domain', "'sales_day'", 'daily.local_date']) }} as id,
         daily.shop_domain::text as shop_domain,
@@ -53,19 +42,30 @@ final as (
             100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2
         )::numeric(14, 2) as fulfillment_rate_pct,
         daily.refunded_amount::numeric(14, 2) as refunded_amount,
-        (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue,
+        (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue
+    from daily
+),
+
+changed as (
+    select * from computed
+    where {{ changed_rows_only('computed', {'shop_domain': 'shop_domain', 'date': 'date'}) }}
+),
+
+final as (
+    select
+        changed.*,
         {% if is_incremental() %}
             coalesce(existing.created_at, '{{ run_started_at }}'::timestamptz)::timestamptz as created_at,
         {% else %}
             '{{ run_started_at }}'::timestamptz as created_at,
         {% endif %}
         '{{ run_started_at }}'::timestamptz as updated_at
-    from daily
+    from changed
     {% if is_incremental() %}
-        left join existing
+        left join {{ this }} as existing
             on
-                daily.shop_domain = existing.shop_domain
-                and daily.local_date = existing.date
+                changed.shop_domain = existing.shop_domain
+                and changed.date = existing.date
     {% endif %}
 )
 

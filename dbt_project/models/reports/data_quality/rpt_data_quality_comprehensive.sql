@@ -24,6 +24,10 @@ fulfillment as (
     select * from {{ ref('fulfillment_tracking') }}
 ),
 
+quarantined as (
+    select * from {{ ref('fulfillment_quarantine') }}
+),
+
 skus as (
     select * from {{ ref('sku_performance') }}
 ),
@@ -80,11 +84,23 @@ conversation_checks as (
 ),
 
 fulfillment_checks as (
+    -- the orders quarantined out of the tile count as its failing rows (issue 17)
     select
         shop_domain,
-        count(*) as total_rows,
-        count(*) filter (where fulfilled_at < order_created_at) as fulfilled_before_created
-    from fulfillment
+        count(*) filter (where reason is null) as total_rows,
+        count(*) filter (where reason = 'fulfilled_before_created') as fulfilled_before_created,
+        count(*) filter (where reason = 'created_in_future') as orders_in_future
+    from (
+        select
+            shop_domain,
+            null as reason
+        from fulfillment
+        union all
+        select
+            shop_domain,
+            reason
+        from quarantined
+    ) as fulfillment_rows
     group by shop_domain
 ),
 
@@ -116,6 +132,7 @@ checks as (
             when 'duplicate_daily_metrics' then sales_checks.duplicate_days
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
+            when 'orders_in_future' then fulfillment_checks.orders_in_future
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -137,7 +154,8 @@ checks as (
         (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
-        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code')
+        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
+        (11, 'orders_in_future', 'fulfillment_tracking', 'high', 'Orders created after the as-of time')
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
         on shops.shop_domain = sales_checks.shop_domain

@@ -4,6 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook=["{{ delete_vanished_rows('(select shop_domain, id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)', {'shop_domain': 'shop_domain', 'order_gid': 'id'}) }}"],
         indexes=[
             {'columns': ['shop_domain', 'order_id']},
             {'columns': ['shop_domain', 'customer_id']},
@@ -24,8 +25,10 @@ with
 source as (
     select raw_orders.*
     from {{ source('raw_shopify', 'orders') }} as raw_orders
+    where
+        raw_orders.deleted_at is null
     {% if is_incremental() %}
-        where
+        and (
             not exists (
                 select 1
                 from {{ this }} as done
@@ -36,6 +39,7 @@ source as (
                     and done.extracted_at = raw_orders.extracted_at
             )
             or (raw_orders.shop_domain, raw_orders.id) in ({{ orders_of_recent_redactions() }})
+        )
     {% endif %}
 ),
 
