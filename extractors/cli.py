@@ -12,6 +12,8 @@ from extractors.ledger import LedgerRow
 
 log = logging.getLogger(__name__)
 
+MAX_LOOKBACK_MINUTES = 7 * 24 * 60
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     extract = subparsers.add_parser(
@@ -48,6 +50,11 @@ def _extract(args: argparse.Namespace) -> int:
     from warehouse.connection import resolve
 
     try:
+        if not 0 <= args.lookback_minutes <= MAX_LOOKBACK_MINUTES:
+            raise ExtractError(
+                f"--lookback-minutes must be between 0 and {MAX_LOOKBACK_MINUTES} (a week), "
+                f"got {args.lookback_minutes}; use --since or --full to re-read further back"
+            )
         if args.since:
             parse_timestamp(args.since)
         cfg = settings.from_env()
@@ -97,6 +104,16 @@ def _serve(args: argparse.Namespace) -> int:
     except ExtractError as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        server, receiver = make_server(resolve(), cfg, args.port, args.host)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"hotrod: error: cannot listen on {args.host}:{args.port}: {reason} "
+            "(stop what uses the port or pass another --port)",
+            file=sys.stderr,
+        )
+        return 2
     if not cfg.shopify_secret:
         print(
             "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
@@ -108,7 +125,6 @@ def _serve(args: argparse.Namespace) -> int:
             "stored and wait until the receiver can fetch the records they name",
             file=sys.stderr,
         )
-    server, receiver = make_server(resolve(), cfg, args.port, args.host)
     host, port = server.server_address[:2]
     print(
         f"webhooks: listening on http://{host}:{port}/webhooks/{{shopify,chatwoot}}",

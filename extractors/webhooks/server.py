@@ -27,9 +27,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import anyio.to_thread
+import psycopg2
+import psycopg2.errors
 import uvicorn
 from psycopg2.extras import Json
-from psycopg2.pool import ThreadedConnectionPool
+from psycopg2.pool import PoolError, ThreadedConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,9 +42,15 @@ from extractors.records import JSONDecodeError, RecordError, dumps, loads
 from extractors.settings import WebhookSettings
 from extractors.shopify import notices
 from extractors.webhooks import apply, pending, verify
+from warehouse.connection import WarehouseError
 from warehouse.settings import DatabaseUrl
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5  # what a 503 asks the sender to wait (Shopify and Chatwoot retry non-2xx)
+BUSY = (503, {"error": "the receiver is busy or its database unreachable; retry later"})
+# jsonb cannot hold U+0000 ("unsupported Unicode escape sequence", SQLSTATE 22P05)
+UNSTORABLE_JSON = (psycopg2.errors.UntranslatableCharacter,)
 
 
 RETRY_S = 15.0  # pending Shopify deliveries are retried this often by a running receiver
@@ -73,7 +81,14 @@ class Receiver:
         make_client: pending.ClientFactory | None = None,
     ):
         self.settings = settings
-        self.pool = ThreadedConnectionPool(1, max_connections, **url.connect_kwargs())
+        try:
+            kwargs = {"connect_timeout": 10, **url.connect_kwargs()}
+            self.pool = ThreadedConnectionPool(1, max_connections, **kwargs)
+        except psycopg2.OperationalError as exc:
+            raise WarehouseError(
+                f"cannot connect to Postgres at {url}: {_first_line(exc)} "
+                "(check HOTROD_DATABASE_URL, or unset it to use the embedded warehouse)"
+            ) from None
         if make_client is None and settings.shopify is not None:
             make_client = pending.client_factory(settings.shopify)
         self.make_client = make_client
@@ -140,10 +155,12 @@ class Receiver:
         signature = headers.get("X-Chatwoot-Signature")
         secret = self.settings.chatwoot_secret
         if signature or secret:
-            if not secret or not verify.verify_chatwoot(
-                secret, raw, signature, headers.get("X-Chatwoot-Timestamp")
-            ):
+            stamp = headers.get("X-Chatwoot-Timestamp")
+            max_age = self.settings.chatwoot_max_age_s
+            if not secret or not verify.verify_chatwoot(secret, raw, signature, stamp, 0):
                 return 401, {"error": "invalid signature"}
+            if not verify.verify_chatwoot(secret, raw, signature, stamp, max_age):
+                return 401, {"error": f"signature timestamp more than {max_age}s from now"}
         elif not self.settings.chatwoot_allow_unsigned:
             return 401, {"error": "unsigned delivery (set CHATWOOT_ALLOW_UNSIGNED=true to accept)"}
         body, error = _parse(raw)
@@ -176,31 +193,24 @@ class Receiver:
     # --- storage -------------------------------------------------------------------------------
 
     def _store(self, d: Delivery) -> tuple[int, dict[str, Any]]:
-        conn = self.pool.getconn()
+        try:
+            conn = self.pool.getconn()
+        except (psycopg2.Error, PoolError) as exc:
+            log.warning("webhook %s %s: no database connection: %s", d.source, d.delivery_id, exc)
+            return BUSY
         try:
             note = d.notice
-            with conn.cursor() as cur:
-                cur.execute(
-                    "insert into raw_app.webhook_events "
-                    "(source, delivery_id, shop_domain, topic, payload, event_id, record_gid) "
-                    "values (%s, %s, %s, %s, %s, %s, %s) "
-                    "on conflict (source, delivery_id) do nothing returning 1",
-                    (
-                        d.source,
-                        d.delivery_id,
-                        d.shop_domain,
-                        d.topic,
-                        Json(d.body, dumps=dumps),
-                        d.event_id,
-                        note.gid if note and not note.delete and d.shop_domain else None,
-                    ),
-                )
-                fresh = cur.fetchone() is not None
-                if fresh and note is not None and note.delete and d.shop_domain:
-                    # a delete is applied with the delivery, in one transaction
+            try:
+                fresh = self._insert_event(conn, d, Json(d.body, dumps=dumps))
+            except UNSTORABLE_JSON as exc:
+                conn.rollback()  # jsonb refuses \u0000: keep the raw body in the quarantine
+                return self._store_unstorable(conn, d, exc)
+            if fresh and note is not None and note.delete and d.shop_domain:
+                # a delete is applied with the delivery, in one transaction
+                with conn.cursor() as cur:
                     self._delete(cur, d, note)
-                    conn.commit()
-                    return 200, {"status": "applied", "delivery_id": d.delivery_id}
+                conn.commit()
+                return 200, {"status": "applied", "delivery_id": d.delivery_id}
             conn.commit()
             if not fresh:
                 return 200, {"status": "duplicate", "delivery_id": d.delivery_id}
@@ -215,6 +225,47 @@ class Receiver:
             return 500, {"error": "could not store the delivery; it will be retried"}
         finally:
             self.pool.putconn(conn)
+
+    def _insert_event(self, conn: Any, d: Delivery, payload: Any) -> bool:
+        """Store the delivery (deduplicated, not committed); True when it was new."""
+        note = d.notice
+        with conn.cursor() as cur:
+            cur.execute(
+                "insert into raw_app.webhook_events "
+                "(source, delivery_id, shop_domain, topic, payload, event_id, record_gid) "
+                "values (%s, %s, %s, %s, %s, %s, %s) "
+                "on conflict (source, delivery_id) do nothing returning 1",
+                (
+                    d.source,
+                    d.delivery_id,
+                    d.shop_domain,
+                    d.topic,
+                    payload,
+                    d.event_id,
+                    note.gid if note and not note.delete and d.shop_domain else None,
+                ),
+            )
+            return cur.fetchone() is not None
+
+    def _store_unstorable(self, conn: Any, d: Delivery, exc: Exception) -> tuple[int, dict]:
+        """A verified body Postgres cannot hold as jsonb (a ``\\u0000`` in a string): the event
+        row keeps JSON null as its payload, the raw body goes to the quarantine with the reason;
+        answered 200 so the sender does not retry what can never be applied."""
+        if not self._insert_event(conn, d, Json(None)):
+            conn.commit()
+            return 200, {"status": "duplicate", "delivery_id": d.delivery_id}
+        reason = f"{d.source} {d.topic}: body cannot be stored as jsonb ({_first_line(exc)})"
+        with conn.cursor() as cur:
+            landing.quarantine(
+                cur,
+                d.source,
+                f"webhook:{d.topic}",
+                d.shop_domain,
+                f"webhook:{d.delivery_id}",
+                [(reason, d.raw.decode("utf-8", errors="replace"))],
+            )
+        conn.commit()
+        return 200, {"status": "stored; quarantined", "delivery_id": d.delivery_id}
 
     def _delete(self, cur: Any, d: Delivery, note: notices.Notice) -> None:
         pending.mark_deleted(cur, note, d.shop_domain or "", d.triggered_at)
@@ -310,6 +361,10 @@ def _parse(raw: bytes) -> tuple[Any, str | None]:
     return body, None
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _digest(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
@@ -322,8 +377,9 @@ MAX_BODY = 10 * 1024 * 1024  # bytes; larger deliveries get 413 (Shopify's are f
 BODY_TIMEOUT_S = 30.0  # a client gets this long to send its whole body, then 408
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
 GRACEFUL_STOP_S = 30  # on SIGTERM/SIGINT: deliveries in flight get this long to finish
-BACKLOG = 512  # pending connections the kernel queues while all are busy
-MAX_OPEN_CONNECTIONS = 200  # beyond this uvicorn answers 503 (senders retry)
+BACKLOG = 2048  # pending connections the kernel queues (capped by net.core.somaxconn)
+MAX_OPEN_CONNECTIONS = 4096  # uvicorn's own hard cap (it answers a bare 503 beyond it)
+MAX_WAITING = 2000  # deliveries read and waiting for a database connection; beyond: 503
 MAX_DB_CONNECTIONS = 8  # the Receiver's pool: deliveries stored at once
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -333,7 +389,8 @@ class _BodyTooLargeError(Exception):
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(dumps(body), status_code=status, media_type="application/json")
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return Response(dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -356,6 +413,7 @@ def make_app(receiver: Receiver, max_connections: int = MAX_DB_CONNECTIONS) -> S
     /health for probes. At most ``max_connections`` deliveries are stored at once (the
     Receiver's database connections)."""
     limiter = anyio.CapacityLimiter(max_connections)
+    waiting = [0]  # deliveries between "body read" and "stored"; one event loop, no lock needed
 
     async def deliver(request: Request) -> Response:
         try:
@@ -364,10 +422,16 @@ def make_app(receiver: Receiver, max_connections: int = MAX_DB_CONNECTIONS) -> S
             return _json(413, {"error": f"body larger than {MAX_BODY} bytes"})
         except TimeoutError:
             return _json(408, {"error": f"body not received within {BODY_TIMEOUT_S:.0f}s"})
+        if waiting[0] >= MAX_WAITING:
+            return _json(*BUSY)  # with Retry-After: the sender comes back, nothing is lost
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        status, body = await anyio.to_thread.run_sync(
-            receiver.handle, target, request.headers, raw, limiter=limiter
-        )
+        waiting[0] += 1
+        try:
+            status, body = await anyio.to_thread.run_sync(
+                receiver.handle, target, request.headers, raw, limiter=limiter
+            )
+        finally:
+            waiting[0] -= 1
         return _json(status, body)
 
     async def health(request: Request) -> Response:

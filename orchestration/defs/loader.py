@@ -24,7 +24,7 @@ def resources() -> dict[str, object]:
         "dbt": dbt_resource(),
         "backup": maintenance.BackupResource(
             directory=dg.EnvVar("HOTROD_BACKUP_DIR").get_value("") or "",
-            keep_days=env_int("HOTROD_BACKUP_KEEP_DAYS", 7),
+            keep_days=env_int("HOTROD_BACKUP_KEEP_DAYS", 7, 1, 3650),
         ),
     }
 

@@ -728,4 +728,4 @@ def test_a_failed_access_check_is_a_failing_data_quality_check(built, store, dbt
         (shops[1], "pass", 0),
     ]
     assert {r["severity"] for r in rows} == {"critical"}
-    assert checklist[0][0] == 5 * len(shops)  # the five launch checks are unchanged
+    assert checklist[0][0] == 10 * len(shops)  # the launch and bad-value checks are unchanged

@@ -13,6 +13,10 @@
 }}
 
 {#-
+    Bad values (issue 20): timestamps, flags and amounts are read as text and cast with
+    cast_or_null: a value that does not parse is null here and listed, with the raw text, in
+    stg_shopify__rejected_values; it never stops the build.
+
     Performance (issue 9): every field is unpacked by one jsonb_to_record call per order instead
     of one `payload ->> 'field'` lookup per column. Incremental: a daily run re-stages only the
     raw orders whose (updated_at, extracted_at) differ from the staged ones, plus the orders of
@@ -57,11 +61,11 @@ unpacked as (
     from source
     cross join lateral jsonb_to_record(source.payload) as p (
         "name" text,
-        "createdAt" timestamptz,
-        "processedAt" timestamptz,
-        "cancelledAt" timestamptz,
-        "closedAt" timestamptz,
-        "test" boolean,
+        "createdAt" text,
+        "processedAt" text,
+        "cancelledAt" text,
+        "closedAt" text,
+        "test" text,
         "displayFinancialStatus" text,
         "displayFulfillmentStatus" text,
         "currencyCode" text,
@@ -95,12 +99,12 @@ renamed as (
         id as order_gid,
         {{ gid_to_bigint('id') }} as order_id,
         name as order_name,
-        "createdAt" as created_at,
+        {{ cast_or_null('"createdAt"', 'timestamptz') }} as created_at,
         updated_at,
-        "processedAt" as processed_at,
-        "cancelledAt" as cancelled_at,
-        "closedAt" as closed_at,
-        coalesce(test, false) as is_test,
+        {{ cast_or_null('"processedAt"', 'timestamptz') }} as processed_at,
+        {{ cast_or_null('"cancelledAt"', 'timestamptz') }} as cancelled_at,
+        {{ cast_or_null('"closedAt"', 'timestamptz') }} as closed_at,
+        coalesce({{ cast_or_null('test', 'boolean') }}, false) as is_test,
         "displayFinancialStatus" as financial_status,
         "displayFulfillmentStatus" as fulfillment_status,
         "currencyCode" as currency_code,
