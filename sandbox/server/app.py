@@ -35,7 +35,7 @@ API_VERSION = "2026-07"
 
 GRAPHQL = re.compile(r"^(?:/shops/(?P<shop>[^/]+))?/admin/api/(?P<version>[^/]+)/graphql\.json$")
 BULK_FILE = re.compile(r"^/bulk/(?P<number>\d+)\.jsonl$")
-CHATWOOT = re.compile(r"^/api/v1/accounts/(?P<account>\d+)/(?P<rest>.+?)/?$")
+CHATWOOT = re.compile(r"^/api/(?P<version>v1|v2)/accounts/(?P<account>\d+)/(?P<rest>.+?)/?$")
 CHATWOOT_PROFILE = re.compile(r"^/api/v1/profile/?$")
 APP = re.compile(r"^/app/api/(?P<entity>\w+)/?$")
 
@@ -187,7 +187,8 @@ class Handler(BaseHTTPRequestHandler):
             elif m := BULK_FILE.match(path):
                 self._bulk_file(int(m["number"]))
             elif m := CHATWOOT.match(path):
-                self._chatwoot(method, int(m["account"]), m["rest"], params)
+                rest = m["rest"] if m["version"] == "v1" else f"v2/{m['rest']}"
+                self._chatwoot(method, int(m["account"]), rest, params)
             elif CHATWOOT_PROFILE.match(path):
                 self._chatwoot(method, None, "profile", params)
             elif m := APP.match(path):

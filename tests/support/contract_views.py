@@ -10,5 +10,6 @@ SPEC_VIEW_COUNT = 48
 EXTENSION_VIEWS = (
     "v_carrier_performance",  # issue 18: carriers
     "v_cx_commerce_daily",  # issue 18: support beside commerce
+    "v_recommendation_approval_model",  # issue 18: learning from decisions
 )
 CONTRACT_VIEW_COUNT = SPEC_VIEW_COUNT + len(EXTENSION_VIEWS)

@@ -123,6 +123,11 @@ def test_from_empty_every_revision_once(scratch):
     assert _scalar(scratch, "select to_regclass('security.tenant_shops') is not null")
     assert _scalar(scratch, "select to_regclass('raw_app.v_access_audit_7d') is not null")
     assert _scalar(scratch, "select pg_has_role('authenticator', 'operator', 'MEMBER')")
+    # 0007 (issue 20): the staging casts' input check for servers before PostgreSQL 16
+    assert _scalar(scratch, "select raw_app.input_is_valid('12.50', 'numeric(14, 2)')")
+    assert not _scalar(scratch, "select raw_app.input_is_valid('many', 'integer')")
+    # 0008 (issue 18): the ledger of delivered alerts
+    assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

@@ -277,6 +277,8 @@ class ShopifyGraphQL:
             return project(f.children(), rows[0].payload, "Shop")
         if f.name in CONNECTIONS:
             return self._root_connection(shop, f)
+        if f.name == "ordersCount":
+            return self._orders_count(shop, f)
         if f.name in SINGLES:
             payload = get_node(
                 self.data, shop, SINGLES[f.name], str(f.args.get("id")), self._orders_since()
@@ -339,7 +341,7 @@ class ShopifyGraphQL:
                 after = key_from_cursor(decode_cursor(f.args["after"]))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ResolveError(f"Invalid cursor for field '{f.name}'.", "BAD_REQUEST") from exc
-        search = parse_search(f.args.get("query"))
+        search = parse_search(f.args.get("query"), f.name)
         window: list[tuple[dict, str]] = []
         has_next = False
         nodes = iter_nodes(
@@ -360,6 +362,20 @@ class ShopifyGraphQL:
                 payload = self.faults.corrupt_node(payload)
             window.append((payload, encode_cursor(key)))
         return build_connection(f, window, has_next=has_next, has_previous=after is not None)
+
+    def _orders_count(self, shop: str, f: Field) -> dict:
+        """``ordersCount(query:, limit:)``: the matching orders, capped at ``limit`` (default
+        10000, null for none) with precision AT_LEAST when the cap is reached."""
+        search = parse_search(f.args.get("query"), f.name)
+        limit = f.args.get("limit", 10000)
+        count = 0
+        for _payload, _key in iter_nodes(self.data, shop, "orders", search):
+            count += 1
+            if limit is not None and count >= int(limit):
+                break
+        capped = limit is not None and count >= int(limit)
+        payload = {"count": count, "precision": "AT_LEAST" if capped else "EXACT"}
+        return project(f.children(), payload, "Count")
 
     def _subscriptions(self, shop: str, f: Field) -> dict:
         found = self.subscriptions.list(shop, f.args.get("topics"), f.args.get("uri"))

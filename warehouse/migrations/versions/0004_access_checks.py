@@ -5,7 +5,7 @@ token lacks ``read_all_orders``: orders older than 60 days are not visible). The
 views show a failing check.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from warehouse.migrate import run_sql
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
