@@ -31,6 +31,7 @@ class ShopifySettings:
     access_token: str = field(repr=False)
     api_version: str = API_VERSION
     base_url: str = DEFAULT_SHOPIFY_BASE
+    bulk_max_wait_s: float = 6 * 3600.0  # HOTROD_BULK_MAX_WAIT_S: bound on one bulk operation
 
     def graphql_url(self, shop: str) -> str:
         base = self.base_url.replace("{shop}", shop).rstrip("/")
@@ -87,7 +88,20 @@ class Settings:
             access_token=self._require("SHOPIFY_ACCESS_TOKEN"),
             api_version=_api_version(self._get("SHOPIFY_API_VERSION", API_VERSION)),
             base_url=self._get("SHOPIFY_API_BASE_URL", DEFAULT_SHOPIFY_BASE),
+            bulk_max_wait_s=self._seconds("HOTROD_BULK_MAX_WAIT_S", 6 * 3600.0),
         )
+
+    def _seconds(self, name: str, default: float) -> float:
+        raw = self._get(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if value <= 0:
+            raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
+        return value
 
     def chatwoot_accounts(self) -> tuple[tuple[str, str], ...]:
         raw = self._require("CHATWOOT_ACCOUNT_ID")

@@ -13,7 +13,7 @@ from sandbox.generator.clock import zone
 from sandbox.generator.money import cents, fmt
 from sandbox.records import ENTITIES, StoreReader
 
-TRUTH_VERSION = "1"  # bump when a definition changes (invalidates saved truth files)
+TRUTH_VERSION = "2"  # bump when a definition changes (invalidates saved truth files); 2: net SKU
 FULFILLMENT_SLA_SECONDS = 48 * 3600
 FIRST_RESPONSE_SLA_SECONDS = 120 * 60
 SKU_WINDOW_DAYS = 30
@@ -21,6 +21,19 @@ SKU_WINDOW_DAYS = 30
 
 def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp())
+
+
+def net_cents(discounted_total: int, current: int, ordered: int) -> int:
+    """The line's discounted total for its current units, to the cent (half away from zero, as
+    Postgres ``round(numeric, 2)``)."""
+    if current == ordered:
+        return discounted_total
+    numerator = 2 * discounted_total * current + ordered
+    return (
+        numerator // (2 * ordered)
+        if discounted_total >= 0
+        else -net_cents(-discounted_total, current, ordered)
+    )
 
 
 def shop_truth(store: StoreReader, domain: str, timezone: str, as_of: int) -> dict:
@@ -51,9 +64,16 @@ def shop_truth(store: StoreReader, domain: str, timezone: str, as_of: int) -> di
             )
         if window_start <= day <= window_end:
             for line in order["lineItems"]:
+                current = line["currentQuantity"]
+                if not current:  # every unit removed by an edit or refunded: no line
+                    continue
                 sku = skus.setdefault(line["sku"], [0, 0])
-                sku[0] += line["quantity"]
-                sku[1] += cents(line["discountedTotalSet"]["shopMoney"]["amount"])
+                sku[0] += current
+                sku[1] += net_cents(
+                    cents(line["discountedTotalSet"]["shopMoney"]["amount"]),
+                    current,
+                    line["quantity"],
+                )
         shipped = [
             _epoch(f["createdAt"]) for f in order["fulfillments"] if f["status"] == "SUCCESS"
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from extractors.errors import ApiError, QueryCostError
@@ -11,16 +11,31 @@ from extractors.http import HttpClient
 from extractors.shopify import queries
 
 TERMINAL_BULK = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
+BUSY_CODES = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 MAX_THROTTLE_WAIT_S = 60.0
+BULK_MAX_WAIT_S = 6 * 3600.0  # default bound on waiting for one bulk operation
+
+
+class BulkWaitError(ApiError):
+    """A bulk operation did not finish (or could not start) within the bounded wait."""
 
 
 class ShopifyClient:
     """GraphQL for one shop. The access token arrives as a header in ``http``."""
 
-    def __init__(self, http: HttpClient, graphql_url: str, poll_max_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        graphql_url: str,
+        poll_max_s: float = 1.0,
+        bulk_max_wait_s: float = BULK_MAX_WAIT_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.http = http
         self.url = graphql_url
         self.poll_max_s = poll_max_s
+        self.bulk_max_wait_s = bulk_max_wait_s
+        self.sleep = sleep
         self._next_wait = 0.0
 
     @classmethod
@@ -58,8 +73,11 @@ class ShopifyClient:
     # --- bulk operations ---------------------------------------------------------------------
 
     def start_bulk(self, inner_query: str) -> str:
-        """Start a bulk query; waits for another running bulk operation to finish first."""
-        for _ in range(3):
+        """Start a bulk query. When the shop's concurrent bulk operations are all in use
+        (``LIMIT_REACHED``, or ``OPERATION_IN_PROGRESS`` before 2026-01), wait and try again,
+        within the bounded bulk wait."""
+        waited, delay = 0.0, 1.0
+        while True:
             data = self.query(queries.BULK_RUN_MUTATION, {"query": inner_query})
             result = data.get("bulkOperationRunQuery") or {}
             errors = result.get("userErrors") or []
@@ -67,32 +85,54 @@ class ShopifyClient:
             if op and not errors:
                 return str(op["id"])
             text = "; ".join(str(e.get("message")) for e in errors) or "no bulk operation"
-            if "already" in text.lower() or "in progress" in text.lower():
-                current = (self.query(queries.CURRENT_BULK_QUERY) or {}).get("currentBulkOperation")
-                if current and current.get("status") not in TERMINAL_BULK:
-                    self.wait_bulk(str(current["id"]))
-                continue
-            raise ApiError(f"bulkOperationRunQuery refused by {self.url}: {text}")
-        raise ApiError(f"could not start a bulk operation on {self.url}: one is still running")
+            busy = any(e.get("code") in BUSY_CODES for e in errors) or "in progress" in text
+            if not busy:
+                raise ApiError(f"bulkOperationRunQuery refused by {self.url}: {text}")
+            if waited + delay > self.bulk_max_wait_s:
+                raise BulkWaitError(
+                    f"no bulk operation slot free on {self.url} after {self.bulk_max_wait_s:.0f}s "
+                    f"({text}): rerun later or raise HOTROD_BULK_MAX_WAIT_S"
+                )
+            self.sleep(delay)
+            waited += delay
+            delay = min(30.0, delay * 2)
 
     def bulk_status(self, op_id: str) -> dict[str, Any]:
-        node = self.query(queries.BULK_STATUS_QUERY, {"id": op_id}).get("node")
+        node = self.query(queries.BULK_STATUS_QUERY, {"id": op_id}).get("bulkOperation")
         if not node:
             return {"id": op_id, "status": "EXPIRED"}
         return node
 
     def wait_bulk(self, op_id: str) -> dict[str, Any]:
-        """Poll node(id) until the operation is COMPLETED/FAILED/CANCELED/EXPIRED."""
-        delay = 0.2
+        """Poll ``bulkOperation(id:)`` until COMPLETED/FAILED/CANCELED/EXPIRED, at most
+        ``bulk_max_wait_s`` of waiting; then BulkWaitError (the operation keeps running and the
+        next run resumes it)."""
+        waited, delay = 0.0, 0.2
         while True:
             node = self.bulk_status(op_id)
             if node.get("status") in TERMINAL_BULK:
                 return node
-            time.sleep(delay)
+            if waited + delay > self.bulk_max_wait_s:
+                raise BulkWaitError(
+                    f"bulk operation {op_id} still {node.get('status')} after "
+                    f"{self.bulk_max_wait_s:.0f}s ({node.get('objectCount')} objects so far): "
+                    "rerun to resume it, or raise HOTROD_BULK_MAX_WAIT_S"
+                )
+            self.sleep(delay)
+            waited += delay
             delay = min(self.poll_max_s, delay * 1.5)
 
     def bulk_lines(self, url: str, skip: int = 0) -> Iterator[bytes]:
         return self.http.stream_lines(url, skip=skip)
+
+    def access_scopes(self) -> set[str]:
+        """The scopes granted to the app on this shop (``currentAppInstallation``)."""
+        installation = self.query(queries.ACCESS_SCOPES_QUERY).get("currentAppInstallation") or {}
+        return {
+            str(scope.get("handle"))
+            for scope in installation.get("accessScopes") or []
+            if isinstance(scope, dict)
+        }
 
 
 def _is_throttled(error: Any) -> bool:

@@ -1,7 +1,9 @@
 """Shopify extraction per entity: bulk first load, updated_at increments, full re-reads.
 
 State per (shop, entity) in raw_app.extract_state:
-``{"cursor": ISO max updatedAt landed, "bulk": {"id", "lines_done", "max"} | absent}``.
+``{"cursor": ISO max updatedAt landed, "loaded": true once a first load ended,
+"bulk": {"id", "roots_done", "max", "search"} | absent}`` (``roots_done``: records of the
+regrouped result already landed, so a rerun resumes after them).
 Each batch is committed together with the state that describes it.
 """
 
@@ -9,17 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
 from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
-from extractors.records import JSONDecodeError, Row, iso, loads, parse_timestamp
+from extractors.records import Row, dumps, iso, parse_timestamp
 from extractors.shopify import queries, shape
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
+from extractors.shopify.regroup import Spill
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ PAGE_SIZE = 250
 # operation with the same updated_at filter: pages are cost-throttled (~28 orders/s per shop
 # under a 100 points/s restore rate), bulk operations are not.
 BULK_INCREMENT_AFTER = 2500
+BULK_ATTEMPTS = 3  # bulk operations started per entity and run before giving up
 
 
 class ShopifyExtractor:
@@ -75,121 +79,112 @@ class ShopifyExtractor:
     # --- bulk ----------------------------------------------------------------------------------
 
     def _bulk(self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any]) -> None:
-        """Resume the in-flight bulk operation (or start one), wait for it, land its result."""
+        """Resume the in-flight bulk operation (or start one), wait for it, land its result.
+
+        A FAILED operation's partial data is landed first; a FAILED, CANCELED or EXPIRED one
+        (or a result whose URL has expired) is then started again, up to BULK_ATTEMPTS times.
+        """
         bulk = state.get("bulk") or {}
-        if bulk.get("id"):
-            status = self.client.bulk_status(bulk["id"]).get("status")
-            if status in ("FAILED", "CANCELED", "EXPIRED"):
-                bulk = {}  # cannot be resumed: start again (upserts make replays harmless)
-        for attempt in (1, 2):
+        status, node = "", {}
+        for _ in range(BULK_ATTEMPTS):
             if not bulk.get("id"):
-                search = bulk.get("search")
                 bulk = {
-                    "id": self.client.start_bulk(entity.bulk_document(search)),
-                    "lines_done": 0,
+                    "id": self.client.start_bulk(entity.bulk_document(bulk.get("search"))),
+                    "roots_done": 0,
                     "max": bulk.get("max"),
-                    "search": search,
+                    "search": bulk.get("search"),
                 }
                 state["bulk"] = bulk
                 load.save(state)
                 load.commit()
-            try:
-                self._land_bulk(entity, load, state, bulk)
-                return
-            except ApiError as exc:
-                if attempt == 2 or exc.status not in (403, 404, 410):
-                    raise
-                # the result URL expired or is gone: run the operation again
-                bulk = {"max": bulk.get("max"), "search": bulk.get("search")}
-
-    def _land_bulk(
-        self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any], bulk: dict[str, Any]
-    ) -> None:
-        op_id = bulk["id"]
-        waited = time.monotonic()
-        node = self.client.wait_bulk(op_id)
-        log.info(
-            "%s bulk operation %s %s after %.1fs (%s objects); landing",
-            entity.entity,
-            op_id,
-            node.get("status"),
-            time.monotonic() - waited,
-            node.get("objectCount"),
-        )
-        if node.get("status") != "COMPLETED":
-            state.pop("bulk", None)
+            waited = time.monotonic()
+            node = self.client.wait_bulk(bulk["id"])  # bounded: BulkWaitError keeps the id
+            status = str(node.get("status"))
+            log.info(
+                "%s bulk operation %s %s after %.1fs (%s objects)",
+                entity.entity,
+                bulk["id"],
+                status,
+                time.monotonic() - waited,
+                node.get("objectCount"),
+            )
+            restart = {"max": bulk.get("max"), "search": bulk.get("search")}
+            if status == "COMPLETED":
+                try:
+                    self._land_result(entity, load, state, bulk, node.get("url"))
+                    return
+                except ApiError as exc:
+                    if exc.status not in (403, 404, 410):
+                        raise
+                    status = f"COMPLETED, result gone (HTTP {exc.status})"
+            elif status == "FAILED" and node.get("partialDataUrl"):
+                restart["max"] = self._land_result(
+                    entity, load, state, restart, node["partialDataUrl"], partial=True
+                )
+            log.warning(
+                "%s bulk operation %s %s: starting it again", entity.entity, bulk["id"], status
+            )
+            bulk = restart  # no id: the next attempt starts a new operation
+            state["bulk"] = bulk
             load.save(state)
             load.commit()
-            raise ApiError(
-                f"bulk operation {op_id} for {entity.entity} ended {node.get('status')} "
-                f"(errorCode {node.get('errorCode')}): rerun to start a new one"
-            )
-        lines_done = int(bulk.get("lines_done") or 0)
-        lines = self.client.bulk_lines(node["url"], skip=lines_done) if node.get("url") else ()
-        # Parsing (Python, this thread) overlaps with the previous batch's COPY and merge
-        # (Postgres) in one landing thread; each batch commits with the state describing it.
+        raise ApiError(
+            f"bulk operation for {entity.entity} ended {status} (errorCode "
+            f"{node.get('errorCode')}) {BULK_ATTEMPTS} times: check the shop's API status, then "
+            "rerun"
+        )
+
+    def _land_result(
+        self,
+        entity: EntityQuery,
+        load: EntityLoad,
+        state: dict[str, Any],
+        bulk: dict[str, Any],
+        url: str | None,
+        partial: bool = False,
+    ) -> str | None:
+        """Land a bulk result (or a failed operation's partial data); the newest updatedAt back.
+
+        The result is spilled to disk and regrouped (children anywhere in the file), then landed
+        root by root in batches, each committed with the state that resumes after it. Parsing
+        (this thread) overlaps with the previous batch's COPY and merge in one landing thread.
+        """
+        skip = 0 if partial else int(bulk.get("roots_done") or 0)
         max_seen = bulk.get("max")
-        with _BackgroundLander(load) as lander:
-            for rows, bad, done in self._regroup(entity, lines, lines_done):
+        child_field = entity.nested[0].field if entity.nested else None
+        with Spill(entity.entity, child_field) as spill, _BackgroundLander(load) as lander:
+            if url:
+                spill.fill(self.client.bulk_lines(url))
+            for rows, bad, done in self._batches(entity, spill, skip, partial):
                 max_seen = _max_iso(rows, max_seen)
-                if done is None:  # the end of the file: the entity is loaded
+                if partial:  # the operation runs again from the start: no position to keep
+                    restart = {"max": max_seen, "search": bulk.get("search")}
+                    lander.submit(rows, bad, {**state, "bulk": restart})
+                elif done is None:  # the end of the result: the entity is loaded
                     final = {k: v for k, v in state.items() if k != "bulk"}
                     final["loaded"] = True
                     final["cursor"] = _later(state.get("cursor"), max_seen)
                     lander.submit(rows, bad, final)
                 else:
-                    bulk_state = {
-                        "id": op_id,
-                        "lines_done": done,
-                        "max": max_seen,
-                        "search": bulk.get("search"),
-                    }
-                    lander.submit(rows, bad, {**state, "bulk": bulk_state})
+                    position = {**bulk, "roots_done": done, "max": max_seen}
+                    lander.submit(rows, bad, {**state, "bulk": position})
+        return max_seen
 
-    def _regroup(
-        self, entity: EntityQuery, lines: Iterable[bytes], line_no: int
+    def _batches(
+        self, entity: EntityQuery, spill: Spill, skip: int, partial: bool
     ) -> Iterator[tuple[list[Row], list[tuple[str, str]], int | None]]:
-        """Batches of rows from bulk JSONL: children (``__parentId``) go into their parent's list.
-
-        Yields (rows, quarantined, lines consumed) at parent boundaries; the last batch has
-        None as its line count.
-        """
+        """(rows, quarantined, roots landed so far) per batch; None as the count at the end,
+        where invalid lines and orphaned children are quarantined."""
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
-        parent: dict[str, Any] | None = None
-        parent_raw = b""
-        child_field = entity.nested[0].field if entity.nested else None
-        for line in lines:
-            try:
-                obj = loads(line)
-                if not isinstance(obj, dict):
-                    raise ValueError("not an object")
-            except (JSONDecodeError, ValueError) as exc:
-                bad.append((f"{entity.entity}: invalid JSONL line ({exc})", _text(line)))
-                line_no += 1
-                continue
-            parent_id = obj.pop("__parentId", None)
-            if parent_id is None:
-                if parent is not None:
-                    got, rejected = shape.safe_rows(entity, parent, parent_raw)
-                    rows.extend(got)
-                    bad.extend(rejected)
-                if len(rows) + len(bad) >= self.batch_rows:
-                    yield rows, bad, line_no
-                    rows, bad = [], []
-                parent, parent_raw = obj, line
-                if child_field:
-                    parent.setdefault(child_field, [])
-            elif parent is not None and parent.get("id") == parent_id and child_field:
-                parent[child_field].append(obj)
-            else:
-                reason = f"{entity.entity}: child of {parent_id} does not follow its parent"
-                bad.append((reason, _text(line)))
-            line_no += 1
-        if parent is not None:
-            got, rejected = shape.safe_rows(entity, parent, parent_raw)
+        for seq, parent, raw in spill.roots(skip):
+            got, rejected = shape.safe_rows(entity, parent, raw)
             rows.extend(got)
             bad.extend(rejected)
+            if len(rows) + len(bad) >= self.batch_rows:
+                yield rows, bad, seq
+                rows, bad = [], []
+        bad.extend(spill.problems(partial))
         yield rows, bad, None
 
     # --- paginated -----------------------------------------------------------------------------
@@ -221,7 +216,13 @@ class ShopifyExtractor:
             rows: list[Row] = []
             bad: list[tuple[str, str]] = []
             for edge in conn.get("edges") or []:
-                node = shape.flatten_paginated(entity, (edge or {}).get("node"))
+                raw = (edge or {}).get("node")
+                rest = shape.more_pages(entity, raw)
+                node = shape.flatten_paginated(entity, raw)
+                problem = self._read_rest(entity, node, rest) if rest else None
+                if problem:
+                    bad.append((problem, dumps(node)))
+                    continue
                 got, rejected = shape.safe_rows(entity, node)
                 rows.extend(got)
                 bad.extend(rejected)
@@ -249,6 +250,32 @@ class ShopifyExtractor:
                 self._bulk(entity, load, state)
                 return
             variables["after"] = info["endCursor"]
+
+    def _read_rest(
+        self, entity: EntityQuery, node: dict[str, Any], rest: list[tuple[Any, str | None]]
+    ) -> str | None:
+        """Read the remaining pages of the node's nested connections into its lists, so no
+        record is landed truncated; a reason to quarantine it when that cannot be done."""
+        for nested, after in rest:
+            if not after:
+                return f"{entity.entity}: {nested.field} has more pages and no endCursor"
+            items = node[nested.field]
+            document = entity.nested_page_document(nested)
+            while after:
+                variables = {"id": node.get("id"), "first": nested.first, "after": after}
+                found = self.client.query(document, variables).get("node")
+                if not isinstance(found, dict):
+                    return (
+                        f"{entity.entity}: {node.get('id')} was gone while its {nested.field} "
+                        "were read to the end (the next run reads it again)"
+                    )
+                conn = found.get(nested.field) or {}
+                items.extend((e or {}).get("node") for e in conn.get("edges") or [])
+                info = conn.get("pageInfo") or {}
+                if info.get("hasNextPage") and not info.get("endCursor"):
+                    return f"{entity.entity}: {nested.field} has more pages and no endCursor"
+                after = info.get("endCursor") if info.get("hasNextPage") else None
+        return None
 
 
 class _BackgroundLander:
@@ -285,10 +312,6 @@ class _BackgroundLander:
                     wait([self.pending])
         finally:
             self.pool.shutdown(wait=True)
-
-
-def _text(line: bytes) -> str:
-    return line.decode("utf-8", errors="replace")
 
 
 def _max_iso(rows: list[Row], current: str | None) -> str | None:

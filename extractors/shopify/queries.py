@@ -38,15 +38,31 @@ class EntityQuery:
     selection: str  # scalar/object fields of the node
     nested: tuple[Nested, ...] = ()
     incremental: bool = True  # supports query: "updated_at:>=..." and sortKey UPDATED_AT
+    node_type: str = ""  # the GraphQL type of the nodes (node(id:) ... on <type>)
 
     def node_selection(self, paginated: bool) -> str:
+        """The node's fields; paginated, each nested connection also asks for its pageInfo (a
+        record with more nested pages is read to the end before it is landed)."""
         parts = [self.selection.strip()]
         for nested in self.nested:
             args = f"(first: {nested.first})" if paginated else ""
-            parts.append(
-                f"{nested.field}{args} {{ edges {{ node {{ {nested.selection.strip()} }} }} }}"
-            )
+            info = " pageInfo { hasNextPage endCursor }" if paginated else ""
+            edges = f"edges {{ node {{ {nested.selection.strip()} }} }}"
+            parts.append(f"{nested.field}{args} {{ {edges}{info} }}")
         return "\n".join(parts)
+
+    def nested_page_document(self, nested: Nested) -> str:
+        """The next page of one nested connection of one record (read until hasNextPage is
+        false)."""
+        name = f"{self.node_type}{nested.field[0].upper()}{nested.field[1:]}Page"
+        return (
+            f"query {name}($id: ID!, $first: Int!, $after: String) {{\n"
+            f"  node(id: $id) {{ ... on {self.node_type} {{\n"
+            f"    {nested.field}(first: $first, after: $after) {{\n"
+            f"      edges {{ node {{ {nested.selection.strip()} }} }}\n"
+            "      pageInfo { hasNextPage endCursor }\n"
+            "    }\n  } }\n}"
+        )
 
     def page_document(self) -> str:
         if self.incremental:
@@ -82,6 +98,7 @@ query ShopInfo {
 """
 
 LOCATIONS = EntityQuery(
+    node_type="Location",
     entity="locations",
     root="locations",
     incremental=False,
@@ -92,6 +109,7 @@ LOCATIONS = EntityQuery(
 )
 
 PRODUCTS = EntityQuery(
+    node_type="Product",
     entity="products",
     root="products",
     selection="""
@@ -111,6 +129,7 @@ PRODUCTS = EntityQuery(
 )
 
 INVENTORY_ITEMS = EntityQuery(
+    node_type="InventoryItem",
     entity="inventory_levels",
     root="inventoryItems",
     incremental=False,
@@ -131,6 +150,7 @@ INVENTORY_ITEMS = EntityQuery(
 )
 
 CUSTOMERS = EntityQuery(
+    node_type="Customer",
     entity="customers",
     root="customers",
     selection="""
@@ -144,6 +164,7 @@ CUSTOMERS = EntityQuery(
 )
 
 ORDERS = EntityQuery(
+    node_type="Order",
     entity="orders",
     root="orders",
     selection=f"""
@@ -184,25 +205,24 @@ BULK_RUN_MUTATION = """
 mutation RunBulk($query: String!) {
   bulkOperationRunQuery(query: $query) {
     bulkOperation { id status }
-    userErrors { field message }
+    userErrors { field message code }
   }
 }
 """
 
+# bulkOperation(id:) (currentBulkOperation is deprecated in 2026-07 and sees one operation only)
 BULK_STATUS_QUERY = """
 query BulkStatus($id: ID!) {
-  node(id: $id) {
-    ... on BulkOperation {
-      id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
-    }
+  bulkOperation(id: $id) {
+    id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
   }
 }
 """
 
-CURRENT_BULK_QUERY = """
-query CurrentBulk {
-  currentBulkOperation(type: QUERY) {
-    id status errorCode objectCount url partialDataUrl
+ACCESS_SCOPES_QUERY = """
+query AccessScopes {
+  currentAppInstallation {
+    accessScopes { handle }
   }
 }
 """
@@ -233,10 +253,12 @@ def all_documents() -> dict[str, str]:
         "shop": SHOP_DOCUMENT,
         "bulk_run": BULK_RUN_MUTATION,
         "bulk_status": BULK_STATUS_QUERY,
-        "current_bulk": CURRENT_BULK_QUERY,
+        "access_scopes": ACCESS_SCOPES_QUERY,
     }
     for entity in ENTITIES:
         docs[f"{entity.entity}_page"] = entity.page_document()
+        for nested in entity.nested:
+            docs[f"{entity.entity}_{nested.field}_page"] = entity.nested_page_document(nested)
         docs[f"{entity.entity}_bulk"] = entity.bulk_document("updated_at:>='2026-01-01T00:00:00Z'")
         if entity.entity in NODE_TYPES:
             docs[f"{entity.entity}_nodes"] = nodes_document(entity)

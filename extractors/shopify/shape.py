@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from extractors.records import RecordError, Row, dumps, make_row, parse_timestamp
-from extractors.shopify.queries import EntityQuery
+from extractors.shopify.queries import EntityQuery, Nested
 
 _MONEY = re.compile(r'"(amount|price|compareAtPrice)":("(?:[^"\\]|\\.)*"|[^,}\]]+)')
 _DECIMAL_TEXT = re.compile(r'^"?-?\d+(\.\d+)?"?$')
@@ -22,6 +22,20 @@ def flatten_paginated(entity: EntityQuery, node: dict[str, Any]) -> dict[str, An
         elif conn is None:
             node[nested.field] = []
     return node
+
+
+def more_pages(entity: EntityQuery, node: Any) -> list[tuple[Nested, str | None]]:
+    """The nested connections of a paginated node that have more pages, with their endCursor
+    (read before ``flatten_paginated``, which keeps only the nodes)."""
+    if not isinstance(node, dict):
+        return []
+    out: list[tuple[Nested, str | None]] = []
+    for nested in entity.nested:
+        conn = node.get(nested.field)
+        info = (conn.get("pageInfo") or {}) if isinstance(conn, dict) else {}
+        if info.get("hasNextPage"):
+            out.append((nested, info.get("endCursor")))
+    return out
 
 
 def check_amounts(payload_text: str) -> None:

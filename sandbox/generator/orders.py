@@ -68,6 +68,10 @@ CATEGORY_CHOICE = {
     for name, p in PERSONA_DEFS.items()
 }
 GUEST_REFUND_RATE = 0.05
+# Order edits (Shopify orderEditBegin/SetQuantity/Commit): before the first shipment, units of one
+# line are removed (sometimes all of them: the line stays in lineItems with currentQuantity 0,
+# as on Shopify); quantity and discountedTotalSet keep the ordered units, totals are recomputed.
+EDIT_RATE = 0.04
 
 
 @dataclass
@@ -233,6 +237,8 @@ def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: fl
     else:
         delay = randint(rng, 2 * HOUR, 44 * HOUR)
     locations = state.online_locations
+    if rng.random() < EDIT_RATE:
+        _edit(rng, plan, created + randint(rng, HOUR // 4, delay - HOUR // 4))
     shipments = [created + delay]
     if len(plan["lines"]) > 1 and (issue == "inventory_shortage" or rng.random() < 0.06):
         shipments.append(shipments[0] + randint(rng, DAY, 4 * DAY))
@@ -268,19 +274,54 @@ def _lifecycle(state: ShopState, rng: random.Random, plan: dict, refund_rate: fl
     if rng.random() < refund_chance:
         state.refund_seq += 1
         at = last_delivery + randint(rng, 2 * DAY, 25 * DAY)
+        left = current_quantities(plan)
         if rng.random() < 0.2:
-            amount = plan["total"]
-            returned = [[i, line[3]] for i, line in enumerate(plan["lines"])]
+            amount = edited_total(plan)
+            returned = [[i, n] for i, n in enumerate(left) if n]
         else:
             i = below(rng, len(plan["lines"]))
             line = plan["lines"][i]
-            qty = randint(rng, 1, line[3])
+            if not left[i]:  # removed by the edit: the refund is for another line
+                i = next(k for k, n in enumerate(left) if n)
+                line = plan["lines"][i]
+            qty = randint(rng, 1, left[i])
             amount = line[8] * qty // line[3]
             returned = [[i, qty]]
         note = REFUND_NOTES[below(rng, len(REFUND_NOTES))]
         plan["refunds"].append(
             [state.shop.gid("Refund", state.refund_seq), at, note, amount, returned]
         )
+
+
+def _edit(rng: random.Random, plan: dict, at: int) -> None:
+    """Remove units of one line (all of them in a third of the edits) if the order keeps at
+    least one unit; the edit's new subtotal and total are part of the plan."""
+    lines = plan["lines"]
+    i = below(rng, len(lines))
+    qty = lines[i][3]
+    if len(lines) == 1 and qty == 1:
+        return
+    removed = qty if (len(lines) > 1 and rng.random() < 0.33) else randint(rng, 1, max(1, qty - 1))
+    value = lines[i][8] * removed // qty
+    province = plan["ship"][0]
+    bp = TAX_BP.get(province, 0)
+    shipping = plan["total"] - plan["subtotal"] - plan["subtotal"] * bp // 10_000
+    subtotal = plan["subtotal"] - value
+    plan["edit"] = [at, i, removed, subtotal, subtotal + shipping + subtotal * bp // 10_000]
+
+
+def current_quantities(plan: dict, as_of: int | None = None) -> list[int]:
+    """Units of each line after the edit (when it happened by ``as_of``), before refunds."""
+    left = [line[3] for line in plan["lines"]]
+    edit = plan.get("edit")
+    if edit and (as_of is None or edit[0] <= as_of):
+        left[edit[1]] -= edit[2]
+    return left
+
+
+def edited_total(plan: dict, as_of: int | None = None) -> int:
+    edit = plan.get("edit")
+    return edit[4] if edit and (as_of is None or edit[0] <= as_of) else plan["total"]
 
 
 def order_events(plan: dict) -> list[int]:
@@ -291,6 +332,8 @@ def order_events(plan: dict) -> list[int]:
     for ful in plan["ful"]:
         times.extend(t for t in ful[1:4] if t is not None)
     times.extend(r[1] for r in plan["refunds"])
+    if plan.get("edit"):
+        times.append(plan["edit"][0])
     if plan["issue"]:
         times.append(plan["issue"][2])
     return times
@@ -358,13 +401,18 @@ def render_order(plan: dict, as_of: int, currency: str) -> tuple[int, dict]:
                 "totalRefundedSet": money_set(amount, currency),
             }
         )
+    edit = plan.get("edit")
+    edited = bool(edit and edit[0] <= as_of)
+    if edited:
+        updated = max(updated, edit[0])
+    left = current_quantities(plan, as_of)
     tags = list(plan["tags"])
     issue = plan["issue"]
     if issue and issue[2] <= as_of:
         tags.append(f"issue:{issue[0]}")
         tags.append(f"severity:{issue[1]}")
         updated = max(updated, issue[2])
-    total = plan["total"]
+    total = edited_total(plan, as_of)
     if cancelled:
         financial = "VOIDED"
         closed = cancelled
@@ -390,7 +438,7 @@ def render_order(plan: dict, as_of: int, currency: str) -> tuple[int, dict]:
                 "sku": sku,
                 "title": title,
                 "quantity": qty,
-                "currentQuantity": 0 if cancelled else qty - returned[i],
+                "currentQuantity": 0 if cancelled else left[i] - returned[i],
                 "vendor": vendor,
                 "variant": {"id": variant},
                 "product": {"id": product},
@@ -415,7 +463,7 @@ def render_order(plan: dict, as_of: int, currency: str) -> tuple[int, dict]:
         "discountCodes": list(plan["codes"]),
         "sourceName": plan["source"],
         "totalPriceSet": money_set(total, currency),
-        "subtotalPriceSet": money_set(plan["subtotal"], currency),
+        "subtotalPriceSet": money_set(edit[3] if edited else plan["subtotal"], currency),
         "totalDiscountsSet": money_set(plan["discounts"], currency),
         "totalRefundedSet": money_set(refunded, currency),
         "customer": {"id": customer} if customer else None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.launch import extractor_env
 from sandbox.server.app import Credentials
-from sandbox.server.faults import FaultConfig
+from sandbox.server.faults import DEFAULT_SCOPES, FaultConfig
 from sandbox.store_args import add_store_arguments, open_store
 
 TOKEN_ENV = {
@@ -51,6 +51,14 @@ def register_server_commands(actions: Any) -> None:
     faults.add_argument("--throttle-burst", type=int, default=0, help="throttled requests K per M")
     faults.add_argument("--retry-after", type=float, default=1.0, help="Retry-After on REST 429")
     faults.add_argument("--malformed-rate", type=float, default=0.0, help="share of bad records")
+    faults.add_argument(
+        "--bulk-fail-after", type=int, default=0, help="first bulk op FAILs after N roots"
+    )
+    faults.add_argument(
+        "--shopify-scopes",
+        default=",".join(DEFAULT_SCOPES),
+        help="access scopes granted to the app (without read_all_orders: 60 days of orders)",
+    )
     faults.add_argument("--bucket-size", type=float, default=2000.0, help="Shopify cost bucket")
     faults.add_argument("--restore-rate", type=float, default=100.0, help="points per second")
     faults.add_argument("--max-query-cost", type=int, default=1000, help="single query limit")
@@ -112,6 +120,8 @@ def _serve(args: argparse.Namespace) -> int:
         throttle_burst=args.throttle_burst,
         retry_after=args.retry_after,
         malformed_rate=args.malformed_rate,
+        bulk_fail_after=args.bulk_fail_after,
+        access_scopes=tuple(s.strip() for s in args.shopify_scopes.split(",") if s.strip()),
         bucket_size=args.bucket_size,
         restore_rate=args.restore_rate,
         max_query_cost=args.max_query_cost,

@@ -15,6 +15,9 @@ sequence number n = 1, 2, ... and the injector decides, in this order:
 ``malformed_rate`` p corrupts a deterministic share of records (by hash of seed and record id):
 in JSON pages a node gets ``"id": null`` or an unparseable money amount, in bulk JSONL a line is
 cut in half (invalid JSON) or loses its ``id``.
+
+``bulk_fail_after`` N makes the first bulk operation FAIL after N root objects, its lines so far
+at ``partialDataUrl``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+DEFAULT_SCOPES = (
+    "read_all_orders",
+    "read_customers",
+    "read_fulfillments",
+    "read_inventory",
+    "read_locations",
+    "read_orders",
+    "read_products",
+)
 
 
 @dataclass
@@ -41,10 +54,15 @@ class FaultConfig:
     throttle_burst: int = 0
     retry_after: float = 1.0
     malformed_rate: float = 0.0
+    # the first bulk operation FAILs after this many root objects (partial data served)
+    bulk_fail_after: int = 0
     # Shopify cost limits (not faults, but configured together)
     bucket_size: float = 2000.0
     restore_rate: float = 100.0
     max_query_cost: int = 1000
+    # the scopes the Shopify app was granted (currentAppInstallation); without read_all_orders
+    # only the last 60 days of orders are visible, as on Shopify
+    access_scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     def as_json(self) -> dict:
         return asdict(self)

@@ -52,6 +52,7 @@ QUERY_FIELDS = (
     "webhookSubscriptions",
     "currentBulkOperation",
     "bulkOperation",
+    "currentAppInstallation",
 )
 MUTATION_FIELDS = ("bulkOperationRunQuery", "webhookSubscriptionCreate")
 # Reachable only through interfaces (node(id:) ... on BulkOperation), so kept explicitly.

@@ -694,3 +694,38 @@ def test_checklist_tile_queries_return_what_they_promise(built):
     assert escalations
     for view in ("v_data_quality_checks", "v_data_freshness"):
         assert _query(built, f"select * from marts.{view}")  # noqa: S608
+
+
+def test_a_failed_access_check_is_a_failing_data_quality_check(built, store, dbt_target):
+    """The extractors' access checks (raw_app.access_checks) show in v_data_quality_checks: the
+    Shopify token without read_all_orders is a failing critical check for its shop."""
+    shops = sorted(shop["domain"] for shop in store.shops())
+    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    rebuild = ["run", "--select", "stg_warehouse__access_checks+", "--vars", as_of]
+    insert = (
+        "insert into raw_app.access_checks (source, shop_domain, check_name, passed, detail)"
+        " values ('shopify', %s, 'shopify_read_all_orders', %s, 'test')"
+    )
+    try:
+        _query(built, insert + " returning 1", (shops[0], False))
+        _query(built, insert + " returning 1", (shops[1], True))
+        _dbt(built, dbt_target, rebuild)
+        rows = _dicts(
+            built,
+            "select shop_domain, status::text, severity::text, issue_count"
+            " from marts.v_data_quality_checks where check_name = 'shopify_read_all_orders'",
+        )
+        checklist = _query(
+            built,
+            "select count(*) from marts.v_data_quality_checks"
+            " where check_name <> 'shopify_read_all_orders'",
+        )
+    finally:
+        _query(built, "delete from raw_app.access_checks returning 1")
+        _dbt(built, dbt_target, rebuild)
+    assert sorted((r["shop_domain"], r["status"], r["issue_count"]) for r in rows) == [
+        (shops[0], "fail", 1),
+        (shops[1], "pass", 0),
+    ]
+    assert {r["severity"] for r in rows} == {"critical"}
+    assert checklist[0][0] == 10 * len(shops)  # the launch and bad-value checks are unchanged

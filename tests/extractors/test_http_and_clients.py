@@ -7,7 +7,7 @@ import pytest
 from extractors.chatwoot.client import ChatwootClient
 from extractors.errors import ApiError, ApiUnavailableError
 from extractors.http import HttpClient, RetryPolicy
-from extractors.shopify.client import ShopifyClient, _throttle_wait
+from extractors.shopify.client import BulkWaitError, ShopifyClient, _throttle_wait
 from tests.extractors.fake_http import FakeServer
 
 FAST = RetryPolicy(max_attempts=5, base_delay_s=0.01, max_delay_s=0.05, budget_s=10)
@@ -218,9 +218,10 @@ def test_bulk_operation_is_started_polled_and_downloaded():
                     }
                 }
             )
+        assert b"bulkOperation(id: $id)" in body  # not the deprecated currentBulkOperation
         return _graphql(
             {
-                "node": {
+                "bulkOperation": {
                     "id": "gid://shopify/BulkOperation/9",
                     "status": status.pop(0),
                     "url": server.url + "/r.jsonl",
@@ -235,6 +236,40 @@ def test_bulk_operation_is_started_polled_and_downloaded():
         node = client.wait_bulk(op)
         assert node["status"] == "COMPLETED"
         assert list(client.bulk_lines(node["url"])) == [jsonl.strip()]
+
+
+def test_bulk_waits_are_bounded_with_an_error_naming_the_fix():
+    """A full shop (LIMIT_REACHED) is waited out and retried; a wait past the bound stops
+    with one line naming the operation and the setting."""
+    limit = {
+        "bulkOperationRunQuery": {
+            "bulkOperation": None,
+            "userErrors": [
+                {
+                    "field": None,
+                    "message": "Bulk operations limit reached.",
+                    "code": "LIMIT_REACHED",
+                }
+            ],
+        }
+    }
+    started = {
+        "bulkOperationRunQuery": {
+            "bulkOperation": {"id": "gid://shopify/BulkOperation/7", "status": "CREATED"},
+            "userErrors": [],
+        }
+    }
+    running = {"bulkOperation": {"id": "gid://shopify/BulkOperation/7", "status": "RUNNING"}}
+    sleeps: list[float] = []
+    script = [_graphql(limit), _graphql(limit), _graphql(started)] + [_graphql(running)] * 50
+    with FakeServer(script) as server:
+        client = ShopifyClient(
+            _client(), server.url + "/graphql.json", bulk_max_wait_s=5, sleep=sleeps.append
+        )
+        assert client.start_bulk("{ orders { edges { node { id } } } }").endswith("/7")
+        assert sleeps[:2] == [1.0, 2.0]  # backed off twice while the shop's slots were in use
+        with pytest.raises(BulkWaitError, match="BulkOperation/7 still RUNNING after.*rerun"):
+            client.wait_bulk("gid://shopify/BulkOperation/7")
 
 
 def test_chatwoot_client_unwraps_every_answer_shape():

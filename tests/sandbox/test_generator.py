@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -256,9 +256,10 @@ def test_truth_matches_an_independent_recount(store: SandboxStore) -> None:
         )
         if order["test"] or order["cancelledAt"] or day not in window:
             continue
-        revenue += sum(
-            Decimal(li["discountedTotalSet"]["shopMoney"]["amount"]) for li in order["lineItems"]
-        )
+        for li in order["lineItems"]:  # net: the discounted total of the current units
+            ordered = Decimal(li["discountedTotalSet"]["shopMoney"]["amount"])
+            share = ordered * li["currentQuantity"] / li["quantity"]
+            revenue += share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert sum(Decimal(v["revenue"]) for v in hot["sku_30d"].values()) == revenue
     assert len(truth["personas"]) == sum(
         store.count("shopify", "customers", s["domain"]) for s in store.shops()
@@ -365,3 +366,26 @@ def test_concurrent_opens_generate_once(tmp_path: Path) -> None:
     finally:
         for store in opened:
             store.close()
+
+
+def test_some_orders_are_edited_as_shopify_shows_it(store: SandboxStore) -> None:
+    """Order edits: removed units leave quantity and discountedTotalSet as ordered and lower
+    currentQuantity; a removed line stays in lineItems at 0; the totals follow the edit."""
+    removed_lines = reduced_lines = 0
+    for record in store.iter_records("shopify", "orders", "hot-rod-an.sandbox.test"):
+        order = record.payload
+        if order["cancelledAt"] or order["refunds"]:
+            continue
+        for li in order["lineItems"]:
+            assert 0 <= li["currentQuantity"] <= li["quantity"]
+            removed_lines += li["currentQuantity"] == 0
+            reduced_lines += 0 < li["currentQuantity"] < li["quantity"]
+        if any(li["currentQuantity"] < li["quantity"] for li in order["lineItems"]):
+            assert any(li["currentQuantity"] for li in order["lineItems"])
+            subtotal = Decimal(order["subtotalPriceSet"]["shopMoney"]["amount"])
+            ordered = sum(
+                Decimal(li["discountedTotalSet"]["shopMoney"]["amount"])
+                for li in order["lineItems"]
+            )
+            assert subtotal < ordered
+    assert removed_lines > 10 and reduced_lines > 10

@@ -13,12 +13,13 @@ import requests
 from extractors.shopify.queries import (
     BULK_RUN_MUTATION,
     BULK_STATUS_QUERY,
-    CURRENT_BULK_QUERY,
     INVENTORY_ITEMS,
     ORDERS,
     PRODUCTS,
 )
 from sandbox.server import start_server
+from sandbox.server.faults import FaultConfig
+from sandbox.server.shopify.bulk import MAX_CONCURRENT
 from tests.sandbox.fake_store import FakeStore
 from tests.sandbox.test_server_shopify import SHOP, gql, stored
 
@@ -37,13 +38,29 @@ def server(store: FakeStore) -> Iterator[str]:
         running.stop()
 
 
-def run_bulk(url: str, inner: str) -> dict:
-    body = gql(url, BULK_RUN_MUTATION, {"query": inner})
+# currentBulkOperation is deprecated in 2026-07 but still served (the extractors no longer use it)
+CURRENT_BULK_QUERY = """
+query CurrentBulk {
+  currentBulkOperation(type: QUERY) { id status }
+}
+"""
+GROUPED_RUN_MUTATION = """
+mutation RunGrouped($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+def run_bulk(url: str, inner: str, mutation: str = BULK_RUN_MUTATION) -> dict:
+    body = gql(url, mutation, {"query": inner})
     result = body["data"]["bulkOperationRunQuery"]
     assert result["userErrors"] == [], result
     gid = result["bulkOperation"]["id"]
     for _ in range(200):
-        node = gql(url, BULK_STATUS_QUERY, {"id": gid})["data"]["node"]
+        node = gql(url, BULK_STATUS_QUERY, {"id": gid})["data"]["bulkOperation"]
         if node["status"] not in ("CREATED", "RUNNING"):
             return node
         time.sleep(0.05)
@@ -51,17 +68,18 @@ def run_bulk(url: str, inner: str) -> dict:
 
 
 def regroup(lines: list[dict], nested: str) -> list[dict]:
-    """Shopify's JSONL back into landed payloads: children under their parent's list."""
+    """Shopify's JSONL back into landed payloads: children (anywhere in the file, in their
+    connection's order) under their parent's list."""
     parents: dict[str, dict] = {}
     order: list[dict] = []
     for row in lines:
-        parent_id = row.pop("__parentId", None)
-        if parent_id is None:
+        if "__parentId" not in row:
             row[nested] = []
             parents[row["id"]] = row
             order.append(row)
-        else:
-            parents[parent_id][nested].append(row)
+    for row in lines:
+        if "__parentId" in row:
+            parents[row.pop("__parentId")][nested].append(row)
     return order
 
 
@@ -81,6 +99,44 @@ def test_bulk_orders_return_the_store_exactly(server, store):
         r["__parentId"].startswith("gid://shopify/Order/") for r in rows if "__parentId" in r
     )
     assert regroup(rows, "lineItems") == stored(store, "orders")
+
+
+def _layout(rows: list[dict]) -> tuple[int, int, int]:
+    """(children before their parent, children not right after their parent's group, children)."""
+    position = {r["id"]: i for i, r in enumerate(rows) if "__parentId" not in r}
+    before = apart = 0
+    current = None
+    for i, row in enumerate(rows):
+        if "__parentId" not in row:
+            current = row["id"]
+            continue
+        before += position[row["__parentId"]] > i
+        apart += row["__parentId"] != current
+    return before, apart, len(rows) - len(position)
+
+
+def test_bulk_output_is_ungrouped_by_default_and_grouped_when_asked():
+    """API 2026-07: groupObjects defaults to false, children anywhere (before, after, far)."""
+    running = start_server(FakeStore(orders=600))
+    try:
+        ungrouped = download(run_bulk(running.url, ORDERS.bulk_document())["url"])
+        grouped = download(
+            run_bulk(running.url, ORDERS.bulk_document(), GROUPED_RUN_MUTATION)["url"]
+        )
+    finally:
+        running.stop()
+    before, apart, children = _layout(ungrouped)
+    assert children > 600 and before > children // 10 and apart > children // 2
+    far = [
+        abs(i - j)
+        for i, r in enumerate(ungrouped)
+        if "__parentId" in r
+        for j, p in enumerate(ungrouped)
+        if p.get("id") == r["__parentId"] and "__parentId" not in p
+    ]
+    assert max(far) > 500  # some children are hundreds of lines from their parent
+    assert _layout(grouped) == (0, 0, children)
+    assert sorted(map(json.dumps, grouped)) == sorted(map(json.dumps, ungrouped))
 
 
 def test_bulk_products_and_search_filter(server, store):
@@ -155,17 +211,18 @@ class BlockingStore(FakeStore):
         return super().iter_records(source, entity, shop_domain, **kw)
 
 
-def test_only_one_running_bulk_operation_per_shop():
+def test_five_running_bulk_operations_per_shop_then_limit_reached():
     store = BlockingStore()
     running = start_server(store)
     try:
-        first = gql(running.url, BULK_RUN_MUTATION, {"query": ORDERS.bulk_document()})
-        op = first["data"]["bulkOperationRunQuery"]["bulkOperation"]
-        assert op["status"] in ("CREATED", "RUNNING")
+        for _ in range(MAX_CONCURRENT):
+            first = gql(running.url, BULK_RUN_MUTATION, {"query": ORDERS.bulk_document()})
+            op = first["data"]["bulkOperationRunQuery"]["bulkOperation"]
+            assert op["status"] in ("CREATED", "RUNNING")
         second = gql(running.url, BULK_RUN_MUTATION, {"query": ORDERS.bulk_document()})
         result = second["data"]["bulkOperationRunQuery"]
         assert result["bulkOperation"] is None
-        assert "already in progress" in result["userErrors"][0]["message"]
+        assert result["userErrors"][0]["code"] == "LIMIT_REACHED"
         other = gql(
             running.url,
             BULK_RUN_MUTATION,
@@ -176,3 +233,17 @@ def test_only_one_running_bulk_operation_per_shop():
     finally:
         store.release.set()
         running.stop()
+
+
+def test_a_failed_operation_serves_its_partial_data():
+    running = start_server(FakeStore(orders=40), faults=FaultConfig(bulk_fail_after=10))
+    try:
+        failed = run_bulk(running.url, ORDERS.bulk_document())
+        partial = download(failed["partialDataUrl"])
+        again = run_bulk(running.url, ORDERS.bulk_document())  # only the first one fails
+    finally:
+        running.stop()
+    assert failed["status"] == "FAILED" and failed["url"] is None
+    assert failed["errorCode"] == "INTERNAL_SERVER_ERROR"
+    assert len([r for r in partial if "__parentId" not in r]) == 10
+    assert again["status"] == "COMPLETED"

@@ -135,7 +135,7 @@ def test_malformed_lines_in_bulk_jsonl(store):
         gid = run["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
         for thread in running.sandbox.bulk.threads:
             thread.join(30)
-        node = post_gql(running.url, BULK_STATUS_QUERY, {"id": gid}).json()["data"]["node"]
+        node = post_gql(running.url, BULK_STATUS_QUERY, {"id": gid}).json()["data"]["bulkOperation"]
         lines = requests.get(node["url"], timeout=30).text.splitlines()
     finally:
         running.stop()

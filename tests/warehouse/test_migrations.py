@@ -114,6 +114,7 @@ def test_from_empty_every_revision_once(scratch):
     )
     assert _scalar(scratch, enums) == 6
     assert _scalar(scratch, "select to_regclass('raw_app.decision_log_archive') is not null")
+    assert _scalar(scratch, "select to_regclass('raw_app.access_checks') is not null")
     assert _scalar(
         scratch, "select to_regprocedure('security.secure_schema(text, text[])') is not null"
     )

@@ -1,11 +1,21 @@
 """Bulk operations: ``bulkOperationRunQuery`` runs the inner query in a background thread and
-writes Shopify's JSONL: one line per root node, then one line per node of each nested
-connection carrying ``__parentId`` (the parent's GID), parents before their children."""
+writes Shopify's JSONL: one line per root node and one line per node of each nested connection
+carrying ``__parentId`` (the parent's GID).
+
+The layout follows API 2026-07: ``groupObjects`` defaults to false and then a child line may be
+anywhere in the file (before its parent, after it, or far from it): lines are shuffled within a
+window of roots and the children of some parents are carried into the next window; the roots,
+and the children of one parent, keep their connection order. Only ``groupObjects: true``
+writes each parent directly followed by its children. Up to ``MAX_CONCURRENT`` bulk queries run at
+once per shop (since 2026-01); one more is refused with ``LIMIT_REACHED``. The ``bulk_fail_after``
+fault makes the first operation FAIL after that many root objects, its lines so far served at
+``partialDataUrl`` (as Shopify serves a failed operation's partial data)."""
 
 from __future__ import annotations
 
 import itertools
 import logging
+import random
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,12 +28,15 @@ from graphql.language import OperationDefinitionNode
 from sandbox.server.data import DataAccess
 from sandbox.server.faults import FaultInjector
 from sandbox.server.shopify.plan import Context, Field, compile_fields, field_value, projector
-from sandbox.server.shopify.roots import CONNECTIONS, iter_nodes
+from sandbox.server.shopify.roots import CONNECTIONS, iter_nodes, orders_since
 from sandbox.server.shopify.search import parse_search
 from warehouse.json_codec import dumps_bytes as dumps
 
 log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 5
+MAX_CONCURRENT = 5  # bulk query operations running at once per shop (API 2026-01 and later)
+SHUFFLE_ROOTS = 200  # ungrouped layout: lines are shuffled within windows of this many roots
+CARRY_SHARE = 0.1  # ...and this share of child lines is carried into the next window
 KEEP_RESULTS = 3  # result files kept per shop; older ones are deleted (their URL then 404s)
 MAX_DEPTH = 2
 WRITE_BUFFER = 4 << 20  # bytes of JSONL buffered per result-file write
@@ -48,6 +61,8 @@ class BulkOperation:
     file_size: int = 0
     path: Path | None = None
     url: str | None = None
+    partial_url: str | None = None
+    grouped: bool = False
 
     @property
     def gid(self) -> str:
@@ -66,7 +81,7 @@ class BulkOperation:
             "rootObjectCount": str(self.root_object_count),
             "fileSize": str(self.file_size) if self.status == "COMPLETED" else None,
             "url": self.url,
-            "partialDataUrl": None,
+            "partialDataUrl": self.partial_url,
             "query": self.query,
             "type": "QUERY",
         }
@@ -93,6 +108,7 @@ class BulkManager:
         self.ops: dict[int, BulkOperation] = {}
         self.threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._failed_once = False
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -109,8 +125,11 @@ class BulkManager:
         return max(mine, key=lambda op: op.number) if mine else None
 
     def file_for(self, number: int) -> Path | None:
+        """A completed operation's result, or a failed one's partial data."""
         op = self.ops.get(number)
-        if op is None or op.status != "COMPLETED" or op.path is None:
+        if op is None or op.path is None:
+            return None
+        if op.status != "COMPLETED" and not (op.status == "FAILED" and op.partial_url):
             return None
         return op.path if op.path.exists() else None
 
@@ -184,7 +203,9 @@ class BulkManager:
                 deepest = max(deepest, d)
         return count, deepest
 
-    def start(self, shop: str, query: str) -> tuple[BulkOperation | None, list[dict]]:
+    def start(
+        self, shop: str, query: str, group_objects: bool = False
+    ) -> tuple[BulkOperation | None, list[dict]]:
         root, problem = self.plan(query)
         if problem:
             return None, [_user_error(problem)]
@@ -195,16 +216,19 @@ class BulkManager:
                 for op in self.ops.values()
                 if op.shop == shop and op.status in ("CREATED", "RUNNING")
             ]
-            if running:
+            if len(running) >= MAX_CONCURRENT:
                 return None, [
                     {
                         "field": None,
-                        "message": "A bulk query operation for this app and shop is already in "
-                        f"progress: {running[0].gid}.",
-                        "code": "OPERATION_IN_PROGRESS",
+                        "message": "Bulk operations limit reached. Please try again later "
+                        f"({MAX_CONCURRENT} bulk query operations are running for this app "
+                        "and shop).",
+                        "code": "LIMIT_REACHED",
                     }
                 ]
-            op = BulkOperation(next(_ids), shop, query, created_at=self.data.now)
+            op = BulkOperation(
+                next(_ids), shop, query, created_at=self.data.now, grouped=group_objects
+            )
             self.ops[op.number] = op
             self._expire(shop)
         thread = threading.Thread(target=self._run, args=(op, root), daemon=True)
@@ -249,29 +273,94 @@ class BulkManager:
         try:
             search = parse_search(root.args.get("query"))
             reverse = bool(root.args.get("reverse"))
-            size = 0
             rows_of = self.emitter(root)
             malformed = self.faults.config.malformed_rate > 0
+            layout = _Layout(op.grouped, random.Random(op.number))
             # a large buffer: each small write would release the GIL and wait to get it back
             # from the request threads (up to the 5 ms switch interval per line)
             with path.open("wb", buffering=WRITE_BUFFER) as out:
-                for payload, _ in iter_nodes(
-                    self.data, op.shop, root.name, search, descending=reverse
-                ):
-                    op.root_object_count += 1
-                    for row in rows_of(payload, None):
+
+                def write(rows: list[dict]) -> None:
+                    for row in rows:
                         line = dumps(row)
                         if malformed and self.faults.is_malformed(row.get("id")):
                             line = self.faults.corrupt_line(line.decode(), row.get("id")).encode()
-                        size += out.write(line + b"\n")
+                        op.file_size += out.write(line + b"\n")
                         op.object_count += 1
-            op.file_size = size
+
+                since = orders_since(self.data, self.faults.config.access_scopes)
+                for payload, _ in iter_nodes(
+                    self.data, op.shop, root.name, search, descending=reverse, created_since=since
+                ):
+                    if self._fail_now(op):
+                        write(layout.flush(final=False))
+                        raise _InjectedFailureError
+                    op.root_object_count += 1
+                    write(layout.add(list(rows_of(payload, None))))
+                write(layout.flush(final=True))
             op.path = path
             op.url = f"{self.base_url()}/bulk/{op.number}.jsonl" if op.object_count else None
             op.completed_at = self.data.now
             op.status = "COMPLETED"
-        except Exception:  # the operation reports FAILED, as Shopify's do
-            log.exception("bulk operation %s failed", op.gid)
+        except Exception as exc:  # the operation reports FAILED, as Shopify's do
+            if not isinstance(exc, _InjectedFailureError):
+                log.exception("bulk operation %s failed", op.gid)
+            elif op.object_count:
+                op.path = path
+                op.partial_url = f"{self.base_url()}/bulk/{op.number}.jsonl"
             op.status = "FAILED"
             op.error_code = "INTERNAL_SERVER_ERROR"
             op.completed_at = self.data.now
+
+    def _fail_now(self, op: BulkOperation) -> bool:
+        """The ``bulk_fail_after`` fault: the first operation to reach that many roots fails."""
+        limit = self.faults.config.bulk_fail_after
+        if not limit or op.root_object_count < limit:
+            return False
+        with self._lock:
+            if self._failed_once:
+                return False
+            self._failed_once = True
+        return True
+
+
+class _InjectedFailureError(Exception):
+    pass
+
+
+class _Layout:
+    """Orders the lines of a result: grouped (parent then its children) or, by default, ungrouped
+    (shuffled within a window of roots, a share of children carried into a later window)."""
+
+    def __init__(self, grouped: bool, rng: random.Random) -> None:
+        self.grouped = grouped
+        self.rng = rng
+        self.window: list[dict] = []
+        self.roots = 0
+
+    def add(self, rows: list[dict]) -> list[dict]:
+        if self.grouped:
+            return rows
+        self.window.extend(rows)
+        self.roots += 1
+        return self.flush(final=False) if self.roots >= SHUFFLE_ROOTS else []
+
+    def flush(self, final: bool) -> list[dict]:
+        rows, self.window, self.roots = self.window, [], 0
+        carried: set[str] = set()
+        if not final:  # the children of some parents are written with the next window
+            parents = sorted({r["__parentId"] for r in rows if "__parentId" in r})
+            carried = {p for p in parents if self.rng.random() < CARRY_SHARE}
+            self.window = [r for r in rows if r.get("__parentId") in carried]
+            rows = [r for r in rows if r.get("__parentId") not in carried]
+        order = list(range(len(rows)))
+        self.rng.shuffle(order)
+        shuffled = [rows[i] for i in order]
+        # roots, and the children of each parent, keep their connection order: each group's
+        # lines fill the slots the shuffle gave that group, in order
+        groups: dict[str | None, list[dict]] = {}
+        for row in rows:
+            groups.setdefault(row.get("__parentId"), []).append(row)
+        for group in groups.values():
+            group.reverse()
+        return [groups[row.get("__parentId")].pop() for row in shuffled]

@@ -40,12 +40,22 @@ from sandbox.server.shopify.roots import (
     get_node,
     iter_nodes,
     key_from_cursor,
+    orders_since,
 )
 from sandbox.server.shopify.search import parse_search
 from sandbox.server.shopify.subscriptions import Subscriptions
 from sandbox.server.throttle import CostBucket
 
 MAX_PAGE_SIZE = 250
+SCOPE_DESCRIPTIONS = {
+    "read_all_orders": "Read all orders, not only those of the last 60 days",
+    "read_orders": "Read orders, transactions, and fulfillments",
+    "read_products": "Read products, variants, and collections",
+    "read_customers": "Read customer details and customer groups",
+    "read_inventory": "Read inventory",
+    "read_locations": "Read locations",
+    "read_fulfillments": "Read fulfillment services",
+}
 
 
 class ResolveError(Exception):
@@ -270,7 +280,9 @@ class ShopifyGraphQL:
         if f.name == "ordersCount":
             return self._orders_count(shop, f)
         if f.name in SINGLES:
-            payload = get_node(self.data, shop, SINGLES[f.name], str(f.args.get("id")))
+            payload = get_node(
+                self.data, shop, SINGLES[f.name], str(f.args.get("id")), self._orders_since()
+            )
             return None if payload is None else project(f.children(), payload, SINGLES[f.name])
         if f.name == "node":
             return self._node(shop, f, str(f.args.get("id")))
@@ -279,10 +291,25 @@ class ShopifyGraphQL:
         if f.name == "bulkOperation":
             op = self.bulk.get(str(f.args.get("id")), shop)
             return None if op is None else project(f.children(), op.payload(), "BulkOperation")
+        if f.name == "currentAppInstallation":
+            return project(f.children(), self._installation(), "AppInstallation")
         if f.name == "currentBulkOperation":
             op = self.bulk.current(shop)
             return None if op is None else project(f.children(), op.payload(), "BulkOperation")
         return None
+
+    def _orders_since(self) -> Any:
+        return orders_since(self.data, self.faults.config.access_scopes)
+
+    def _installation(self) -> dict:
+        """The app installation: the scopes the merchant granted (``access_scopes``)."""
+        return {
+            "id": "gid://shopify/AppInstallation/1",
+            "accessScopes": [
+                {"handle": scope, "description": SCOPE_DESCRIPTIONS.get(scope, scope)}
+                for scope in self.faults.config.access_scopes
+            ],
+        }
 
     def _node(self, shop: str, f: Field, gid: str) -> Any:
         parts = gid.split("/")
@@ -293,7 +320,7 @@ class ShopifyGraphQL:
             op = self.bulk.get(gid, shop)
             payload = op.payload() if op else None
         else:
-            payload = get_node(self.data, shop, type_name, gid)
+            payload = get_node(self.data, shop, type_name, gid, self._orders_since())
         if payload is None:
             return None
         payload = {**payload, "__typename": type_name}
@@ -325,6 +352,7 @@ class ShopifyGraphQL:
             after=after,
             descending=bool(f.args.get("reverse")),
             chunk=first + 1,
+            created_since=self._orders_since(),
         )
         for payload, key in nodes:
             if len(window) == first:
@@ -376,7 +404,9 @@ class ShopifyGraphQL:
     def _bulk_run(self, shop: str, f: Field) -> dict:
         if f.kind == "typename":
             return "Mutation"
-        op, user_errors = self.bulk.start(shop, str(f.args.get("query") or ""))
+        op, user_errors = self.bulk.start(
+            shop, str(f.args.get("query") or ""), bool(f.args.get("groupObjects"))
+        )
         payload = {
             "bulkOperation": op.payload() if op else None,
             "userErrors": user_errors,

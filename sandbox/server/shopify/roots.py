@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.server.data import DataAccess
@@ -26,6 +26,19 @@ SINGLES: dict[str, str] = {
     "inventoryItem": "InventoryItem",
 }
 ENTITY_OF_TYPE = {t: e for e, t in CONNECTIONS.values() if e}
+# Without the read_all_orders scope the Admin API returns only the last 60 days of orders.
+ALL_ORDERS_SCOPE = "read_all_orders"
+ORDER_WINDOW = timedelta(days=60)
+
+
+def orders_since(data: DataAccess, scopes: tuple[str, ...]) -> datetime | None:
+    """The oldest order creation time the app may see (None: all orders)."""
+    return None if ALL_ORDERS_SCOPE in scopes else data.now - ORDER_WINDOW
+
+
+def _visible(payload: dict, since: datetime | None) -> bool:
+    created = payload.get("createdAt")
+    return since is None or not created or parse_time(created) >= since
 
 
 def cursor_key(updated_at: Any, record_id: str) -> dict:
@@ -49,8 +62,10 @@ def iter_nodes(
     after: tuple[Any, str] | None = None,
     descending: bool = False,
     chunk: int = 2000,
+    created_since: datetime | None = None,
 ) -> Iterator[tuple[dict, dict]]:
-    """(payload, cursor key) for every node of a root connection matching the search."""
+    """(payload, cursor key) for every node of a root connection matching the search
+    (``created_since``: orders created earlier are hidden, see ``orders_since``)."""
     entity, _ = CONNECTIONS[root]
     if entity is None:
         items = data.inventory_items(shop)
@@ -79,14 +94,25 @@ def iter_nodes(
         descending=descending,
         chunk=chunk,
     ):
-        if search.matches(rec.updated_at, rec.payload):
+        if search.matches(rec.updated_at, rec.payload) and (
+            entity != "orders" or _visible(rec.payload, created_since)
+        ):
             yield rec.payload, cursor_key(rec.updated_at, rec.id)
 
 
-def get_node(data: DataAccess, shop: str, type_name: str, gid: str) -> dict | None:
+def get_node(
+    data: DataAccess,
+    shop: str,
+    type_name: str,
+    gid: str,
+    created_since: datetime | None = None,
+) -> dict | None:
     if type_name == "InventoryItem":
         return next((i for i in data.inventory_items(shop) if i["id"] == gid), None)
     entity = ENTITY_OF_TYPE.get(type_name)
     if entity is None:
         return None
-    return data.get("shopify", entity, shop, gid)
+    payload = data.get("shopify", entity, shop, gid)
+    if payload is not None and entity == "orders" and not _visible(payload, created_since):
+        return None
+    return payload

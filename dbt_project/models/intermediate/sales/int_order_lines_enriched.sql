@@ -13,6 +13,9 @@
 }}
 
 {#-
+    Net quantities (issue 13): `quantity` is the line's current quantity (Shopify `currentQuantity`:
+    refunded and removed units excluded) and `discounted_total` its discounted total for those
+    units; the ordered figures are kept as `ordered_quantity` and `ordered_discounted_total`.
     Incremental (issue 9): a daily run re-enriches (delete+insert by order) the orders localized
     since the last run (newer `staged_at`) and the orders with a line of a product whose
     categories, flags or fitment changed.
@@ -83,8 +86,16 @@ enriched as (
         lines.product_id,
         lines.variant_id,
         lines.sku,
-        lines.quantity,
-        lines.discounted_total,
+        lines.quantity as ordered_quantity,
+        coalesce(lines.current_quantity, lines.quantity) as quantity,
+        lines.discounted_total as ordered_discounted_total,
+        (
+            case
+                when coalesce(lines.current_quantity, lines.quantity) = lines.quantity
+                    then lines.discounted_total
+                else round(lines.discounted_total * lines.current_quantity / lines.quantity, 2)
+            end
+        )::numeric(14, 2) as discounted_total,
         orders.customer_id,
         orders.created_at as order_created_at,
         orders.local_date,
@@ -107,6 +118,9 @@ enriched as (
         on
             lines.shop_domain = products.shop_domain
             and lines.product_id = products.product_id
+    -- a line whose every unit was removed by an order edit or refunded is no line of the order
+    -- (a cancelled order keeps its lines: it is not counted in sales anyway)
+    where coalesce(lines.current_quantity, lines.quantity) > 0 or orders.cancelled_at is not null
 )
 
 select * from enriched
