@@ -122,7 +122,9 @@ class Ga4Api:
         start, end = (_resolve(text, traffic.today) for text in query.date_range)
         if start > end:
             return error(400, "INVALID_ARGUMENT", "The dateRange's startDate is after endDate.")
-        table = _aggregate(rows(traffic, start, end), query)
+        # the next pages of the same report come from the same table (built once per version)
+        key = ("ga4-report", shop["domain"], start, end, query.shape())
+        table = self.data.cached(key, lambda: _aggregate(rows(traffic, start, end), query))
         page = table[query.offset : query.offset + query.limit]
         answer: dict[str, Any] = {
             "dimensionHeaders": [{"name": name} for name in query.dimensions],
@@ -188,6 +190,11 @@ class _Query:
         self.limit = DEFAULT_LIMIT
         self.order_bys: list[dict] = []
         self.return_quota = False
+
+    def shape(self) -> tuple:
+        """What the report's table depends on (not the page)."""
+        orders = tuple(repr(sorted(o.items())) for o in self.order_bys)
+        return (tuple(self.dimensions), tuple(self.metrics), orders)
 
     @classmethod
     def parse(cls, body: dict) -> _Query:

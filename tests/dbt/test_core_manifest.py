@@ -16,7 +16,7 @@ from tests.support.core_models import CORE_TABLES, core_model_nodes
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from warehouse.settings import DatabaseUrl
 
-RAW_SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app"}
+RAW_SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app", "raw_ga4"}
 # Rows arrive only when something happens (a redaction, the retention run): no freshness.
 EVENT_TABLES = {"redactions", "decision_log_archive"}
 UNIT_TESTED_MODELS = {

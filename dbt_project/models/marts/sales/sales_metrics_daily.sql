@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key=['shop_domain', 'date'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
         post_hook=["{{ ensure_contract_constraints() }}"],
     )
@@ -17,6 +17,10 @@
 
 with
 
+ga4 as (
+    select * from {{ ref('int_ga4_daily_aggregated') }}
+),
+
 daily as (
     select * from {{ ref('int_sales_daily_aggregated') }}
     {% if is_incremental() %}
@@ -24,6 +28,10 @@ daily as (
             local_date >= (
                 select coalesce(max(existing.date), '1900-01-01'::date) - {{ lookback_days() }}
                 from {{ this }} as existing
+            )
+            or (shop_domain, local_date) in (
+                select ga4.shop_domain, ga4.report_date from ga4
+                where ga4.last_extracted_at > (select max(existing.updated_at) from {{ this }} as existing)
             )
     {% endif %}
 ),
@@ -54,6 +62,10 @@ final as (
         )::numeric(14, 2) as fulfillment_rate_pct,
         daily.refunded_amount::numeric(14, 2) as refunded_amount,
         (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue,
+        ga4.sessions::integer as sessions,
+        ga4.conversion_rate_pct::numeric(14, 2) as conversion_rate_pct,
+        ga4.transactions::integer as ga_transactions,
+        ga4.purchase_revenue::numeric(14, 2) as ga_purchase_revenue,
         {% if is_incremental() %}
             coalesce(existing.created_at, '{{ run_started_at }}'::timestamptz)::timestamptz as created_at,
         {% else %}
@@ -61,6 +73,10 @@ final as (
         {% endif %}
         '{{ run_started_at }}'::timestamptz as updated_at
     from daily
+    left join ga4
+        on
+            daily.shop_domain = ga4.shop_domain
+            and daily.local_date = ga4.report_date
     {% if is_incremental() %}
         left join existing
             on

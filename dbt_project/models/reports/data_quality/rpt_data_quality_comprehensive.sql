@@ -43,7 +43,16 @@ sales_checks as (
         count(*) filter (
             where sales.fulfillment_rate_pct < 0 or sales.fulfillment_rate_pct > 100
         ) as fulfillment_rate_out_of_range,
-        count(*) - count(distinct sales.date) as duplicate_days
+        count(*) - count(distinct sales.date) as duplicate_days,
+        count(*) filter (
+            where sales.total_orders >= 20
+            and sales.ga_transactions is not null
+            and {{ within_last_days('sales.date', 28, 'shops.as_of_date - 1') }}
+            and (
+                sales.ga_transactions not between 0.70 * sales.total_orders and 1.10 * sales.total_orders
+                or sales.ga_purchase_revenue not between 0.70 * sales.total_revenue and 1.10 * sales.total_revenue
+            )
+        ) as ga4_vs_shopify_mismatch
     from sales
     inner join shops
         on sales.shop_domain = shops.shop_domain
@@ -116,6 +125,7 @@ checks as (
             when 'duplicate_daily_metrics' then sales_checks.duplicate_days
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
+            when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -137,7 +147,11 @@ checks as (
         (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
-        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code')
+        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
+        (
+            11, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
+            'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
+        )
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
         on shops.shop_domain = sales_checks.shop_domain
