@@ -61,7 +61,7 @@ def built(module_db: DatabaseUrl, served, tmp_path_factory) -> DatabaseUrl:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(target))
         patch.setenv("DBT_LOG_PATH", str(target / "logs"))
-        for args in (["seed"], ["build", "--vars", as_of, "-s", *SELECTION]):
+        for args in (["seed"], ["run", "--vars", as_of, "-s", *SELECTION]):
             result = run_dbt(module_db, args, check=False)
             assert result.returncode == 0, f"dbt {args[0]} failed; see {target}/logs/dbt.log"
     return module_db

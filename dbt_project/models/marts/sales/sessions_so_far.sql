@@ -10,18 +10,24 @@ shops as (
     select * from {{ ref('shops') }}
 ),
 
+sales_so_far as (
+    select * from {{ ref('sales_so_far') }}
+),
+
 hourly as (
     select * from {{ ref('stg_ga4__traffic_hourly') }}
 ),
 
+-- the days sales_so_far compares, cut at the hour its cutoff falls in
 compared_days as (
     select
-        shops.shop_domain,
-        shops.as_of_date - offsets.days_ago as date,
-        offsets.days_ago,
-        extract(hour from shops.as_of_at at time zone shops.iana_timezone)::integer as complete_hours
-    from shops
-    cross join (values (0), (7)) as offsets (days_ago)
+        sales_so_far.shop_domain,
+        sales_so_far.date,
+        sales_so_far.days_ago,
+        extract(hour from sales_so_far.cutoff_at at time zone shops.iana_timezone)::integer as complete_hours
+    from sales_so_far
+    inner join shops
+        on sales_so_far.shop_domain = shops.shop_domain
 ),
 
 final as (
