@@ -81,10 +81,18 @@ EMBEDDED_SETTINGS = {
     "max_wal_size": "4GB",
     "checkpoint_timeout": "15min",
 }
+# The access audit (docs/security.md): the server writes its log as CSV files that the daily job
+# reads through SQL. logging_collector takes effect on a restart, done once by tune().
+EMBEDDED_LOG_SETTINGS = {
+    "logging_collector": "on",
+    "log_destination": "csvlog",
+    "log_directory": "server_log",  # pgdata/log is the file the embedded server starts with -l
+}
 
 
 def tune(url: DatabaseUrl) -> None:
-    """Apply EMBEDDED_SETTINGS with ALTER SYSTEM where they differ, then reload the config."""
+    """Apply EMBEDDED_SETTINGS and EMBEDDED_LOG_SETTINGS with ALTER SYSTEM where they differ,
+    reload the config, and restart the server once when a setting needs it."""
     import psycopg2
 
     conn = psycopg2.connect(**url.with_database("postgres").connect_kwargs())
@@ -92,15 +100,34 @@ def tune(url: DatabaseUrl) -> None:
         conn.autocommit = True
         with conn.cursor() as cur:
             changed = False
-            for name, wanted in EMBEDDED_SETTINGS.items():
+            for name, wanted in {**EMBEDDED_SETTINGS, **EMBEDDED_LOG_SETTINGS}.items():
                 cur.execute("select current_setting(%s)", (name,))
                 if cur.fetchone()[0] != wanted:
                     cur.execute(f"alter system set {name} = %s", (wanted,))
                     changed = True
             if changed:
                 cur.execute("select pg_reload_conf()")
+                cur.execute("select pg_sleep(0.2)")  # the reload is asynchronous
+            cur.execute("select count(*) from pg_settings where pending_restart")
+            pending = cur.fetchone()[0]
     finally:
         conn.close()
+    if pending:
+        log.info("restarting the embedded server once to apply logging_collector")
+        _pg_ctl("restart")
+
+
+def _pg_ctl(action: str) -> None:
+    """pg_ctl stop/restart of the embedded server (as its system user when run as root); a
+    restart keeps the options it was started with (postmaster.opts)."""
+    cmd = [str(bin_dir() / "pg_ctl"), "-w", "-D", str(data_dir()), action, "-m", "fast"]
+    if action == "restart":  # the server's output to the file it was started with, not our pipe
+        cmd += ["-l", str(data_dir() / "log")]
+    if os.geteuid() == 0:
+        cmd = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(cmd)]
+    subprocess.run(
+        cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def status() -> EmbeddedStatus:
@@ -122,8 +149,5 @@ def stop() -> bool:
     current = status()
     if not current.running:
         return False
-    cmd = [str(bin_dir() / "pg_ctl"), "-w", "-D", str(current.data_dir), "stop", "-m", "fast"]
-    if os.geteuid() == 0:
-        cmd = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(cmd)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    _pg_ctl("stop")
     return True

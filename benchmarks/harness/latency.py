@@ -86,6 +86,8 @@ OTHER_VIEWS = (
     "v_churn_prediction",
     "v_customer_cohorts",
 )
+# Views added to the contract beyond SPEC section 4 (tests/support/contract_views.py).
+EXTENSION_VIEWS = ("v_carrier_performance", "v_cx_commerce_daily")
 # List views return every row with its urgency_rank; the tile reads the first 50 (the cap lives
 # in the tile's query, docs/contract-views.md), so that is the query timed for them.
 TILE_QUERY_SUFFIX = {
@@ -93,9 +95,14 @@ TILE_QUERY_SUFFIX = {
     "v_fulfillment_issues": " order by urgency_rank limit 50",
     "v_cx_escalations": " order by urgency_rank limit 50",
 }
-GROUPS = {"tile": TILE_VIEWS, "trend": TREND_VIEWS, "growth": GROWTH_VIEWS, "other": OTHER_VIEWS}
-ALL_VIEWS = TILE_VIEWS + TREND_VIEWS + GROWTH_VIEWS + OTHER_VIEWS
-assert len(set(ALL_VIEWS)) == 48
+GROUPS = {
+    "tile": TILE_VIEWS,
+    "trend": TREND_VIEWS,
+    "growth": GROWTH_VIEWS,
+    "other": OTHER_VIEWS + EXTENSION_VIEWS,
+}
+ALL_VIEWS = TILE_VIEWS + TREND_VIEWS + GROWTH_VIEWS + OTHER_VIEWS + EXTENSION_VIEWS
+assert len(set(ALL_VIEWS)) == 48 + len(EXTENSION_VIEWS)
 
 # The original design: tiles computed on the fly from staging. %(shop)s is the claimed shop.
 BASELINES: dict[str, tuple[str, str]] = {
@@ -192,14 +199,15 @@ def time_query(
 
 @contextlib.contextmanager
 def operator_login(url: DatabaseUrl) -> Iterator[tuple[psycopg2.extensions.connection, str]]:
-    """A throw-away login role in `operator` (random password), connected; dropped afterwards."""
+    """A throw-away gateway login in `operator` and `authenticator` (so the shop claim counts, as
+    behind PostgREST; random password), connected; dropped afterwards."""
     name = f"hotrod_bench_{uuid.uuid4().hex[:10]}"
     password = secrets.token_urlsafe(24)
     admin = connect(url, autocommit=True)
     try:
         with admin.cursor() as cur:
             cur.execute(
-                sql.SQL("create role {} login password {} in role operator").format(
+                sql.SQL("create role {} login password {} in role operator, authenticator").format(
                     sql.Identifier(name), sql.Literal(password)
                 )
             )

@@ -155,10 +155,12 @@ ORDERS = EntityQuery(
       totalRefundedSet {{ {MONEY} }}
       customer {{ id }}
       shippingAddress {{ provinceCode countryCode }}
+      shippingLine {{ title code }}
       refunds(first: 50) {{ id createdAt note totalRefundedSet {{ {MONEY} }} }}
       fulfillments(first: 20) {{
         id status displayStatus createdAt updatedAt deliveredAt inTransitAt estimatedDeliveryAt
         location {{ id }}
+        trackingInfo(first: 5) {{ company number url }}
       }}
     """,
     nested=(

@@ -56,7 +56,7 @@ CADENCES = (
 )
 REALTIME_MODELS = ("fulfillment_tracking", "cx_conversations")
 BACKUP_CRON = "30 1 * * *"  # before the 02:00 build
-RETENTION_CRON = "0 5 * * *"
+RETENTION_CRON = "0 2 * * *"  # the documents' 02:00 UTC, beside the daily build
 MATERIALIZE_ALL = "materialize_all"
 REALTIME_JOB = "realtime_fulfillment_cx"
 DAILY = "core_tables_daily"
@@ -148,7 +148,7 @@ def build_jobs_and_schedules(
             cron_schedule=RETENTION_CRON,
             execution_timezone="UTC",
             default_status=status,
-            description="Daily retention (180-day audit archive, 90-day sync logs)",
+            description="Daily retention (decision archive, sync logs, access audit)",
         ),
     ]
     return jobs, schedules

@@ -47,7 +47,7 @@ from sandbox.generator.schema import SCHEMA
 from sandbox.generator.shops import SHOPS, ShopDef, location_payloads, shop_payload, split_orders
 from sandbox.generator.writer import Writer
 
-GENERATOR_VERSION = "5"  # 5: shops under .sandbox.test
+GENERATOR_VERSION = "6"  # 5: shops under .sandbox.test; 6: trackingInfo, shippingLine
 HOUR_CUMULATIVE = [sum(HOUR_WEIGHTS[: h + 1]) for h in range(24)]
 PARALLEL_FROM = 100_000  # orders; below this the second part is generated in-process
 CHATWOOT_ID_SPAN = 100_000_000  # account k's conversation/message/contact ids start at (k-1)*span

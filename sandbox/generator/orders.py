@@ -16,6 +16,7 @@ from sandbox.generator.customers import Customer
 from sandbox.generator.money import money_set
 from sandbox.generator.personas import COLLECTOR, FIRST_TIME, PERSONA_DEFS, PRO, RACING
 from sandbox.generator.rand import Weighted, below, randint
+from sandbox.generator.shipping import shipping_line, tracking_info
 from sandbox.generator.shops import ShopDef
 
 HOUR = 3600
@@ -334,6 +335,7 @@ def render_order(plan: dict, as_of: int, currency: str) -> tuple[int, dict]:
                 "inTransitAt": iso_or_none(transit_at),
                 "estimatedDeliveryAt": iso(estimated),
                 "location": {"id": location},
+                "trackingInfo": tracking_info(gid),
             }
         )
     if closed is not None and len(fulfillments) < len(plan["ful"]):
@@ -418,6 +420,7 @@ def render_order(plan: dict, as_of: int, currency: str) -> tuple[int, dict]:
         "totalRefundedSet": money_set(refunded, currency),
         "customer": {"id": customer} if customer else None,
         "shippingAddress": {"provinceCode": plan["ship"][0], "countryCode": plan["ship"][1]},
+        "shippingLine": shipping_line(plan["id"]),
         "refunds": refunds,
         "fulfillments": fulfillments,
         "lineItems": line_items,

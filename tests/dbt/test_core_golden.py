@@ -192,7 +192,7 @@ def test_incremental_build_after_a_day_matches_new_truth(
                 assert days == 2, f"{shop}: {days} snapshot days after two builds"
                 assert unique_per_day, f"{shop}: duplicate SKU rows on a snapshot day"
             # sales days built the first time keep their creation time (rows are not re-created
-            # outside the lookback window).
+            # when their figures did not change).
             cur.execute(
                 "select count(distinct created_at) from marts.sales_metrics_daily"
                 " where date < %s::date - 30",

@@ -8,11 +8,8 @@ conversations and the text of the messages they sent. Other customers are untouc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from sandbox.store import SandboxStore
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
@@ -21,15 +18,6 @@ from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def store() -> Iterator[SandboxStore]:
-    opened = SandboxStore.open(2_000, 5, now=NOW)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_redacted_customer_pii_is_null_in_staging(

@@ -25,7 +25,7 @@ import re
 
 import pytest
 
-from tests.support.core_models import CONTRACT_SIZE
+from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from warehouse.settings import DatabaseUrl
 
@@ -69,7 +69,7 @@ def test_sources_are_declared_in_staging_folders(manifest):
 
 def test_public_models_have_enforced_contracts(manifest):
     public = [n for n in _models(manifest) if n.get("access") == "public"]
-    assert len(public) == CONTRACT_SIZE
+    assert len(public) == CONTRACT_VIEW_COUNT
     assert [n["name"] for n in public if not n["config"]["contract"]["enforced"]] == []
 
 

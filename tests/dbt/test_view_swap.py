@@ -3,7 +3,7 @@
 Postgres views bind to a table's OID, so dbt's rename-swap of a rebuilt table used to take the
 views over it along into the dropped backup. The post-hook repoint_dependent_views recreates them
 over the new table inside the swap's transaction. Here a poller, logged in as an operator with a
-shop claim, reads each of the contract views in a loop while (1) the whole project is rebuilt
+shop claim, reads each of the 48 contract views in a loop while (1) the whole project is rebuilt
 and (2) one report and its views are rebuilt with a data test that fails, so dbt skips the views
 downstream. The poller must never see an error, and afterwards the views read the new tables.
 """
@@ -23,7 +23,7 @@ import pytest
 
 from sandbox.store import SandboxStore
 from tests.security import support
-from tests.support.core_models import CONTRACT_SIZE
+from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from tests.support.raw_loader import load_store
 from warehouse.connection import connect
@@ -132,7 +132,7 @@ def _view_reads(url: DatabaseUrl, view: str) -> str:
 
 def test_views_stay_readable_through_a_full_and_a_failing_partial_build(warehouse, tmp_path):
     views = _views(warehouse)
-    assert len([v for v in views if v.startswith("v_")]) == CONTRACT_SIZE
+    assert len([v for v in views if v.startswith("v_")]) == CONTRACT_VIEW_COUNT
     poller = Poller(warehouse, views, support.SHOPS[0])
     poller.start()
     try:

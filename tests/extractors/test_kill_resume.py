@@ -49,15 +49,26 @@ def _reset_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _started(url) -> bool:
-    """The run has claimed an entity (past start-up): a kill now interrupts real work."""
-    rows = query(url, "select count(*) from raw_app.load_ledger where status = 'running'")
-    return rows[0][0] > 0
+def _ledger(url) -> tuple[int, int]:
+    """(entities running, entities ended) in the load ledger."""
+    running, ended = query(
+        url,
+        "select count(*) filter (where status = 'running'), "
+        "count(*) filter (where status <> 'running') from raw_app.load_ledger",
+    )[0]
+    return running, ended
 
 
-def extract(env: dict, log: Path, kill_after: float | None = None, url=None) -> int | None:
-    """``hotrod extract all``; with ``kill_after``, SIGKILL its process group that many seconds
-    after it started working. Returns the exit status, or None when it was killed."""
+# entity loads in one run (one shop each at least): kill points are drawn below this, so a kill
+# lands inside the run on a fast idle machine as on a loaded one
+ENTITY_LOADS = sum(len(entities) for entities in run.SOURCES.values())
+
+
+def extract(env: dict, log: Path, kill_at: tuple[int, float] | None = None, url=None) -> int | None:
+    """``hotrod extract all``; with ``kill_at`` = (entities, seconds), SIGKILL its process group
+    once it is working and has ended that many entity loads, that many seconds later. Kill points
+    follow the run's progress, not the clock, so they land inside the run whatever the machine's
+    speed. Returns the exit status, or None when it was killed."""
     with log.open("a") as out:
         child = subprocess.Popen(
             [sys.executable, "-m", "hotrod.cli", "extract", "all", "--quiet"],
@@ -68,12 +79,17 @@ def extract(env: dict, log: Path, kill_after: float | None = None, url=None) -> 
             preexec_fn=_reset_signals,  # noqa: PLW1509 - default signal handling in the child
         )
         try:
-            if kill_after is None:
+            if kill_at is None:
                 return child.wait(timeout=900)
+            ended_before = _ledger(url)[1]
+            entities, seconds = kill_at
             deadline = time.monotonic() + 120
-            while child.poll() is None and not _started(url) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            time.sleep(kill_after)
+            while child.poll() is None and time.monotonic() < deadline:
+                running, ended = _ledger(url)
+                if running and ended - ended_before >= entities:
+                    break
+                time.sleep(0.01)
+            time.sleep(seconds)
             if child.poll() is not None:
                 return child.returncode  # finished before the kill point
             os.killpg(child.pid, signal.SIGKILL)
@@ -130,7 +146,8 @@ def kill_and_rerun(store, url, tmp_path: Path, first_load_kills: int, increments
     left_running: set[tuple] = set()
 
     def killed_run(kill_after: float) -> int:
-        if extract(env, log, kill_after, url) is not None:
+        kill_at = (rng.randrange(ENTITY_LOADS // 2), kill_after)
+        if extract(env, log, kill_at, url) is not None:
             return 0  # finished before the kill point
         left_running.update(tuple(row) for row in query(url, RUNNING))
         return 1
@@ -139,7 +156,7 @@ def kill_and_rerun(store, url, tmp_path: Path, first_load_kills: int, increments
         env = _env(server.url, store, url)
         killed = 0
         for _ in range(first_load_kills):
-            killed += killed_run(rng.uniform(0.0, 4.0))
+            killed += killed_run(rng.uniform(0.0, 0.3))
         assert extract(env, log) == 0, log.read_text()[-3000:]
         assert_every_entity_exact(url, store)
         for kills in increments:
@@ -148,7 +165,7 @@ def kill_and_rerun(store, url, tmp_path: Path, first_load_kills: int, increments
             )
             assert advanced.status_code == 200
             for _ in range(kills):
-                killed += killed_run(rng.uniform(0.0, 1.5))
+                killed += killed_run(rng.uniform(0.0, 0.2))
             assert extract(env, log) == 0, log.read_text()[-3000:]
             assert_every_entity_exact(url, store)
     finally:

@@ -22,35 +22,103 @@ def _insert_event(url, delivery_id: str, topic: str) -> None:
         )
 
 
-def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db):
-    use_db(module_db)
+def _job_origin(job_name: str):
+    from dagster._core.remote_origin import (
+        RegisteredCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+
+    location = RegisteredCodeLocationOrigin(location_name="orchestration.definitions")
+    return RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job_name)
+
+
+def _evaluator(instance):
+    """sensor(context) for a context at a cursor: (context, result)."""
     sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
     resources = {"warehouse": WarehouseResource()}
+
+    def evaluate(cursor):
+        ctx = dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance)
+        return ctx, sensor(ctx)
+
+    return evaluate
+
+
+def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db):
+    use_db(module_db)
+    instance = dg.DagsterInstance.ephemeral()
+    evaluate = _evaluator(instance)
 
     conn = connect(module_db, autocommit=True)
     with conn, conn.cursor() as cur:
         cur.execute("delete from raw_app.webhook_events")
     _insert_event(module_db, "old-1", "orders/create")  # before the sensor started
 
-    ctx = dg.build_sensor_context(cursor=None, resources=resources)
-    first = sensor(ctx)
+    ctx, first = evaluate(None)
     assert isinstance(first, dg.SkipReason)
     assert ctx.cursor is not None
 
-    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
-    assert isinstance(sensor(ctx), dg.SkipReason)  # nothing new
+    ctx, result = evaluate(ctx.cursor)
+    assert isinstance(result, dg.SkipReason)  # nothing new
 
     _insert_event(module_db, "new-1", "orders/fulfilled")
     _insert_event(module_db, "new-2", "message_created")
     _insert_event(module_db, "new-3", "products/update")  # not a fulfillment/CX topic
-    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
-    request = sensor(ctx)
+    ctx, request = evaluate(ctx.cursor)
     assert isinstance(request, dg.RunRequest)
     assert request.tags["hotrod/webhook_events"] == "2"
     assert request.run_key.startswith("webhooks:")
 
-    ctx = dg.build_sensor_context(cursor=ctx.cursor, resources=resources)
-    assert isinstance(sensor(ctx), dg.SkipReason)  # the cursor moved past them
+    ctx, result = evaluate(ctx.cursor)
+    assert isinstance(result, dg.SkipReason)  # the cursor moved past them
+
+
+def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, use_db):
+    """Issue 17: never a second run while one is queued or running; the events that land
+    meanwhile are all taken by the one next run."""
+    use_db(module_db)
+    instance = dg.DagsterInstance.ephemeral()
+    evaluate = _evaluator(instance)
+
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+    ctx, _ = evaluate(None)
+    cursor = ctx.cursor
+
+    _insert_event(module_db, "burst-1", "orders/updated")
+    ctx, request = evaluate(cursor)
+    assert isinstance(request, dg.RunRequest)
+    cursor = ctx.cursor
+    for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED):
+        run = instance.add_run(
+            dg.DagsterRun(
+                job_name=REALTIME_JOB,
+                status=dg.DagsterRunStatus.NOT_STARTED,
+                remote_job_origin=_job_origin(REALTIME_JOB),  # queued runs need one
+            )
+        )
+        event = (
+            dg.DagsterEventType.RUN_ENQUEUED
+            if status is dg.DagsterRunStatus.QUEUED
+            else dg.DagsterEventType.RUN_START
+        )
+        instance.run_storage.handle_run_event(
+            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=REALTIME_JOB)
+        )
+        assert instance.get_run_by_id(run.run_id).status is status
+        for n in range(3):
+            _insert_event(module_db, f"burst-{status.value}-{n}", "orders/updated")
+        ctx, result = evaluate(cursor)
+        assert isinstance(result, dg.SkipReason), f"a run started beside a {status.value} one"
+        assert run.run_id in result.skip_message
+        assert ctx.cursor == cursor  # the events wait, none is passed over
+        instance.report_run_canceled(run)  # finished: the next evaluation may start one
+
+    ctx, request = evaluate(cursor)
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["hotrod/webhook_events"] == "6"  # both bursts in one run
 
 
 def test_retention_calls_the_archive_function(module_db, use_db):

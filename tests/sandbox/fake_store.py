@@ -244,6 +244,7 @@ class FakeStore:
             "totalRefundedSet": money("0.00", cur),
             "customer": {"id": cid} if o % 4 else None,
             "shippingAddress": {"provinceCode": "CA", "countryCode": "US"},
+            "shippingLine": None,
             "refunds": [],
             "fulfillments": [
                 {
@@ -256,6 +257,7 @@ class FakeStore:
                     "inTransitAt": None,
                     "estimatedDeliveryAt": None,
                     "location": {"id": "gid://shopify/Location/1"},
+                    "trackingInfo": [],
                 }
             ],
             "lineItems": [

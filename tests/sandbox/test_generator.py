@@ -113,7 +113,7 @@ NULLABLE = {  # fields the Admin API schema declares nullable (may be null in a 
     "deliveredAt", "inTransitAt", "estimatedDeliveryAt", "note", "defaultPhoneNumber",
     "defaultAddress", "defaultEmailAddress", "sku", "vendor", "variant", "product",
     "shippingAddress", "displayFinancialStatus", "displayStatus", "sourceName",
-    "provinceCode", "city", "zip", "phoneNumber", "location",
+    "provinceCode", "city", "zip", "phoneNumber", "location", "shippingLine",
 }  # fmt: skip
 
 

@@ -29,11 +29,27 @@ SYSTEM = ("pg_catalog", "information_schema", "pg_toast")
 
 @contextlib.contextmanager
 def operator_login(url: DatabaseUrl) -> Iterator[psycopg2.extensions.connection]:
-    """A throw-away login role that is a member of `operator`, connected; dropped afterwards."""
-    name = f"t_operator_{uuid.uuid4().hex[:10]}"
+    """A throw-away gateway login (member of `operator` and of `authenticator`, so it may act on
+    `request.jwt.claims` as PostgREST does), connected; dropped afterwards."""
+    with login_role(url, "t_operator", ("operator", "authenticator")) as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def login_role(
+    url: DatabaseUrl, prefix: str, member_of: tuple[str, ...], inherit: bool = True
+) -> Iterator[psycopg2.extensions.connection]:
+    """A throw-away login role, member of `member_of`, connected; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = connect(url, autocommit=True)
     with admin.cursor() as cur:
-        cur.execute(sql.SQL("create role {} login in role operator").format(sql.Identifier(name)))
+        cur.execute(
+            sql.SQL("create role {} login {} in role {}").format(
+                sql.Identifier(name),
+                sql.SQL("inherit" if inherit else "noinherit"),
+                sql.SQL(", ").join(sql.Identifier(r) for r in member_of),
+            )
+        )
     conn = psycopg2.connect(connect_timeout=10, **{**url.connect_kwargs(), "user": name})
     conn.autocommit = True
     try:
@@ -44,6 +60,28 @@ def operator_login(url: DatabaseUrl) -> Iterator[psycopg2.extensions.connection]
             cur.execute(sql.SQL("drop owned by {}").format(sql.Identifier(name)))
             cur.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
         admin.close()
+
+
+# Build the relations only: the data and unit tests belong to the dbt suites, and a failing one
+# there must not hide what the security tests prove.
+BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+@contextlib.contextmanager
+def sandbox_marts(url: DatabaseUrl, store, workdir: str) -> Iterator[DatabaseUrl]:
+    """A new warehouse at `url`: the sandbox store landed raw, `dbt build`; dropped afterwards."""
+    from tests.support.raw_loader import load_store
+    from warehouse.bootstrap import bootstrap
+    from warehouse.connection import drop_database
+
+    bootstrap(url)
+    try:
+        load_store(url, store, batch_id="sandbox-1")
+        result = dbt(url, [*BUILD, "--quiet"], workdir)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        yield url
+    finally:
+        drop_database(url)
 
 
 def set_claim(conn: psycopg2.extensions.connection, claims: dict | None) -> None:

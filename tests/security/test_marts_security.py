@@ -12,24 +12,14 @@ from psycopg2 import errors, sql
 from psycopg2.extras import Json
 
 from tests.security import support
+from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.raw_loader import load_store
-from warehouse.bootstrap import bootstrap
-from warehouse.connection import connect, drop_database
+from warehouse.connection import connect
 from warehouse.privacy import process
 
 ORDERS, SEED = 300, 7
 RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app", "staging", "intermediate")
-# Build the relations only: the data and unit tests belong to the dbt suites, and a failing one
-# there must not hide what these tests prove about security.
-BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-
-
-@pytest.fixture(scope="module")
-def store():
-    from sandbox.store import SandboxStore
-
-    with SandboxStore.open(ORDERS, SEED) as opened:
-        yield opened
+BUILD = support.BUILD
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +27,8 @@ def built(server_url, store, tmp_path_factory):
     url = server_url.with_database(f"hotrod_sec_{tmp_path_factory.getbasetemp().name[-12:]}")
     url = url.with_database(url.database.replace("-", "_"))
     workdir = str(tmp_path_factory.mktemp("dbt"))
-    bootstrap(url)
-    try:
-        load_store(url, store, batch_id="sandbox-1")
-        result = support.dbt(url, [*BUILD, "--quiet"], workdir)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    with support.sandbox_marts(url, store, workdir):
         yield url, workdir
-    finally:
-        drop_database(url)
 
 
 def _read_all(conn, schema: str) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -94,7 +78,7 @@ def test_every_mart_relation_is_secured(built):
             """
         )
         rows = cur.fetchall()
-    assert len(rows) >= 58  # 10 core tables + 48 contract views, at least
+    assert len(rows) >= 10 + CONTRACT_VIEW_COUNT  # core tables + contract views, at least
     for name, kind, rls, forced, options in rows:
         assert kind in ("r", "p", "v"), f"{name}: a materialized view cannot have RLS"
         if kind == "v":
@@ -129,7 +113,7 @@ def test_operator_may_read_the_contract_and_what_it_selects_from_nothing_else(bu
     everything = {name for name, _ in support.relations(admin, "marts")}
     admin.close()
     readable = _contract_and_what_it_reads(url)
-    assert len([n for n in readable if n.startswith("v_")]) == 48
+    assert len([n for n in readable if n.startswith("v_")]) == CONTRACT_VIEW_COUNT
     hidden = everything - readable
     assert {"sales_metrics_daily", "product_taxonomy", "fct_revenue_forecast"} <= hidden
     with support.operator_login(url) as conn, conn.cursor() as cur:

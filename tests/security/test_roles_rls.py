@@ -209,7 +209,7 @@ def test_postgrest_style_role_switch_and_transaction_local_claim(marts):
     name = f"t_authenticator_{uuid.uuid4().hex[:8]}"
     with admin.cursor() as cur:
         cur.execute(sql.SQL("create role {} login noinherit").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("grant operator to {}").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("grant operator, authenticator to {}").format(sql.Identifier(name)))
     try:
         conn = psycopg2.connect(**{**marts.connect_kwargs(), "user": name})
         with conn.cursor() as cur:

@@ -15,15 +15,6 @@ CORE_TABLES: tuple[str, ...] = (
     "ceo_time_savings",
 )
 
-# The public contract: the 48 views of SPEC section 4, and the views added since, each with the
-# issue that added it (extend deliberately: the tests compare dbt's public models with both).
-SPEC_CONTRACT_SIZE = 48
-CONTRACT_BEYOND_SPEC: dict[str, str] = {
-    "v_seo_pulse": "issue 19: the SEO Pulse (GA4 organic traffic, landing pages, content gaps)",
-    "v_api_latency_daily": "issue 19: API latency per source and endpoint kind",
-}
-CONTRACT_SIZE = SPEC_CONTRACT_SIZE + len(CONTRACT_BEYOND_SPEC)
-
 # The dbt selection that builds the core layer: every staging model, every core table with all
 # its ancestors (intermediate models, rule seeds), and the tests and unit tests on them.
 CORE_SELECTION: tuple[str, ...] = ("path:models/staging", *(f"+{name}" for name in CORE_TABLES))

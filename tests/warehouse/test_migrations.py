@@ -24,13 +24,6 @@ RAW = {
 }
 
 
-def _newest() -> str:
-    """The newest revision number among warehouse/migrations/versions/NNNN_*.py."""
-    return max(
-        p.name[:4] for p in (migrate.MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
-    )
-
-
 def _release_0_1(url: DatabaseUrl) -> None:
     """A warehouse as 0.1 left it: its bootstrap SQL (which also put get_privacy_audit_log in
     marts), then the archive table its dbt hook created."""
@@ -102,7 +95,7 @@ def scratch(server_url: DatabaseUrl, request):
 
 def test_from_empty_every_revision_once(scratch):
     bootstrap(scratch)
-    assert migrate.current(scratch) == migrate.head() == _newest()
+    assert migrate.current(scratch) == migrate.head()
     enums = (
         "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
     )
@@ -112,9 +105,10 @@ def test_from_empty_every_revision_once(scratch):
         scratch, "select to_regprocedure('security.secure_schema(text, text[])') is not null"
     )
     assert not _scalar(scratch, "select to_regprocedure('security.secure_relation(regclass)')")
-    # applied once: a second bootstrap changes nothing (not even the version row)
-    bootstrap(scratch)
-    assert _scalar(scratch, "select count(*) from alembic_version") == 1
+    # 0006: tenant mapping, gateway role, access audit
+    assert _scalar(scratch, "select to_regclass('security.tenant_shops') is not null")
+    assert _scalar(scratch, "select to_regclass('raw_app.v_access_audit_7d') is not null")
+    assert _scalar(scratch, "select pg_has_role('authenticator', 'operator', 'MEMBER')")
     # 0005: GA4's raw tables in the landing shape, landed by service_role only; ledger notes
     for table in ("raw_ga4.traffic_daily", "raw_ga4.traffic_hourly"):
         assert _scalar(scratch, f"select has_table_privilege('service_role', '{table}', 'insert')")
@@ -129,6 +123,9 @@ def test_from_empty_every_revision_once(scratch):
         "select count(*) from information_schema.columns where table_schema = 'raw_app'"
         " and table_name = 'load_ledger' and column_name = 'notes'",
     )
+    # applied once: a second bootstrap changes nothing (not even the version row)
+    bootstrap(scratch)
+    assert _scalar(scratch, "select count(*) from alembic_version") == 1
 
 
 def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratch):
@@ -141,8 +138,9 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
     bootstrap(scratch)
 
     assert migrate.current(scratch) == migrate.head()
-    after = _counts(scratch)  # later revisions may add raw tables (0005: raw_ga4, empty)
-    assert {name: after.get(name) for name in before} == before
+    after = _counts(scratch)
+    assert {name: after[name] for name in before} == before
+    assert not any(after[name] for name in after.keys() - before.keys())  # new tables: empty
     assert _scalar(scratch, "select count(*) from raw_app.decision_log_archive") == 1
     # what 0002 owns now exists; what moved to dbt is gone from the baseline's place
     assert _scalar(scratch, "select 'critical'::vocab.severity < 'low'::vocab.severity")
@@ -162,13 +160,14 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
     """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
-    newest = _newest()
-    following = f"{int(newest) + 1:04d}"
+    head = migrate.head()
+    taken = [int(p.name[:4]) for p in (location / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    number = f"{max(taken) + 1:04d}"  # after the highest number taken, on top of the head
     module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
-    assert module.name == f"{following}_add_deleted_at_to_raw_orders.py"
-    assert sql_file == location / "sql" / f"{following}_add_deleted_at_to_raw_orders.sql"
+    assert module.name == f"{number}_add_deleted_at_to_raw_orders.py"
+    assert sql_file == location / "sql" / f"{number}_add_deleted_at_to_raw_orders.sql"
     text = module.read_text(encoding="utf-8")
-    assert f'down_revision = "{newest}"' in text or f"down_revision = '{newest}'" in text
+    assert f'down_revision = "{head}"' in text or f"down_revision = '{head}'" in text
     assert "run_sql(__file__)" in text
     sql_file.write_text(
         sql_file.read_text(encoding="utf-8")
@@ -176,11 +175,11 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
         encoding="utf-8",
     )
 
-    bootstrap(scratch)  # the repository's migrations
+    bootstrap(scratch)  # the repository's migrations, up to their head
     _land_rows(scratch)
     before = _counts(scratch)
     migrate.upgrade(scratch, location=location)
-    assert migrate.current(scratch) == following
+    assert migrate.current(scratch) == number
     assert _counts(scratch) == before
     assert (
         _scalar(

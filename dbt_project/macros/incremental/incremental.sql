@@ -50,3 +50,51 @@
     from {{ source('raw_shopify', 'orders') }} as raw_orders
 {% endif %}
 {%- endmacro %}
+
+
+{% macro delete_vanished_rows(upstream, keys) -%}
+    {#-
+        Post-hook of an incremental model (issue 20): deletes the stored rows whose key no
+        longer appears upstream, which delete+insert alone never removes (it deletes only the
+        keys it inserts again). `keys` maps each column of this model to the upstream column it
+        must equal; with `staged_at` among them, rows of an order restaged since they were
+        written (and now without them) go too. Nothing to do in a full build.
+    -#}
+    {%- if is_incremental() and not should_full_refresh() -%}
+        delete from {{ this }} as done
+        where not exists (
+            select 1
+            from {{ upstream }} as kept
+            where
+                {% for column, upstream_column in keys.items() -%}
+                    kept.{{ upstream_column }} = done.{{ column }}
+                    {%- if not loop.last %} and {% endif %}
+                {% endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro changed_rows_only(computed, stored_keys) -%}
+    {#-
+        Incremental models computed in full at a small grain (shop-day, SKU-day): the rows of
+        `computed` (a CTE name) whose values differ from the stored row of the same key, or that
+        are new, compared as jsonb (by column name) without `created_at` and `updated_at`.
+        `stored_keys` maps the model's key columns to `computed`'s. `true` in a full build.
+    -#}
+    {%- if is_incremental() -%}
+        not exists (
+            select 1
+            from {{ this }} as done
+            where
+                {% for column, computed_column in stored_keys.items() -%}
+                    done.{{ column }} = {{ computed }}.{{ computed_column }}
+                    and
+                {% endfor -%}
+                to_jsonb(done) - 'created_at' - 'updated_at'
+                = to_jsonb({{ computed }}) - 'created_at' - 'updated_at'
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -68,3 +68,7 @@
     sum(sla_breaches_detected) as sla_breaches_detected,
     sum(sla_breaches_resolved) as sla_breaches_resolved
 {%- endmacro %}
+
+{% macro text_array_literal(values) -%}
+    array[{% for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %}]::text []
+{%- endmacro %}

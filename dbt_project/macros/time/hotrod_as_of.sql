@@ -21,10 +21,6 @@
     end
 {%- endmacro %}
 
-{% macro lookback_days() -%}
-    {{ var('lookback_days', 7) }}
-{%- endmacro %}
-
 {% macro within_last_days(date_expr, days, as_of_date='shops.as_of_date') -%}
     {#- The shop-local window: the `days` local days ending on the as-of local day, inclusive. -#}
     ({{ date_expr }} > {{ as_of_date }} - {{ days }} and {{ date_expr }} <= {{ as_of_date }})

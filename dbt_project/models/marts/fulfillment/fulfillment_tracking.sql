@@ -1,9 +1,16 @@
-{#- One row per non-test order; the SLA rules live in int_orders_sla_evaluated. -#}
+{#-
+    One row per non-test order; the SLA rules live in int_orders_sla_evaluated. Orders in
+    fulfillment_quarantine (they would fail a guarding test) stay out of the tile.
+-#}
 
 with
 
 orders as (
     select * from {{ ref('int_orders_sla_evaluated') }}
+),
+
+quarantined as (
+    select * from {{ ref('fulfillment_quarantine') }}
 ),
 
 segments as (
@@ -35,6 +42,13 @@ final as (
         on
             orders.shop_domain = segments.shop_domain
             and orders.customer_id = segments.customer_id
+    where not exists (
+        select 1
+        from quarantined
+        where
+            quarantined.shop_domain = orders.shop_domain
+            and quarantined.shopify_order_id = orders.order_id
+    )
 )
 
 select * from final

@@ -20,9 +20,12 @@
 {#-
     One row per SKU per day, kept as history (doc blocks `stock_status_rules` and
     `velocity_tiers`). Each run writes the as-of local day of each shop from the current
-    inventory levels; rows of the previous `lookback_days` keep their stored quantities but have
-    their sales figures recomputed, so orders that arrive late still count.
+    inventory levels; older rows keep their stored quantities, and their sales figures are
+    recomputed and written back only where they changed (issue 20: by key, however old the day a
+    late cancellation, refund, edit or deleted order touched).
 -#}
+
+{%- set snapshot_key = {'shop_domain': 'shop_domain', 'sku': 'sku', 'snapshot_date': 'snapshot_date'} %}
 
 with
 
@@ -71,9 +74,7 @@ snapshots as (
         from {{ this }} as existing
         inner join shops
             on existing.shop_domain = shops.shop_domain
-        where
-            existing.snapshot_date >= shops.as_of_date - {{ lookback_days() }}
-            and existing.snapshot_date < shops.as_of_date
+        where existing.snapshot_date < shops.as_of_date
     {% endif %}
 ),
 
@@ -151,6 +152,16 @@ final as (
         {{ velocity_tier('covered.units_sold_30d') }}::text as velocity_tier,
         covered.created_at::timestamptz as created_at
     from covered
+),
+
+written as (
+    select final.*
+    from final
+    inner join shops
+        on final.shop_domain = shops.shop_domain
+    where
+        final.snapshot_date = shops.as_of_date
+        or {{ changed_rows_only('final', snapshot_key) }}
 )
 
-select * from final
+select * from written

@@ -5,48 +5,34 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
-        post_hook=["{{ ensure_contract_constraints() }}"],
+        post_hook=[
+            "{{ delete_vanished_rows(ref('int_sales_daily_aggregated'), {'shop_domain': 'shop_domain', 'date': 'local_date'}) }}",
+            "{{ ensure_contract_constraints() }}",
+        ],
     )
 }}
 
 {#-
-    One row per shop and local day (doc block `sales_day`). Incremental: each run recomputes the
-    last `lookback_days` (var, default 7) days before the newest stored day, so late refunds,
-    cancellations and edits land on the days they belong to.
+    One row per shop and local day (doc block `sales_day`). Incremental by key (issue 20): the
+    day figures are recomputed from int_sales_daily_aggregated and only the days whose figures
+    differ from the stored ones (or that are new) are written (delete+insert); days that no
+    longer exist (the spine moved, e.g. a future-dated order fixed) are deleted. So late
+    refunds, cancellations, edits and deleted orders land on every day they touch, however old,
+    and the table always equals a full rebuild (bar created_at/updated_at). GA4's columns
+    (issue 19) take part: a day whose GA4 traffic lands or is revised later is rewritten too.
 -#}
 
 with
+
+daily as (
+    select * from {{ ref('int_sales_daily_aggregated') }}
+),
 
 ga4 as (
     select * from {{ ref('int_ga4_daily_aggregated') }}
 ),
 
-daily as (
-    select * from {{ ref('int_sales_daily_aggregated') }}
-    {% if is_incremental() %}
-        where
-            local_date >= (
-                select coalesce(max(existing.date), '1900-01-01'::date) - {{ lookback_days() }}
-                from {{ this }} as existing
-            )
-            or (shop_domain, local_date) in (
-                select ga4.shop_domain, ga4.report_date from ga4
-                where ga4.last_extracted_at > (select max(existing.updated_at) from {{ this }} as existing)
-            )
-    {% endif %}
-),
-
-{% if is_incremental() %}
-    existing as (
-        select
-            shop_domain,
-            date,
-            created_at
-        from {{ this }}
-    ),
-{% endif %}
-
-final as (
+computed as (
     select
         {{ deterministic_uuid(['daily.shop_domain', "'sales_day'", 'daily.local_date']) }} as id,
         daily.shop_domain::text as shop_domain,
@@ -65,23 +51,34 @@ final as (
         ga4.sessions::integer as sessions,
         ga4.conversion_rate_pct::numeric(14, 2) as conversion_rate_pct,
         ga4.transactions::integer as ga_transactions,
-        ga4.purchase_revenue::numeric(14, 2) as ga_purchase_revenue,
+        ga4.purchase_revenue::numeric(14, 2) as ga_purchase_revenue
+    from daily
+    left join ga4
+        on
+            daily.shop_domain = ga4.shop_domain
+            and daily.local_date = ga4.report_date
+),
+
+changed as (
+    select * from computed
+    where {{ changed_rows_only('computed', {'shop_domain': 'shop_domain', 'date': 'date'}) }}
+),
+
+final as (
+    select
+        changed.*,
         {% if is_incremental() %}
             coalesce(existing.created_at, '{{ run_started_at }}'::timestamptz)::timestamptz as created_at,
         {% else %}
             '{{ run_started_at }}'::timestamptz as created_at,
         {% endif %}
         '{{ run_started_at }}'::timestamptz as updated_at
-    from daily
-    left join ga4
-        on
-            daily.shop_domain = ga4.shop_domain
-            and daily.local_date = ga4.report_date
+    from changed
     {% if is_incremental() %}
-        left join existing
+        left join {{ this }} as existing
             on
-                daily.shop_domain = existing.shop_domain
-                and daily.local_date = existing.date
+                changed.shop_domain = existing.shop_domain
+                and changed.date = existing.date
     {% endif %}
 )
 

@@ -24,6 +24,10 @@ fulfillment as (
     select * from {{ ref('fulfillment_tracking') }}
 ),
 
+quarantined as (
+    select * from {{ ref('fulfillment_quarantine') }}
+),
+
 skus as (
     select * from {{ ref('sku_performance') }}
 ),
@@ -89,11 +93,23 @@ conversation_checks as (
 ),
 
 fulfillment_checks as (
+    -- the orders quarantined out of the tile count as its failing rows (issue 17)
     select
         shop_domain,
-        count(*) as total_rows,
-        count(*) filter (where fulfilled_at < order_created_at) as fulfilled_before_created
-    from fulfillment
+        count(*) filter (where reason is null) as total_rows,
+        count(*) filter (where reason = 'fulfilled_before_created') as fulfilled_before_created,
+        count(*) filter (where reason = 'created_in_future') as orders_in_future
+    from (
+        select
+            shop_domain,
+            null as reason
+        from fulfillment
+        union all
+        select
+            shop_domain,
+            reason
+        from quarantined
+    ) as fulfillment_rows
     group by shop_domain
 ),
 
@@ -125,6 +141,7 @@ checks as (
             when 'duplicate_daily_metrics' then sales_checks.duplicate_days
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
+            when 'orders_in_future' then fulfillment_checks.orders_in_future
             when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
         end as failing_rows,
         case check_list.table_name
@@ -148,8 +165,9 @@ checks as (
         (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
         (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
+        (11, 'orders_in_future', 'fulfillment_tracking', 'high', 'Orders created after the as-of time'),
         (
-            11, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
+            12, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
             'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
         )
     ) as check_list (check_id, check_name, table_name, severity, description)

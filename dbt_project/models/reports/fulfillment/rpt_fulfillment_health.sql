@@ -29,6 +29,49 @@ open_breaches as (
     group by shop_domain
 ),
 
+window_shipments as (
+    select *
+    from {{ ref('fulfillment_shipments') }}
+    where
+        shipped_at >= {{ hotrod_as_of() }} - interval '30 days'
+        and shipped_at <= {{ hotrod_as_of() }}
+),
+
+carriers as (
+    select
+        shop_domain,
+        carrier,
+        count(*) as shipments,
+        count(*) filter (where is_on_time) as on_time_shipments,
+        count(is_on_time) as due_shipments,
+        {{ views_pct('count(*) filter (where is_on_time)', 'count(is_on_time)', 2) }} as on_time_pct,
+        round(avg(days_to_deliver), 2) as avg_days_to_deliver,
+        round((percentile_cont(0.9) within group (order by days_to_deliver))::numeric, 2) as p90_days_to_deliver,
+        count(*) filter (where is_exception) as exceptions
+    from window_shipments
+    group by shop_domain, carrier
+),
+
+carrier_panel as (
+    -- the carrier panel (doc block `carrier_rules`): each carrier's last 30 days of shipments
+    select
+        shop_domain,
+        {{ views_pct('sum(on_time_shipments)', 'sum(due_shipments)', 2) }} as on_time_delivery_pct,
+        jsonb_agg(
+            jsonb_build_object(
+                'carrier', carrier,
+                'shipments', shipments,
+                'on_time_pct', on_time_pct,
+                'avg_days_to_deliver', avg_days_to_deliver,
+                'p90_days_to_deliver', p90_days_to_deliver,
+                'exceptions', exceptions
+            )
+            order by shipments desc, carrier asc
+        ) as carriers
+    from carriers
+    group by shop_domain
+),
+
 aggregated as (
     select
         shop_domain,
@@ -66,12 +109,16 @@ final as (
         coalesce(aggregated.critical_issues, 0) as critical_issues,
         coalesce(aggregated.high_issues, 0) as high_issues,
         coalesce(aggregated.medium_issues, 0) as medium_issues,
-        coalesce(aggregated.low_issues, 0) as low_issues
+        coalesce(aggregated.low_issues, 0) as low_issues,
+        carrier_panel.on_time_delivery_pct,
+        coalesce(carrier_panel.carriers, '[]'::jsonb) as carrier_panel
     from shops
     left join aggregated
         on shops.shop_domain = aggregated.shop_domain
     left join open_breaches
         on shops.shop_domain = open_breaches.shop_domain
+    left join carrier_panel
+        on shops.shop_domain = carrier_panel.shop_domain
 )
 
 select * from final

@@ -4,6 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook=["{{ delete_vanished_rows(source('raw_shopify', 'orders'), {'shop_domain': 'shop_domain', 'order_gid': 'id'}) }}"],
         indexes=[
             {'columns': ['shop_domain', 'order_id']},
             {'columns': ['shop_domain', 'customer_id']},

@@ -1,0 +1,3 @@
+select
+    {{ contract_columns() }}
+from {{ ref('cx_commerce_daily') }}

@@ -1,0 +1,61 @@
+{#-
+    Each customer's support history beside their value and segment (issue 18): the conversations
+    linked to the customer by cx_commerce_links (doc block `cx_commerce_link_rules`).
+-#}
+
+with
+
+customers as (
+    select * from {{ ref('customer_segments') }}
+),
+
+links as (
+    select * from {{ ref('cx_commerce_links') }}
+),
+
+conversations as (
+    select * from {{ ref('cx_conversations') }}
+),
+
+support as (
+    select
+        links.shop_domain,
+        links.customer_id,
+        count(*) as conversations,
+        count(*) filter (where conversations.is_escalated) as escalations,
+        count(*) filter (where conversations.status in ('open', 'pending', 'snoozed')) as open_conversations,
+        count(*) filter (where conversations.is_sla_breach) as sla_breaches,
+        min(links.conversation_created_at) as first_conversation_at,
+        max(links.conversation_created_at) as last_conversation_at
+    from links
+    inner join conversations
+        on
+            links.shop_domain = conversations.shop_domain
+            and links.conversation_id = conversations.chatwoot_conversation_id
+    where links.customer_id is not null
+    group by links.shop_domain, links.customer_id
+),
+
+final as (
+    select
+        customers.shop_domain,
+        customers.shopify_customer_id as customer_id,
+        customers.primary_segment,
+        customers.lifecycle_stage,
+        customers.total_orders,
+        customers.total_revenue as lifetime_revenue,
+        customers.days_since_first_order,
+        coalesce(support.conversations, 0) as conversations,
+        coalesce(support.escalations, 0) as escalations,
+        coalesce(support.open_conversations, 0) as open_conversations,
+        coalesce(support.sla_breaches, 0) as sla_breaches,
+        support.first_conversation_at,
+        support.last_conversation_at
+    from customers
+    left join support
+        on
+            customers.shop_domain = support.shop_domain
+            and customers.shopify_customer_id = support.customer_id
+)
+
+select * from final

@@ -1,0 +1,141 @@
+{#- Support beside commerce per shop and local day; doc block `cx_commerce_daily_rules`. -#}
+
+with
+
+days as (
+    select * from {{ ref('shop_days') }}
+),
+
+shops as (
+    select * from {{ ref('shops') }}
+),
+
+sales as (
+    select * from {{ ref('sales_metrics_daily') }}
+),
+
+links as (
+    select * from {{ ref('cx_commerce_links') }}
+),
+
+conversations as (
+    select
+        links.*,
+        (links.conversation_created_at at time zone shops.iana_timezone)::date as local_date,
+        coalesce(stg.labels && {{ text_array_literal(var('cx_wismo_labels')) }}, false) as is_wismo
+    from links
+    inner join shops
+        on links.shop_domain = shops.shop_domain
+    inner join {{ ref('stg_chatwoot__conversations') }} as stg
+        on
+            links.shop_domain = stg.shop_domain
+            and links.conversation_id = stg.conversation_id
+),
+
+tracking as (
+    select * from {{ ref('fulfillment_tracking') }}
+),
+
+late_orders as (
+    select
+        tracking.shop_domain,
+        (tracking.sla_deadline at time zone shops.iana_timezone)::date as local_date,
+        count(*) as orders_past_sla
+    from tracking
+    inner join shops
+        on tracking.shop_domain = shops.shop_domain
+    where tracking.is_sla_breach
+    group by tracking.shop_domain, (tracking.sla_deadline at time zone shops.iana_timezone)::date
+),
+
+support_daily as (
+    select
+        conversations.shop_domain,
+        conversations.local_date,
+        count(*) as conversations,
+        count(*) filter (where conversations.order_id is not null) as conversations_linked_to_order,
+        count(*) filter (where conversations.customer_id is not null) as conversations_linked_to_customer,
+        count(*) filter (where conversations.is_wismo) as wismo_conversations,
+        count(*) filter (where conversations.is_wismo and tracking.is_sla_breach) as wismo_on_late_orders
+    from conversations
+    left join tracking
+        on
+            conversations.shop_domain = tracking.shop_domain
+            and conversations.order_id = tracking.shopify_order_id
+    group by conversations.shop_domain, conversations.local_date
+),
+
+refunds as (
+    select
+        refunds.shop_domain,
+        refunds.refund_id,
+        refunds.order_id,
+        refunds.created_at,
+        refunds.refunded_amount,
+        (refunds.created_at at time zone orders.iana_timezone)::date as local_date,
+        orders.customer_id
+    from {{ ref('stg_shopify__refunds') }} as refunds
+    inner join {{ ref('int_orders_localized') }} as orders
+        on
+            refunds.shop_domain = orders.shop_domain
+            and refunds.order_id = orders.order_id
+    where not orders.is_test
+),
+
+refunds_flagged as (
+    select
+        refunds.*,
+        exists(
+            select 1
+            from links
+            where
+                links.shop_domain = refunds.shop_domain
+                and (
+                    links.order_id = refunds.order_id
+                    or links.customer_id = refunds.customer_id
+                )
+                and links.conversation_created_at <= refunds.created_at
+                and links.conversation_created_at > refunds.created_at - interval '14 days'
+        ) as after_contact
+    from refunds
+),
+
+refunds_daily as (
+    select
+        shop_domain,
+        local_date,
+        count(*) as refunds,
+        count(*) filter (where after_contact) as refunds_after_contact,
+        coalesce(sum(refunded_amount) filter (where after_contact), 0) as refunded_after_contact
+    from refunds_flagged
+    group by shop_domain, local_date
+),
+
+final as (
+    select
+        days.shop_domain,
+        days.date,
+        coalesce(sales.total_orders, 0) as orders,
+        coalesce(support_daily.conversations, 0) as conversations,
+        {{ views_pct('coalesce(support_daily.conversations, 0)', 'sales.total_orders', 2) }}
+            as contacts_per_100_orders,
+        coalesce(support_daily.conversations_linked_to_order, 0) as conversations_linked_to_order,
+        coalesce(support_daily.conversations_linked_to_customer, 0) as conversations_linked_to_customer,
+        coalesce(support_daily.wismo_conversations, 0) as wismo_conversations,
+        coalesce(support_daily.wismo_on_late_orders, 0) as wismo_on_late_orders,
+        coalesce(late_orders.orders_past_sla, 0) as orders_past_sla,
+        coalesce(refunds_daily.refunds, 0) as refunds,
+        coalesce(refunds_daily.refunds_after_contact, 0) as refunds_after_contact,
+        coalesce(refunds_daily.refunded_after_contact, 0) as refunded_after_contact
+    from days
+    left join sales
+        on days.shop_domain = sales.shop_domain and days.date = sales.date
+    left join support_daily
+        on days.shop_domain = support_daily.shop_domain and days.date = support_daily.local_date
+    left join late_orders
+        on days.shop_domain = late_orders.shop_domain and days.date = late_orders.local_date
+    left join refunds_daily
+        on days.shop_domain = refunds_daily.shop_domain and days.date = refunds_daily.local_date
+)
+
+select * from final

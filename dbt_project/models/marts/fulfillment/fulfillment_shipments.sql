@@ -1,0 +1,55 @@
+{#- One row per shipment (SUCCESS fulfillment) of a non-test order; doc block `carrier_rules`. -#}
+
+with
+
+fulfillments as (
+    select * from {{ ref('stg_shopify__fulfillments') }}
+    where fulfillment_status = 'SUCCESS'
+),
+
+carriers as (
+    select * from {{ ref('stg_shopify__fulfillment_carriers') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_localized') }}
+    where not is_test
+),
+
+final as (
+    select
+        fulfillments.shop_domain,
+        fulfillments.fulfillment_id,
+        fulfillments.order_id,
+        orders.order_name,
+        coalesce(carriers.carrier, 'No tracking') as carrier,
+        coalesce(carriers.shipping_method, 'Unknown') as shipping_method,
+        carriers.tracking_number,
+        fulfillments.display_status,
+        fulfillments.created_at as shipped_at,
+        (fulfillments.created_at at time zone orders.iana_timezone)::date as shipped_local_date,
+        date_trunc('week', fulfillments.created_at at time zone orders.iana_timezone)::date as shipped_week_start,
+        fulfillments.estimated_delivery_at,
+        fulfillments.delivered_at,
+        round(extract(epoch from fulfillments.delivered_at - fulfillments.created_at) / 86400.0, 2)
+            as days_to_deliver,
+        case
+            when fulfillments.estimated_delivery_at is null then null
+            when fulfillments.delivered_at is not null
+                then fulfillments.delivered_at <= fulfillments.estimated_delivery_at
+            when {{ hotrod_as_of() }} > fulfillments.estimated_delivery_at then false
+        end as is_on_time,
+        fulfillments.display_status in ('ATTEMPTED_DELIVERY', 'DELAYED', 'FAILURE', 'NOT_DELIVERED')
+            as is_exception
+    from fulfillments
+    inner join orders
+        on
+            fulfillments.shop_domain = orders.shop_domain
+            and fulfillments.order_id = orders.order_id
+    left join carriers
+        on
+            fulfillments.shop_domain = carriers.shop_domain
+            and fulfillments.fulfillment_id = carriers.fulfillment_id
+)
+
+select * from final

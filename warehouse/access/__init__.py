@@ -1,0 +1,1 @@
+"""Who may read which shop (tenant login roles, the gateway role) and who read what."""
