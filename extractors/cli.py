@@ -1,4 +1,4 @@
-"""`hotrod extract ...` and `hotrod webhooks serve` (configured by environment only)."""
+"""`hotrod extract ...`, `hotrod webhooks serve|register` (configured by environment only)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from extractors.errors import ExtractError
 from extractors.ledger import LedgerRow
 
 log = logging.getLogger(__name__)
+
+MAX_LOOKBACK_MINUTES = 7 * 24 * 60
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8770)
     serve.add_argument("--host", default="127.0.0.1")
     serve.set_defaults(handler=_serve)
+    reg = sub.add_parser(
+        "register",
+        help="subscribe the receiver to every handled Shopify topic and Chatwoot event",
+    )
+    reg.add_argument("--url", help="the receiver's public base URL (default HOTROD_WEBHOOK_URL)")
+    reg.add_argument("--dry-run", action="store_true", help="print what would be created")
+    reg.set_defaults(handler=_register)
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -41,6 +50,11 @@ def _extract(args: argparse.Namespace) -> int:
     from warehouse.connection import resolve
 
     try:
+        if not 0 <= args.lookback_minutes <= MAX_LOOKBACK_MINUTES:
+            raise ExtractError(
+                f"--lookback-minutes must be between 0 and {MAX_LOOKBACK_MINUTES} (a week), "
+                f"got {args.lookback_minutes}; use --since or --full to re-read further back"
+            )
         if args.since:
             parse_timestamp(args.since)
         cfg = settings.from_env()
@@ -90,12 +104,27 @@ def _serve(args: argparse.Namespace) -> int:
     except ExtractError as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        server, receiver = make_server(resolve(), cfg, args.port, args.host)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"hotrod: error: cannot listen on {args.host}:{args.port}: {reason} "
+            "(stop what uses the port or pass another --port)",
+            file=sys.stderr,
+        )
+        return 2
     if not cfg.shopify_secret:
         print(
             "hotrod: warning: SHOPIFY_WEBHOOK_SECRET is not set: Shopify deliveries get 503",
             file=sys.stderr,
         )
-    server, receiver = make_server(resolve(), cfg, args.port, args.host)
+    if cfg.shopify is None:
+        print(
+            "hotrod: warning: SHOPIFY_SHOP / SHOPIFY_ACCESS_TOKEN not set: Shopify deliveries are "
+            "stored and wait until the receiver can fetch the records they name",
+            file=sys.stderr,
+        )
     host, port = server.server_address[:2]
     print(
         f"webhooks: listening on http://{host}:{port}/webhooks/{{shopify,chatwoot}}",
@@ -109,4 +138,33 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         receiver.close()
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    import os
+
+    from extractors import register, settings
+
+    receiver = args.url or os.environ.get("HOTROD_WEBHOOK_URL", "")
+    try:
+        if not receiver:
+            raise ExtractError(
+                "HOTROD_WEBHOOK_URL is not set: the receiver's public base URL, e.g. "
+                "https://hooks.example.com (or pass --url)"
+            )
+        steps = register.register(
+            settings.from_env(),
+            receiver,
+            dry_run=args.dry_run,
+            report=lambda step: print(step.line(), flush=True),
+        )
+    except ExtractError as exc:
+        print(f"hotrod: error: {exc}", file=sys.stderr)
+        return 2
+    created = sum(s.status == "created" for s in steps)
+    planned = sum(s.status == "would create" for s in steps)
+    existing = sum(s.status == "exists" for s in steps)
+    verb = f"{planned} to create (dry run)" if args.dry_run else f"{created} created"
+    print(f"webhooks: {verb}, {existing} already registered")
     return 0

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import psycopg2.extensions
 from psycopg2 import errors
 
-from extractors.errors import ExtractError
+from extractors.errors import ExtractError, redact
 from warehouse.connection import connection
 from warehouse.settings import DatabaseUrl
 
@@ -56,6 +56,8 @@ _COLUMNS = tuple(LedgerRow.__dataclass_fields__)
 def write(url: DatabaseUrl, row: LedgerRow) -> None:
     """Insert or update the ledger row (its own short transaction)."""
     values = row.as_dict()
+    if values["error"]:
+        values["error"] = redact(values["error"])  # a URL's password is never stored
     cols = ", ".join(_COLUMNS)
     marks = ", ".join(f"%({c})s" for c in _COLUMNS)
     updates = ", ".join(

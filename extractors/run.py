@@ -160,6 +160,8 @@ def extract_all(
             "no source is configured: set "
             f"{', '.join(PRIMARY_VARIABLE.values())} (see .env.example)"
         )
+    for source in configured:
+        check_config(settings, source)  # every nonsense refused before any source starts
     for source in SOURCES:
         if source not in configured:
             log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])

@@ -7,14 +7,19 @@ Clients never read the environment: they receive these values. Secrets are kept 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from extractors.errors import ConfigError
 from extractors.shopify.queries import API_VERSION
+from extractors.webhooks.verify import CHATWOOT_MAX_AGE_S
+from warehouse.settings import parse_int
 
 DEFAULT_SHOPIFY_BASE = "https://{shop}"
 DEFAULT_GA4_API_URL = "https://analyticsdata.googleapis.com"
+# The Admin API versions the queries are written and tested against (the pruned SDL in the repo).
+SUPPORTED_API_VERSIONS = (API_VERSION,)
 
 
 def _secret_field():
@@ -63,6 +68,10 @@ class WebhookSettings:
     chatwoot_allow_unsigned: bool = False
     chatwoot_accounts: tuple[tuple[str, str], ...] = ()
     default_shop: str = ""
+    chatwoot_max_age_s: int = CHATWOOT_MAX_AGE_S  # replay window for Chatwoot signatures
+    # the Admin API the receiver fetches named records from (None: Shopify deliveries stay
+    # pending until it is configured)
+    shopify: ShopifySettings | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +91,12 @@ class Settings:
 
     def shopify(self) -> ShopifySettings:
         shops = tuple(s.strip() for s in self._require("SHOPIFY_SHOP").split(",") if s.strip())
+        if not shops:
+            raise ConfigError("SHOPIFY_SHOP lists no shop (comma-separated shop domains)")
         return ShopifySettings(
             shops=shops,
             access_token=self._require("SHOPIFY_ACCESS_TOKEN"),
-            api_version=self._get("SHOPIFY_API_VERSION", API_VERSION),
+            api_version=_api_version(self._get("SHOPIFY_API_VERSION", API_VERSION)),
             base_url=self._get("SHOPIFY_API_BASE_URL", DEFAULT_SHOPIFY_BASE),
         )
 
@@ -150,7 +161,32 @@ class Settings:
             in ("1", "true", "yes"),
             chatwoot_accounts=accounts,
             default_shop=self._get("SHOPIFY_SHOP").split(",")[0].strip(),
+            chatwoot_max_age_s=parse_int(
+                "CHATWOOT_WEBHOOK_MAX_AGE_S",
+                self._get("CHATWOOT_WEBHOOK_MAX_AGE_S"),
+                CHATWOOT_MAX_AGE_S,
+                0,
+                24 * 3600,
+            ),
+            shopify=self.shopify()
+            if self._get("SHOPIFY_SHOP") and self._get("SHOPIFY_ACCESS_TOKEN")
+            else None,
         )
+
+
+def _api_version(value: str) -> str:
+    """SHOPIFY_API_VERSION: a stable release name (YYYY-01/04/07/10) the extractor supports."""
+    if not re.fullmatch(r"\d{4}-(01|04|07|10)", value):
+        raise ConfigError(
+            f"SHOPIFY_API_VERSION {value!r} is not a Shopify release name (YYYY-MM, MM one of "
+            f"01, 04, 07, 10); set it to {API_VERSION} or leave it empty"
+        )
+    if value not in SUPPORTED_API_VERSIONS:
+        raise ConfigError(
+            f"SHOPIFY_API_VERSION {value} is not supported (supported: "
+            f"{', '.join(SUPPORTED_API_VERSIONS)}); set it to {API_VERSION} or leave it empty"
+        )
+    return value
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:

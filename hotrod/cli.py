@@ -13,8 +13,12 @@ import logging
 import sys
 from importlib.metadata import EntryPoint, entry_points
 
+import psycopg2
+
+from extractors.errors import redact
 from hotrod.sources import SourcesError
-from warehouse.connection import WarehouseError
+from warehouse.connection import WarehouseError, database_error
+from warehouse.settings import SettingError
 
 COMMAND_GROUP = "hotrod.commands"
 # Commands that dev distributions contribute: named when asked for and not installed.
@@ -65,11 +69,22 @@ def _missing_dev_command(argv: list[str], parser: argparse.ArgumentParser) -> st
     return f"hotrod: error: `hotrod {words[0]}` needs {DEV_COMMANDS[words[0]]}, not installed"
 
 
+class _RedactingFilter(logging.Filter):
+    """Masks URL credentials in every log line (a password in a URL never reaches a log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser()
-    except CommandLoadError as exc:
+    except (CommandLoadError, SettingError) as exc:
         print(f"hotrod: error: {exc}", file=sys.stderr)
         return 2
     missing = _missing_dev_command(argv, parser)
@@ -82,10 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter())
     try:
         return int(args.handler(args) or 0)
-    except (WarehouseError, SourcesError) as exc:
-        print(f"hotrod: error: {exc}", file=sys.stderr)
+    except (WarehouseError, SourcesError, SettingError) as exc:
+        print(f"hotrod: error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except psycopg2.Error as exc:
+        print(f"hotrod: error: {redact(database_error(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hotrod: interrupted", file=sys.stderr)

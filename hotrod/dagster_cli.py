@@ -18,7 +18,7 @@ from pathlib import Path
 from hotrod.sources import check, sources
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
-from warehouse.settings import env_int, patched_environ
+from warehouse.settings import MAX_SANDBOX_ORDERS, env_int, patched_environ
 
 SANDBOX_ORDERS_DEFAULT = 2000
 
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dev = sub.add_parser("dev", help="dagster dev with storage in the warehouse")
     dev.add_argument("--port", type=int, default=3000)
     dev.add_argument("--home", type=Path, default=None, help="DAGSTER_HOME (.hotrod/dagster)")
-    orders = env_int("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT)
+    orders = env_int("HOTROD_SANDBOX_ORDERS", SANDBOX_ORDERS_DEFAULT, 1, MAX_SANDBOX_ORDERS)
     dev.add_argument("--orders", type=int, default=orders, help="sandbox size (HOTROD_SOURCES)")
     dev.add_argument("--seed", type=int, default=env_int("HOTROD_SANDBOX_SEED", 42))
     dev.set_defaults(handler=_dev)

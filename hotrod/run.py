@@ -15,7 +15,7 @@ from hotrod.sources import check, sources
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import resolve
 from warehouse.dbt_invocation import run_dbt
-from warehouse.settings import env_int
+from warehouse.settings import MAX_SANDBOX_ORDERS, env_int
 
 DEFAULT_ORDERS = 20_000
 DEFAULT_SEED = 42
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--orders",
         type=int,
-        default=env_int("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS),
+        default=env_int("HOTROD_SANDBOX_ORDERS", DEFAULT_ORDERS, 1, MAX_SANDBOX_ORDERS),
         help=f"sandbox size with HOTROD_SOURCES=sandbox (default {DEFAULT_ORDERS:,})",
     )
     parser.add_argument("--seed", type=int, default=env_int("HOTROD_SANDBOX_SEED", DEFAULT_SEED))

@@ -45,9 +45,10 @@ def materialize_everything(url: DatabaseUrl) -> PipelineResult:
             if not data.passed:
                 severity = getattr(data.severity, "value", str(data.severity))
                 name = f"{data.asset_key.to_user_string()}:{data.check_name} ({severity})"
-                failed_checks.append(name)
+                detail = getattr(data, "description", None)
+                failed_checks.append(f"{name}: {detail}" if detail else name)
     return PipelineResult(
-        success=result.success and not any(c.endswith("(ERROR)") for c in failed_checks),
+        success=result.success and not any("(ERROR)" in c for c in failed_checks),
         run_id=result.run_id,
         materialized=len(result.get_asset_materialization_events()),
         failed_steps=failed_steps,

@@ -228,6 +228,20 @@ class SandboxStore:
             self._truth = None
             return changes
 
+    def delete(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None:  # noqa: A002
+        """Delete a record, as a merchant deleting it in the admin; its last payload, or None."""
+        with self._lock:
+            payload = self.get(source, entity, shop_domain, id)
+            if payload is None:
+                return None
+            self._ensure_working_copy()
+            self._conn().execute(
+                "DELETE FROM records WHERE kind = ? AND shop = ? AND id = ?",
+                (_kind(source, entity), shop_domain, str(id)),
+            )
+            self._truth = None
+            return payload
+
     def _ensure_working_copy(self) -> None:
         if self._working is not None:
             return

@@ -4,8 +4,9 @@ Shopify deliveries go to ``{to}/webhooks/shopify`` with Shopify's headers and an
 body; Chatwoot deliveries to ``{to}/webhooks/chatwoot`` with ``X-Chatwoot-Signature`` over
 ``"{timestamp}.{body}"`` (or unsigned, as older Chatwoot servers send them). Like the real
 platforms, delivery is at-least-once: a failed delivery (non-2xx or no answer) is retried with the
-same ids, ``duplicates`` re-sends some deliveries, and ``shuffle`` delivers out of order. Body
-shapes: docs/raw-landing.md "Webhook bodies".
+same ids, ``duplicates`` re-sends some deliveries, and ``shuffle`` delivers out of order. Shopify
+bodies are REST resources (``shopify_bodies``), Chatwoot bodies as Chatwoot builds them
+(``chatwoot_bodies``); the topics of one Shopify action share their ``X-Shopify-Event-Id``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import requests
 
-from sandbox import chatwoot_bodies
+from sandbox import chatwoot_bodies, shopify_bodies
 from sandbox.signing import chatwoot_signature, shopify_hmac
 
 API_VERSION = "2026-07"
@@ -61,48 +60,11 @@ class SendReport:
         }
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _numeric_id(gid: str) -> int | str:
-    tail = str(gid).rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else tail
-
-
-def _rest(node: dict) -> dict[str, Any]:
-    """The scalar fields of a node, snake_cased, with Shopify's numeric id and GID."""
-    body: dict[str, Any] = {
-        "id": _numeric_id(node.get("id", "")),
-        "admin_graphql_api_id": node.get("id"),
-    }
-    for key, value in node.items():
-        if key != "id" and not isinstance(value, dict | list):
-            body[_snake(key)] = value
-    return body
-
-
-def shopify_body(change: dict) -> dict:
-    """A REST-style (snake_case) body of the topic's resource, plus ``graphql_node``: the
-    landed-shape node of the changed record (its GID type names the raw table)."""
-    node = change["payload"]
-    topic = change["topic"]
-    if topic.startswith("fulfillments/") and node.get("fulfillments"):
-        fulfillment = max(node["fulfillments"], key=lambda f: f.get("updatedAt") or "")
-        body = _rest(fulfillment) | {"order_id": _numeric_id(node["id"])}
-    elif topic.startswith("inventory_levels/"):
-        quantities = {q.get("name"): q.get("quantity") for q in node.get("quantities") or []}
-        body = {
-            "inventory_item_id": _numeric_id((node.get("item") or {}).get("id", "")),
-            "location_id": _numeric_id((node.get("location") or {}).get("id", "")),
-            "available": quantities.get("available"),
-            "updated_at": node.get("updatedAt"),
-            "admin_graphql_api_id": node.get("id"),
-        }
-    else:
-        body = _rest(node)
-    body["graphql_node"] = node
-    return body
+def _action(change: dict, seed: int) -> str:
+    """One merchant action: the topics of one record at one moment share their Event-Id."""
+    payload = change.get("payload") or {}
+    stamp = payload.get("updatedAt") or payload.get("updated_at") or change.get("seq")
+    return f"{seed}:{change['source']}:{change['shop_domain']}:{change['id']}:{stamp}"
 
 
 def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery]:
@@ -114,7 +76,12 @@ def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery
         if change["source"] not in ("shopify", "chatwoot"):
             continue
         key = f"{seed}:{change.get('seq')}:{change['source']}:{change['id']}:{change['topic']}"
-        body = shopify_body(change) if change["source"] == "shopify" else chatwoot.body(change)
+        if change["source"] == "shopify":
+            body = shopify_bodies.body(change["topic"], change["payload"])
+            event = _action(change, seed)
+        else:
+            body = chatwoot.body(change)
+            event = key
         stamp = body.get("updated_at") or datetime.now(UTC).isoformat()
         if isinstance(stamp, int):
             stamp = datetime.fromtimestamp(stamp, UTC).isoformat()
@@ -125,7 +92,7 @@ def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery
                 shop_domain=change["shop_domain"],
                 body=json.dumps(body, separators=(",", ":")).encode(),
                 delivery_id=str(uuid.uuid5(NAMESPACE, "delivery:" + key)),
-                event_id=str(uuid.uuid5(NAMESPACE, "event:" + key)),
+                event_id=str(uuid.uuid5(NAMESPACE, "event:" + event)),
                 triggered_at=str(stamp),
             )
         )
@@ -136,7 +103,7 @@ def privacy_deliveries(shop_domain: str, customer: dict, *, seed: int = 0) -> li
     """customers/data_request, customers/redact and shop/redact for one customer and shop."""
     shop_id = int(hashlib.sha256(shop_domain.encode()).hexdigest()[:8], 16)
     cust = {
-        "id": _numeric_id(customer.get("id", "")),
+        "id": shopify_bodies.numeric_id(customer.get("id", "")),
         "email": (customer.get("defaultEmailAddress") or {}).get("emailAddress"),
         "phone": (customer.get("defaultPhoneNumber") or {}).get("phoneNumber"),
     }

@@ -52,6 +52,19 @@ def connect(url: DatabaseUrl, autocommit: bool = False, **kwargs) -> psycopg2.ex
     return conn
 
 
+def database_error(exc: BaseException) -> str:
+    """One line for a database error that reached the command line (no traceback)."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    code = getattr(exc, "pgcode", None)
+    if code == "42501":  # insufficient_privilege
+        hint = "the role in HOTROD_DATABASE_URL lacks a privilege: use the warehouse owner role"
+    elif code == "25006":  # read_only_sql_transaction
+        hint = "the database is read-only (a standby?): point HOTROD_DATABASE_URL at the primary"
+    else:
+        hint = "check HOTROD_DATABASE_URL and that the warehouse is up (`hotrod db status`)"
+    return f"database error: {reason} ({hint})"
+
+
 @contextlib.contextmanager
 def connection(
     url: DatabaseUrl, autocommit: bool = False

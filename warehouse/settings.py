@@ -22,15 +22,32 @@ def hotrod_home() -> Path:
     return Path(os.environ.get("HOTROD_HOME", REPO_ROOT / ".hotrod")).resolve()
 
 
-def env_int(name: str, default: int) -> int:
-    """An integer from the environment; unset or empty (a copied .env.example) means default."""
-    raw = os.environ.get(name, "").strip()
+MAX_SANDBOX_ORDERS = 5_000_000  # HOTROD_SANDBOX_ORDERS above this is refused (a typo, not a plan)
+
+
+class SettingError(ValueError):
+    """An environment variable with a value that cannot be used (the message names it)."""
+
+
+def env_int(name: str, default: int, low: int | None = None, high: int | None = None) -> int:
+    """An integer from the environment; unset or empty (a copied .env.example) means default.
+    Outside ``low``..``high`` (when given) it is refused before any work."""
+    return parse_int(name, os.environ.get(name, ""), default, low, high)
+
+
+def parse_int(name: str, raw: str, default: int, low: int | None, high: int | None) -> int:
+    """``raw`` (the value of variable ``name``) as an integer in ``low``..``high``; empty means
+    ``default``. Anything else raises SettingError naming the variable."""
+    raw = raw.strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+        raise SettingError(f"{name} must be an integer, got {raw!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise SettingError(f"{name} must be between {low} and {high}, got {value}")
+    return value
 
 
 @contextlib.contextmanager
@@ -151,4 +168,9 @@ def marts_schema() -> str:
 
 def external_url() -> DatabaseUrl | None:
     raw = os.environ.get("HOTROD_DATABASE_URL", "").strip()
-    return DatabaseUrl.parse(raw) if raw else None
+    if not raw:
+        return None
+    try:
+        return DatabaseUrl.parse(raw)
+    except ValueError as exc:  # the message never repeats the URL (it may hold a password)
+        raise SettingError(f"HOTROD_DATABASE_URL is not usable: {exc}") from None

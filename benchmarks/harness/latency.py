@@ -87,7 +87,11 @@ OTHER_VIEWS = (
     "v_customer_cohorts",
 )
 # Views added to the contract beyond SPEC section 4 (tests/support/contract_views.py).
-EXTENSION_VIEWS = ("v_carrier_performance", "v_cx_commerce_daily")
+EXTENSION_VIEWS = (
+    "v_carrier_performance",
+    "v_cx_commerce_daily",
+    "v_recommendation_approval_model",
+)
 # List views return every row with its urgency_rank; the tile reads the first 50 (the cap lives
 # in the tile's query, docs/contract-views.md), so that is the query timed for them.
 TILE_QUERY_SUFFIX = {

@@ -41,6 +41,26 @@ class ChatwootClient:
     def inboxes(self) -> list[dict[str, Any]]:
         return _items(self.http.get_json(f"{self.base}/inboxes"))
 
+    def reports_summary(self, since: int, until: int) -> dict[str, Any]:
+        """The account's report summary for [since, until) in epoch seconds
+        (``GET /api/v2/accounts/{id}/reports/summary?type=account``)."""
+        url = f"{self.root[: -len('/v1')]}/v2/accounts/{self.account_id}/reports/summary"
+        body = self.http.get_json(url, {"type": "account", "since": since, "until": until})
+        return body if isinstance(body, dict) else {}
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The account's webhooks (``GET .../webhooks``; an administrator's token)."""
+        body = self.http.get_json(f"{self.base}/webhooks")
+        payload = body.get("payload") if isinstance(body, dict) else None
+        if isinstance(payload, dict):  # {"payload": {"webhooks": [...]}}, as Chatwoot renders it
+            body = payload.get("webhooks")
+        return _items(body)
+
+    def create_webhook(self, url: str, subscriptions: list[str], name: str) -> dict[str, Any]:
+        body = {"url": url, "name": name, "subscriptions": subscriptions}
+        created = self.http.post_json(f"{self.base}/webhooks", body)
+        return created if isinstance(created, dict) else {}
+
 
 def _items(body: Any) -> list[dict[str, Any]]:
     """The record list of a Chatwoot answer: a list, ``{payload: [...]}``, or ``{data: {...}}``."""

@@ -208,6 +208,25 @@ query CurrentBulk {
 """
 
 
+NODE_TYPES = {
+    "orders": "Order",
+    "products": "Product",
+    "customers": "Customer",
+    "inventory_levels": "InventoryItem",
+}
+
+
+def nodes_document(entity: EntityQuery) -> str:
+    """``nodes(ids:)`` with the entity's node selection exactly as paginated extraction asks it
+    (webhook change notices land what an extraction lands)."""
+    type_name = NODE_TYPES[entity.entity]
+    return (
+        f"query {type_name}Nodes($ids: [ID!]!) {{\n"
+        f"  nodes(ids: $ids) {{\n    ... on {type_name} {{\n"
+        f"{entity.node_selection(paginated=True)}\n    }}\n  }}\n}}"
+    )
+
+
 def all_documents() -> dict[str, str]:
     """Every document the extractor can send, by name (validated against the real schema)."""
     docs = {
@@ -219,4 +238,6 @@ def all_documents() -> dict[str, str]:
     for entity in ENTITIES:
         docs[f"{entity.entity}_page"] = entity.page_document()
         docs[f"{entity.entity}_bulk"] = entity.bulk_document("updated_at:>='2026-01-01T00:00:00Z'")
+        if entity.entity in NODE_TYPES:
+            docs[f"{entity.entity}_nodes"] = nodes_document(entity)
     return docs

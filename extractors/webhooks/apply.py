@@ -1,4 +1,5 @@
-"""From a verified delivery to rows: which raw table, which row, or why it cannot be applied."""
+"""From a verified Chatwoot delivery to rows: which raw table, which row, or why it cannot be
+applied (Shopify deliveries are change notices: extractors/webhooks/pending.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.chatwoot import webhooks as chatwoot_webhooks
-from extractors.records import RecordError, Row, make_row
-from extractors.shopify import queries, shape
-
-PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
-
-# GID type -> (raw table, entity query used to shape it)
-_SHOPIFY_TYPES: dict[str, str] = {
-    "Order": "orders",
-    "Product": "products",
-    "Customer": "customers",
-    "Location": "locations",
-    "InventoryLevel": "inventory_levels",
-    "InventoryItem": "inventory_levels",
-    "Shop": "shops",
-}
-_ENTITY_QUERIES = {e.entity: e for e in queries.ENTITIES}
+from extractors.records import RecordError, Row
 
 
 @dataclass
@@ -32,30 +18,6 @@ class Applied:
     reason: str | None = None  # why it could not be applied (quarantine reason)
     # lands the delivery itself (cursor, shop, batch id) instead of a plain upsert of ``rows``
     land: Callable[[Any, str, str], None] | None = None
-
-
-def shopify_rows(topic: str, body: Any) -> Applied:
-    if topic in PRIVACY_TOPICS:
-        return Applied(None, [])
-    node = body.get("graphql_node") if isinstance(body, dict) else None
-    if not isinstance(node, dict):
-        return Applied(None, [], f"shopify {topic}: body has no graphql_node to apply")
-    gid_type = str(node.get("id", "")).split("/")[-2:-1]
-    entity = _SHOPIFY_TYPES.get(gid_type[0] if gid_type else "")
-    if entity is None:
-        return Applied(None, [], f"shopify {topic}: unsupported node id {node.get('id')!r}")
-    try:
-        single = entity == "shops" or (
-            entity == "inventory_levels" and "inventoryLevels" not in node
-        )
-        if single:
-            rows = [make_row(node.get("id"), node.get("updatedAt"), node)]
-        else:
-            query = _ENTITY_QUERIES[entity]
-            rows = list(shape.rows_for(query, shape.flatten_paginated(query, node)))
-    except RecordError as exc:
-        return Applied(None, [], f"shopify {topic}: {exc}")
-    return Applied(f"raw_shopify.{entity}", rows)
 
 
 def chatwoot_rows(

@@ -5,6 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
+
+# Chatwoot signs ``{timestamp}.{body}``; a signature whose timestamp is further than this from the
+# receiver's clock (either way) is refused, so a captured delivery cannot be replayed later.
+CHATWOOT_MAX_AGE_S = 300
 
 
 def shopify_signature(secret: str, body: bytes) -> str:
@@ -25,7 +30,24 @@ def chatwoot_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify_chatwoot(secret: str, body: bytes, signature: str | None, timestamp: str | None) -> bool:
+def verify_chatwoot(
+    secret: str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    max_age_s: int = CHATWOOT_MAX_AGE_S,
+    now: float | None = None,
+) -> bool:
+    """True when the signature matches and its timestamp is within ``max_age_s`` seconds of now
+    (replay protection; ``max_age_s`` 0 turns the age check off)."""
     if not secret or not signature or timestamp is None:
         return False
-    return hmac.compare_digest(chatwoot_signature(secret, timestamp, body), signature.strip())
+    if not hmac.compare_digest(chatwoot_signature(secret, timestamp, body), signature.strip()):
+        return False
+    if max_age_s <= 0:
+        return True
+    try:
+        stamp = int(timestamp.strip())
+    except ValueError:
+        return False
+    return abs((time.time() if now is None else now) - stamp) <= max_age_s

@@ -7,6 +7,7 @@ layout: ``staging_shopify``, ``intermediate_sales``, ``marts_cx``... dbt tests b
 the skipped assets as not materialized.
 """
 
+import filecmp
 import json
 import shutil
 import time
@@ -90,8 +91,34 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
         # A rebuilt table takes its views along in the same transaction (dbt post-hook
         # repoint_dependent_views), so no view is ever missing, even when a test fails.
         yield from invocation.stream()
+        keep_partial_parse(invocation.target_path)
 
     return _dbt
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path) -> bool:
+    """Issue 17: make the parse state a run left the one the next run starts from.
+
+    dagster-dbt copies ``partial_parse.msgpack`` from Dagster's target folder into each run's own
+    folder, and dbt writes the state it parsed there. When that state is newer (the project or
+    the connection changed since the prepared parse), it replaces the shared one (atomically),
+    so only the first run after a change re-parses, never every run."""
+    produced = Path(invocation_target) / PARTIAL_PARSE
+    shared = target_dir() / PARTIAL_PARSE
+    if not produced.exists():
+        return False
+    if shared.exists() and (
+        shared.stat().st_mtime >= produced.stat().st_mtime
+        or filecmp.cmp(shared, produced, shallow=False)
+    ):
+        return False
+    staging = shared.with_name(f".{PARTIAL_PARSE}.{produced.parent.name}")
+    shutil.copy2(produced, staging)
+    staging.replace(shared)
+    return True
 
 
 def prune_invocation_dirs(max_age_s: float = 86400) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs import maintenance
+from orchestration.defs.alerting import build_alert_sensor
 from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
 from orchestration.defs.extract import extraction_assets
 from orchestration.defs.freshness import build_freshness_checks
@@ -13,6 +14,7 @@ from orchestration.defs.project import loadable_project
 from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
 from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
 from orchestration.defs.sensors import build_webhook_sensor
+from orchestration.defs.tieout_checks import build_tieout_checks
 from warehouse.connection import running_url
 from warehouse.settings import env_int
 
@@ -24,7 +26,7 @@ def resources() -> dict[str, object]:
         "dbt": dbt_resource(),
         "backup": maintenance.BackupResource(
             directory=dg.EnvVar("HOTROD_BACKUP_DIR").get_value("") or "",
-            keep_days=env_int("HOTROD_BACKUP_KEEP_DAYS", 7),
+            keep_days=env_int("HOTROD_BACKUP_KEEP_DAYS", 7, 1, 3650),
         ),
     }
 
@@ -42,12 +44,13 @@ def build_definitions() -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*extraction_assets(), dbt_assets, *exposure_specs(manifest)],
-        asset_checks=build_freshness_checks(manifest),
+        asset_checks=[*build_freshness_checks(manifest), *build_tieout_checks()],
         jobs=[*jobs, privacy_job],
         schedules=schedules,
         sensors=[
             build_webhook_sensor(REALTIME_JOB, sensor_status),
             build_privacy_sensor(sensor_status),
+            build_alert_sensor(sensor_status),
         ],
         resources=resources(),
     )

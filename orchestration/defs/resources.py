@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from extractors.errors import ConfigError
+from extractors.errors import ConfigError, redact
 from extractors.run import extract_entity
 from extractors.settings import from_env
 from orchestration.defs.project import dbt_project
@@ -61,7 +61,7 @@ class ExtractionResource(dg.ConfigurableResource):
             "app": env.get("HOTROD_APP_API_URL") or "(HOTROD_APP_API_URL unset)",
             "ga4": env.get("GA4_API_URL") or "https://analyticsdata.googleapis.com",
         }
-        return f"{source} at {where.get(source, '?')}"
+        return redact(f"{source} at {where.get(source, '?')}")  # a URL's password never shows
 
     def extract(self, url: DatabaseUrl, source: str, entity: str, full: bool = False) -> Any:
         """Land one entity into its raw table; returns the extractor's result (load figures)."""

@@ -36,7 +36,7 @@ API_VERSION = "2026-07"
 
 GRAPHQL = re.compile(r"^(?:/shops/(?P<shop>[^/]+))?/admin/api/(?P<version>[^/]+)/graphql\.json$")
 BULK_FILE = re.compile(r"^/bulk/(?P<number>\d+)\.jsonl$")
-CHATWOOT = re.compile(r"^/api/v1/accounts/(?P<account>\d+)/(?P<rest>.+?)/?$")
+CHATWOOT = re.compile(r"^/api/(?P<version>v1|v2)/accounts/(?P<account>\d+)/(?P<rest>.+?)/?$")
 CHATWOOT_PROFILE = re.compile(r"^/api/v1/profile/?$")
 APP = re.compile(r"^/app/api/(?P<entity>\w+)/?$")
 
@@ -196,7 +196,8 @@ class Handler(BaseHTTPRequestHandler):
             elif m := BULK_FILE.match(path):
                 self._bulk_file(int(m["number"]))
             elif m := CHATWOOT.match(path):
-                self._chatwoot(method, int(m["account"]), m["rest"], params)
+                rest = m["rest"] if m["version"] == "v1" else f"v2/{m['rest']}"
+                self._chatwoot(method, int(m["account"]), rest, params)
             elif CHATWOOT_PROFILE.match(path):
                 self._chatwoot(method, None, "profile", params)
             elif m := APP.match(path):
@@ -270,8 +271,15 @@ class Handler(BaseHTTPRequestHandler):
         if user is None:
             self._send(401, CHATWOOT_UNAUTHORIZED)
             return
+        if method == "POST" and account is not None and rest == "webhooks":
+            try:
+                given = json.loads(self._body() or b"{}")
+            except ValueError:
+                given = None
+            self._send(*chatwoot.create_webhook(account, given, user))
+            return
         if method != "GET":
-            self._send(405, {"error": "the sandbox Chatwoot is read-only"})
+            self._send(405, {"error": "the sandbox Chatwoot accepts only webhook registrations"})
             return
         if self._fault("chatwoot") == "handled":
             return
@@ -294,6 +302,23 @@ class Handler(BaseHTTPRequestHandler):
         status, body = self.sandbox.app.route(entity, params)
         self._send(status, body)
 
+    def _delete(self, data: DataAccess) -> None:
+        """``{"entity": "orders|products|customers", "shop": domain, "id": gid}``: the merchant
+        deletes the record; the change (``{entity}/delete``) joins /_sandbox/changes."""
+        try:
+            given = json.loads(self._body() or b"{}")
+            entity, shop, rid = given["entity"], given["shop"], given["id"]
+        except (ValueError, KeyError, TypeError):
+            self._send(400, {"error": 'body must be {"entity", "shop", "id"}'})
+            return
+        if entity not in ("orders", "products", "customers"):
+            self._send(400, {"error": "Shopify deletes orders, products and customers"})
+            return
+        change = data.delete("shopify", entity, str(shop), str(rid))
+        if change is None:
+            self._send(404, {"error": f"no {entity} {rid} in {shop}"})
+            return
+        self._send(200, {"deleted": rid, "seq": change["seq"]})
     def _ga4(self, method: str, property_id: str) -> None:
         if self.headers.get("Authorization") != f"Bearer {self.sandbox.credentials.ga4_token}":
             self._body()
@@ -323,6 +348,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             now, changes = data.advance(days)
             self._send(200, {"now": now.isoformat(), "changes": changes})
+        elif method == "POST" and path == "/_sandbox/delete":
+            self._delete(data)
         elif method == "GET" and path == "/_sandbox/truth":
             self._send(200, data.truth())
         elif method == "GET" and path == "/_sandbox/config":

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.server.chatwoot_hooks import ChatwootHooks
 from sandbox.server.data import DataAccess
 from sandbox.server.faults import FaultInjector
 
@@ -100,6 +101,7 @@ class Chatwoot:
     def __init__(self, data: DataAccess, faults: FaultInjector) -> None:
         self.data = data
         self.faults = faults
+        self.hooks = ChatwootHooks()
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -208,7 +210,68 @@ class Chatwoot:
             }
         if rest == ["contacts"]:
             return self.contacts(domain, params)
+        if rest == ["v2", "reports", "summary"] and members is None:
+            return self.reports_summary(domain, params)
+        if rest == ["webhooks"]:
+            if not user.is_admin(account_id):
+                return 401, {"error": "You are not authorized to do this action"}
+            return 200, self.hooks.list(account_id)
         return 404, {"error": "Resource could not be found"}
+
+    def reports_summary(self, shop: str, params: dict[str, str]) -> Response:
+        """``GET /api/v2/accounts/{id}/reports/summary?type=account&since=&until=`` (epoch
+        seconds): the account's conversations created in [since, until), their average first
+        response and resolution time (seconds, as strings), messages and resolutions, from the
+        store's records; ``previous`` is the window of the same length before."""
+        if params.get("type", "account") != "account":
+            return 422, {"error": "the sandbox reports only type=account"}
+        try:
+            since, until = int(params["since"]), int(params["until"])
+        except (KeyError, ValueError):
+            return 422, {"error": "since and until must be epoch seconds"}
+        current = self._summary(shop, since, until)
+        current["previous"] = self._summary(shop, 2 * since - until, since)
+        return 200, current
+
+    def _summary(self, shop: str, since: int, until: int) -> dict:
+        first_waits, resolution_waits = [], []
+        count = incoming = outgoing = resolved = 0
+        for record in self.data.scan("chatwoot", "conversations", shop):
+            conv = record.payload
+            created = int(conv["created_at"])
+            if not since <= created < until:
+                continue
+            count += 1
+            reply = conv.get("first_reply_created_at")
+            if reply:
+                first_waits.append(int(reply) - created)
+            if conv.get("status") == "resolved":
+                resolved += 1
+                resolution_waits.append(int(conv["updated_at"]) - created)
+            for message in self.data.page("chatwoot", "messages", shop, parent_id=str(conv["id"])):
+                kind = message.payload.get("message_type")
+                incoming += kind == 0
+                outgoing += kind == 1 and not message.payload.get("private")
+
+        def average(values: list[int]) -> str:
+            return str(round(sum(values) / len(values), 2)) if values else "0"
+
+        return {
+            "avg_first_response_time": average(first_waits),
+            "avg_resolution_time": average(resolution_waits),
+            "conversations_count": count,
+            "incoming_messages_count": incoming,
+            "outgoing_messages_count": outgoing,
+            "resolutions_count": resolved,
+        }
+
+    def create_webhook(self, account_id: int, given: Any, user: User) -> Response:
+        """``POST /api/v1/accounts/{id}/webhooks`` (administrators; the webhook object back)."""
+        if self.data.shop_for_account(account_id) is None or account_id not in user.roles:
+            return 404, {"error": "Resource could not be found"}
+        if not user.is_admin(account_id):
+            return 401, {"error": "You are not authorized to do this action"}
+        return self.hooks.create(account_id, given)
 
     def conversations(
         self, shop: str, params: dict[str, str], user: User, members: set[int] | None

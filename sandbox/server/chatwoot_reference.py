@@ -31,8 +31,17 @@ PATHS = (
     "/api/v1/accounts/{account_id}/inboxes",
     "/api/v1/accounts/{account_id}/contacts",
     "/api/v1/accounts/{account_id}/webhooks",
+    "/api/v2/accounts/{account_id}/reports/summary",
 )
-SCHEMAS = ("user", "conversation_list", "message", "agent", "contacts_list_response", "inbox")
+SCHEMAS = (
+    "user",
+    "conversation_list",
+    "message",
+    "agent",
+    "contacts_list_response",
+    "inbox",
+    "account_summary",
+)
 
 
 def _refs(node: Any) -> set[str]:

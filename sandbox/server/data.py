@@ -46,6 +46,8 @@ class StoreLike(Protocol):
 
     def advance(self, days: int = 1) -> list[Any]: ...
 
+    def delete(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None: ...  # noqa: A002
+
     def truth(self) -> dict: ...
 
 
@@ -227,6 +229,27 @@ class DataAccess:
             self._cache.clear()
             self._building.clear()
             return self.store.now, len(changes)
+
+    def delete(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
+        """Delete a record and record the change (topic ``{entity}/delete``); the change."""
+        with self.lock:
+            payload = self.store.delete(source, entity, shop, id)
+            if payload is None:
+                return None
+            change = {
+                "seq": len(self.changes) + 1,
+                "source": source,
+                "entity": entity,
+                "shop_domain": shop,
+                "id": id,
+                "topic": f"{entity}/delete",
+                "payload": payload,
+            }
+            self.changes.append(change)
+            self.version += 1
+            self._cache.clear()
+            self._building.clear()
+            return change
 
     def changes_since(self, seq: int) -> list[dict]:
         with self.lock:

@@ -43,14 +43,17 @@ QUERY_FIELDS = (
     "customers",
     "customer",
     "orders",
+    "ordersCount",
     "order",
     "inventoryItems",
     "inventoryItem",
     "node",
+    "nodes",
+    "webhookSubscriptions",
     "currentBulkOperation",
     "bulkOperation",
 )
-MUTATION_FIELDS = ("bulkOperationRunQuery",)
+MUTATION_FIELDS = ("bulkOperationRunQuery", "webhookSubscriptionCreate")
 # Reachable only through interfaces (node(id:) ... on BulkOperation), so kept explicitly.
 EXTRA_TYPES = ("BulkOperation", "Order", "Product", "Customer", "Location", "InventoryItem")
 

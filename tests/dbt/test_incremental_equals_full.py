@@ -22,13 +22,14 @@ from warehouse.settings import DatabaseUrl
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AS_OF = "2026-06-01T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
-SELECTION = ("+sales_metrics_daily", "+inventory_snapshots")
+SELECTION = ("+sales_metrics_daily", "+inventory_snapshots", "stg_shopify__fulfillment_carriers")
 # (schema, table) of every incremental model the selection builds
 INCREMENTAL = (
     ("staging", "stg_shopify__orders"),
     ("staging", "stg_shopify__order_lines"),
     ("staging", "stg_shopify__refunds"),
     ("staging", "stg_shopify__fulfillments"),
+    ("staging", "stg_shopify__fulfillment_carriers"),
     ("intermediate", "int_orders_localized"),
     ("intermediate", "int_order_lines_enriched"),
     ("marts", "sales_metrics_daily"),
@@ -113,10 +114,13 @@ def test_incremental_models_equal_a_full_rebuild(
             put(cur, future_id, future, 1)
         run(module_db, tmp_path)
         with conn.cursor() as cur:
+            # it is staged and localized, but flagged and kept out of every figure (issue 20)
             cur.execute(
-                "select max(date) from marts.sales_metrics_daily where shop_domain = %s", (SHOP,)
+                "select local_date::text, is_counted from intermediate.int_orders_localized"
+                " where shop_domain = %s and order_gid = %s",
+                (SHOP, future_id),
             )
-            assert str(cur.fetchone()[0]) >= "2099-01-01", "the future-dated order never landed"
+            assert cur.fetchone() == ("2099-01-01", False), "the future-dated order never landed"
 
             # ... and is fixed.
             future["createdAt"] = created

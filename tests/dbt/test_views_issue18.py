@@ -6,12 +6,26 @@ module: YoY in the growth views, carrier performance, support joined to commerce
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from orchestration import tieout
+from orchestration.defs.tieout_checks import (
+    SHOPIFY_CHECK,
+    chatwoot_clients,
+    evaluate,
+    shopify_clients,
+)
 from sandbox.generator.clock import zone
+from sandbox.server import start_server
 from tests.dbt import test_views_contract as contract
 from tests.dbt.test_views_contract import _as_of_day, _by_shop, _dicts
+from tests.extractors.sandbox_helpers import sandbox_env
+from warehouse.connection import connect
 
 # the contract module's fixtures, built once more for this module
 store = contract.store
@@ -239,3 +253,128 @@ def test_customer_support_history_counts_each_customers_conversations(built, sto
         # customers without orders are not in the segment value view; the demo has none with talks
         assert row["n"] <= expected_total[row["shop_domain"]]
         assert row["n"] > 0
+
+
+# -- learning from decisions ------------------------------------------------------------------
+
+PRIOR_STRENGTH = 5  # dbt var approval_prior_strength
+
+
+def _approval_model(decisions: list[tuple[str, bool, datetime]], now: datetime) -> dict:
+    """scope -> (likelihood %, backtest accuracy % or None), recomputed from the decision log."""
+    held_from = now - timedelta(days=30)
+
+    def fit(rows: list, at: datetime) -> dict[str, float]:
+        prior = sum(a for _, a, _ in rows) / len(rows)
+        sums: dict[str, list[float]] = {}
+        for scope, approved, created in rows:
+            weight = 0.5 ** ((at - created).total_seconds() / 86400 / 30)
+            entry = sums.setdefault(scope, [0.0, 0.0])
+            entry[0] += weight
+            entry[1] += weight * approved
+        return {
+            s: (w1 + PRIOR_STRENGTH * prior) / (w + PRIOR_STRENGTH) for s, (w, w1) in sums.items()
+        }
+
+    full = fit(decisions, now)
+    training = [d for d in decisions if d[2] < held_from]
+    trained = fit(training, held_from) if training else {}
+    prior = sum(a for _, a, _ in training) / len(training) if training else 0.5
+    result = {}
+    for scope, likelihood in full.items():
+        held = [a for s, a, c in decisions if s == scope and c >= held_from]
+        p = trained.get(scope, prior)  # no training decision of the scope: the shop's rate
+        accuracy = round(100 * sum((p >= 0.5) == a for a in held) / len(held), 2) if held else None
+        result[scope] = (round(100 * likelihood, 2), accuracy)
+    return result
+
+
+def test_approval_model_and_its_backtest_match_the_decision_log(built, store):
+    rows = _dicts(built, "select * from marts.v_recommendation_approval_model")
+    got = {(r["shop_domain"], r["scope"]): r for r in rows}
+    compared = 0
+    for shop in store.truth()["shops"]:
+        decisions = []
+        for record in store.iter_records("app", "decision_log", shop):
+            d = record.payload
+            created = _ts(d["created_at"])
+            if d["decision"] in ("approved", "rejected") and created <= store.now:
+                decisions.append((d["scope"].lower(), d["decision"] == "approved", created))
+        for scope, (likelihood, accuracy) in _approval_model(decisions, store.now).items():
+            row = got[(shop, scope)]
+            assert abs(row["approval_likelihood_pct"] - Decimal(str(likelihood))) <= Decimal(
+                "0.01"
+            ), (shop, scope)
+            if accuracy is not None and row["backtest_decisions"]:
+                assert abs(row["backtest_accuracy_pct"] - Decimal(str(accuracy))) <= Decimal(
+                    "0.01"
+                ), (shop, scope)
+            compared += 1
+    assert compared >= len(store.truth()["shops"])
+
+
+# -- tie-out against the sources (last: the corruption test changes the warehouse) -------------
+
+
+@pytest.fixture(scope="module")
+def sources(store, built) -> Iterator[str]:
+    """The stand-ins serving the same store, configured in the environment like `make run`."""
+    server = start_server(store, port=0)
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in sandbox_env(server.url, store).items():
+            env.setenv(name, value)
+        env.setenv("HOTROD_DATABASE_URL", built.url)
+        yield server.url
+    server.stop()
+
+
+def _tie_out(url, compare, make_clients) -> list:  # noqa: ANN001
+    clients, https = make_clients()
+    conn = connect(url, autocommit=True)
+    try:
+        return compare(conn, "marts", clients)
+    finally:
+        conn.close()
+        for http in https:
+            http.close()
+
+
+def test_orders_gross_and_cx_tie_out_with_the_sources(built, store, sources):
+    shops = len(store.truth()["shops"])
+    shopify = _tie_out(built, tieout.tie_out_shopify, shopify_clients)
+    chatwoot = _tie_out(built, tieout.tie_out_chatwoot, chatwoot_clients)
+    assert len(shopify) == len(chatwoot) == shops * tieout.DAYS * 2
+    assert [f.describe() for f in shopify + chatwoot if not f.within_tolerance] == []
+    assert sum(f.theirs for f in shopify if f.name == "orders") > 0
+    assert sum(f.theirs for f in chatwoot if f.name == "conversations") > 0
+
+
+def test_a_corrupted_raw_order_fails_the_shopify_check_naming_it(built, store, sources, dbt_target):
+    shop = next(iter(store.truth()["shops"]))
+    day = date.fromisoformat(_as_of_day(store, shop)) - timedelta(days=1)
+    tz = _shop_zone(store, shop)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    conn = connect(built, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "update raw_shopify.orders set payload = jsonb_set(payload, '{test}', 'true')"
+            " where id = (select id from raw_shopify.orders where shop_domain = %s"
+            " and not (payload->>'test')::boolean and payload->>'cancelledAt' is null"
+            " and (payload->>'createdAt')::timestamptz >= %s"
+            " and (payload->>'createdAt')::timestamptz < %s order by id limit 1)",
+            (shop, start, start + timedelta(days=1)),
+        )
+        assert cur.rowcount == 1
+    conn.close()
+    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    contract._dbt(
+        built, dbt_target, ["run", "--full-refresh", "-s", "+sales_metrics_daily", "--vars", as_of]
+    )
+    check = connect(built, autocommit=True)
+    try:
+        result = evaluate(SHOPIFY_CHECK, check)
+    finally:
+        check.close()
+    assert not result.passed
+    assert f"{shop} {day.isoformat()} orders: ours" in result.description
+    assert result.description.count(" orders: ours") == 1  # only that shop and day

@@ -1,8 +1,11 @@
-"""Webhook receiver: signatures, dedupe, newest wins, malformed bodies, privacy topics."""
+"""Webhook receiver: signatures, malformed bodies, privacy topics, sandbox deliveries.
+
+Shopify change notices against the documented bodies: test_shopify_notices.py."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -35,18 +38,9 @@ def receiver(fresh_db):
 
 
 def _order(number: int, updated: str, total: str = "10.00") -> dict:
+    """A REST-format orders/updated body (the receiver fetches the order it names)."""
     gid = f"gid://shopify/Order/{number}"
-    node = {
-        "id": gid,
-        "name": f"#{number}",
-        "updatedAt": updated,
-        "createdAt": "2026-01-01T00:00:00Z",
-        "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": "USD"}},
-        "lineItems": [],
-        "refunds": [],
-        "fulfillments": [],
-    }
-    return {"id": number, "admin_graphql_api_id": gid, "updated_at": updated, "graphql_node": node}
+    return {"id": number, "admin_graphql_api_id": gid, "updated_at": updated, "total_price": total}
 
 
 def _post_shopify(
@@ -86,65 +80,22 @@ def test_forged_shopify_webhook_is_rejected_and_nothing_stored(receiver, fresh_d
     assert _count(fresh_db, "raw_shopify.orders") == 0
 
 
-def test_verified_delivery_is_stored_and_applied(receiver, fresh_db):
-    body = json.dumps(_order(1, "2026-03-01T10:00:00Z")).encode()
-    answer = _post_shopify(receiver.url, body)
-    assert answer.status_code == 200
-    rows = query(fresh_db, "select id, updated_at, batch_id, payload from raw_shopify.orders")
-    assert len(rows) == 1
-    assert rows[0][0] == "gid://shopify/Order/1"
-    assert rows[0][2] == "webhook:e1"
-    assert rows[0][3]["name"] == "#1"
-    events = query(fresh_db, "select topic, shop_domain, applied_at from raw_app.webhook_events")
-    assert events[0][0] == "orders/updated" and events[0][1] == SHOP and events[0][2] is not None
-
-
-def test_duplicate_delivery_is_stored_once(receiver, fresh_db):
-    body = json.dumps(_order(2, "2026-03-01T10:00:00Z")).encode()
-    first = _post_shopify(receiver.url, body, event="dup")
-    again = _post_shopify(receiver.url, body, event="dup")
-    assert first.status_code == again.status_code == 200
-    assert again.json()["status"] == "duplicate"
-    assert _count(fresh_db, "raw_app.webhook_events") == 1
-    assert _count(fresh_db, "raw_shopify.orders") == 1
-
-
-def test_out_of_order_deliveries_keep_the_newest(receiver, fresh_db):
-    newer = json.dumps(_order(3, "2026-03-02T10:00:00Z", total="20.00")).encode()
-    older = json.dumps(_order(3, "2026-03-01T10:00:00Z", total="10.00")).encode()
-    assert _post_shopify(receiver.url, newer, event="n").status_code == 200
-    assert _post_shopify(receiver.url, older, event="o").status_code == 200
-    rows = query(fresh_db, "select payload, updated_at from raw_shopify.orders")
-    assert len(rows) == 1
-    assert rows[0][0]["totalPriceSet"]["shopMoney"]["amount"] == "20.00"
-    assert _count(fresh_db, "raw_app.webhook_events") == 2
-
-
 def test_malformed_json_is_rejected_and_nothing_stored(receiver, fresh_db):
-    body = b'{"id": 1, "graphql_node": {'
+    body = b'{"id": 1, "admin_graphql_api_id": '
     answer = _post_shopify(receiver.url, body)
     assert answer.status_code == 400
+    stamp = str(int(time.time()))
     cw = requests.post(
         f"{receiver.url}/webhooks/chatwoot",
         data=b"not json",
         headers={
-            "X-Chatwoot-Timestamp": "1700000000",
-            "X-Chatwoot-Signature": chatwoot_signature(CW_SECRET, "1700000000", b"not json"),
+            "X-Chatwoot-Timestamp": stamp,
+            "X-Chatwoot-Signature": chatwoot_signature(CW_SECRET, stamp, b"not json"),
         },
         timeout=10,
     )
     assert cw.status_code == 400
     assert _count(fresh_db, "raw_app.webhook_events") == 0
-
-
-def test_body_without_a_node_is_stored_and_quarantined(receiver, fresh_db):
-    body = json.dumps({"id": 9, "admin_graphql_api_id": "gid://shopify/Order/9"}).encode()
-    assert _post_shopify(receiver.url, body, topic="orders/delete", event="d").status_code == 200
-    assert _count(fresh_db, "raw_app.webhook_events") == 1
-    reasons = query(fresh_db, "select reason, raw_text from raw_app.quarantine")
-    assert len(reasons) == 1 and "graphql_node" in reasons[0][0]
-    assert json.loads(reasons[0][1])["id"] == 9
-    assert _count(fresh_db, "raw_shopify.orders") == 0
 
 
 @pytest.mark.parametrize("topic", ["customers/data_request", "customers/redact", "shop/redact"])
@@ -172,8 +123,9 @@ def _conversation(updated: int) -> dict:
 def _post_chatwoot(base, body: bytes, *, secret=CW_SECRET, signed=True, delivery="c1"):
     headers = {"Content-Type": "application/json", "X-Chatwoot-Delivery": delivery}
     if signed:
-        headers["X-Chatwoot-Timestamp"] = "1700000100"
-        headers["X-Chatwoot-Signature"] = chatwoot_signature(secret, "1700000100", body)
+        stamp = str(int(time.time()))
+        headers["X-Chatwoot-Timestamp"] = stamp
+        headers["X-Chatwoot-Signature"] = chatwoot_signature(secret, stamp, body)
     return requests.post(f"{base}/webhooks/chatwoot", data=body, headers=headers, timeout=10)
 
 
@@ -237,17 +189,25 @@ def test_sandbox_changes_delivered_as_webhooks_land_newest(own_store, fresh_db):
             )
         requests.post(f"{server.url}/_sandbox/advance", json={"days": 1}, timeout=120)
         changes = requests.get(f"{server.url}/_sandbox/changes", timeout=60).json()["changes"]
+        deliveries = sender.build_deliveries(changes, seed=1)
+        receiving = start_receiver(fresh_db, cfg.webhooks())  # fetches from the stand-in
+        try:
+            report = sender.send(deliveries, receiving.url, duplicates=25, shuffle=True, seed=1)
+        finally:
+            receiving.stop()
     finally:
         server.stop()
-    deliveries = sender.build_deliveries(changes, seed=1)
-    receiving = start_receiver(fresh_db, cfg.webhooks())
-    try:
-        report = sender.send(deliveries, receiving.url, duplicates=25, shuffle=True, seed=1)
-    finally:
-        receiving.stop()
     assert report.failed == 0
     events = query(fresh_db, "select count(*), count(applied_at) from raw_app.webhook_events")[0]
     assert events[0] == len(deliveries)
+    shopify = query(
+        fresh_db,
+        "select count(*), count(applied_at), count(distinct event_id) "
+        "from raw_app.webhook_events where source = 'shopify'",
+    )[0]
+    assert shopify[0] == shopify[1] > 0  # every change notice applied
+    assert shopify[2] < shopify[0]  # topics of one action share their Event-Id
+    assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
     # Chatwoot bodies (their real shape and its mapping): tests/extractors/test_chatwoot_webhooks.py
     for source, entity in {(c["source"], c["entity"]) for c in changes if c["source"] == "shopify"}:
         raw = raw_payloads(fresh_db, source, entity)

@@ -147,3 +147,30 @@ def test_dbt_tests_are_checks_and_error_severity_blocks(defs):
     assert all(specs[t["name"]].blocking for t in errors)
     warns = [t for t in tests if t["config"]["severity"].lower() == "warn" and t["name"] in specs]
     assert not any(specs[t["name"]].blocking for t in warns)
+
+
+def test_a_run_s_newer_parse_state_becomes_the_shared_one(tmp_path, monkeypatch):
+    """Issue 17: only the first run after a change re-parses (its state is kept for the next)."""
+    from orchestration.defs.dbt import PARTIAL_PARSE, keep_partial_parse
+
+    monkeypatch.setenv("HOTROD_DAGSTER_DBT_TARGET", str(tmp_path))
+    shared = tmp_path / PARTIAL_PARSE
+    shared.write_bytes(b"prepared")
+    run_dir = tmp_path / "hotrod_dbt-run1"
+    run_dir.mkdir()
+    assert not keep_partial_parse(run_dir)  # the run left none
+
+    produced = run_dir / PARTIAL_PARSE
+    produced.write_bytes(b"prepared")
+    os.utime(produced, (shared.stat().st_mtime + 5,) * 2)
+    assert not keep_partial_parse(run_dir)  # newer but the same state
+    produced.write_bytes(b"re-parsed by the run")
+    os.utime(produced, (shared.stat().st_mtime + 10,) * 2)
+    assert keep_partial_parse(run_dir)
+    assert shared.read_bytes() == b"re-parsed by the run"
+    assert {p.name for p in tmp_path.iterdir()} == {PARTIAL_PARSE, "hotrod_dbt-run1"}  # no leftover
+
+    produced.write_bytes(b"an older run's state")
+    os.utime(produced, (shared.stat().st_mtime - 60,) * 2)
+    assert not keep_partial_parse(run_dir)  # never replaced by an older state
+    assert shared.read_bytes() == b"re-parsed by the run"

@@ -464,6 +464,10 @@ class FakeStore:
         rec = self.data.get((source, entity, shop_domain), {}).get(id)
         return rec.payload if rec else None
 
+    def delete(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
+        rec = self.data.get((source, entity, shop), {}).pop(id, None)
+        return rec.payload if rec else None
+
     def advance(self, days: int = 1) -> list[Change]:
         self.now = self.now + timedelta(days=days)
         changes = []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from psycopg2.extras import Json
 
 from tests.security import support
+from warehouse.access import grants
 from warehouse.connection import connect
 from warehouse.privacy import process
 
@@ -197,11 +199,24 @@ def test_shop_redact_removes_every_row_of_the_shop_and_keeps_it_out(warehouse):
     url = warehouse
     gone, kept = support.SHOPS[2], support.SHOPS[:2]
     _webhook(url, "d-other", "customers/update", gone, {"graphql_node": support.customer(3, 0)})
+    conn = connect(url)
+    tenant = f"t_{uuid.uuid4().hex[:8]}_redact"
+    grants.grant(conn, tenant, [gone, kept[0]], "test")  # a tenant mapped to the shop
     before = _counts_by_shop(url)
     _webhook(url, "d-shop", "shop/redact", gone, {"shop_id": 3, "shop_domain": gone})
     assert [o.status for o in _process(url)] == ["done"]
 
-    assert support.scan(url, [gone]) == []
+    assert support.scan(url, [gone]) == []  # the tenant mapping and grant log included
+    assert [m.shop_domain for m in grants.mappings(conn) if m.role_name == tenant] == [kept[0]]
+    with conn.cursor() as cur:  # arrays are not scanned: the grant log keeps the digest only
+        cur.execute(
+            "select shops from raw_app.access_grant_log where role_name = %s and action = 'grant'",
+            (tenant,),
+        )
+        [(shops,)] = cur.fetchall()
+    assert gone not in shops and kept[0] in shops and any(s.startswith("sha256:") for s in shops)
+    grants.revoke(conn, tenant, [], "test")
+    conn.close()
     after = _counts_by_shop(url)
     for table, counts in before.items():
         assert gone not in after[table]

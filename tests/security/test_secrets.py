@@ -1,8 +1,9 @@
 """Secrets come from the environment only and never reach logs, errors, the ledger or tables.
 
 An extraction (successful, then with a rejected token), the webhook receiver (signed and badly
-signed deliveries) and privacy processing run as the CLI does, with unique secret values; then
-every captured output, log, file and text/json column of the database is scanned for them.
+signed deliveries) and privacy processing run as the CLI does, with unique secret values (tokens,
+webhook secrets, a password inside CHATWOOT_URL, one inside HOTROD_DATABASE_URL); then every
+captured output, log, file and text/json column of the database is scanned for them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 import requests
 
 from tests.security import support
+from warehouse.settings import DatabaseUrl
 
 HOTROD = os.path.join(os.path.dirname(sys.executable), "hotrod")
 
@@ -78,6 +80,8 @@ def test_secrets_never_reach_logs_errors_ledger_or_tables(fresh_db, tmp_path):
         "CHATWOOT_WEBHOOK_SECRET": _secret("whsec_chatwoot_"),
     }
     rejected = _secret("cw_revoked_")
+    url_password = _secret("urlpw")  # a password inside a URL (CHATWOOT_URL user:password@)
+    db_password = _secret("dbpw")  # in HOTROD_DATABASE_URL (the test server trusts local users)
     store = store_mod.SandboxStore.open(orders=300, seed=7)
     server = server_mod.start_server(
         store,
@@ -87,11 +91,15 @@ def test_secrets_never_reach_logs_errors_ledger_or_tables(fresh_db, tmp_path):
             app_token=secrets["HOTROD_APP_API_TOKEN"],
         ),
     )
+    with_password = DatabaseUrl(
+        fresh_db.user, db_password, fresh_db.host, fresh_db.port, fresh_db.database, fresh_db.params
+    )
     env = {
         **os.environ,
         **sandbox_env(server.url, store),
         **secrets,
-        "HOTROD_DATABASE_URL": fresh_db.url,
+        "CHATWOOT_URL": server.url.replace("://", f"://agent:{url_password}@", 1),
+        "HOTROD_DATABASE_URL": with_password.url,
         "HOTROD_HOME": str(tmp_path / "home"),
     }
     captured: list[str] = []
@@ -152,10 +160,11 @@ def test_secrets_never_reach_logs_errors_ledger_or_tables(fresh_db, tmp_path):
         server.stop()
         store.close()
 
-    needles = [*secrets.values(), rejected]
+    known = {**secrets, "rejected": rejected, "url password": url_password, "db": db_password}
+    needles = list(known.values())
     text = "\n".join(captured) + _files_text(tmp_path)
     assert len(text) > 1000  # the runs did log
-    leaked = [name for name, value in {**secrets, "rejected": rejected}.items() if value in text]
+    leaked = [name for name, value in known.items() if value in text]
     assert leaked == [], f"secrets in logs or files: {leaked}"
     assert support.scan(fresh_db, needles) == []
 
@@ -163,3 +172,4 @@ def test_secrets_never_reach_logs_errors_ledger_or_tables(fresh_db, tmp_path):
         fresh_db, "select error from raw_app.load_ledger where error is not null"
     )
     assert any("401" in row[0] for row in errors)  # the rejection is recorded, not the token
+    assert any("agent:***@" in row[0] for row in errors)  # the URL is there, its password masked

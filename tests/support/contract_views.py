@@ -10,6 +10,7 @@ SPEC_VIEW_COUNT = 48
 EXTENSION_VIEWS = (
     "v_carrier_performance",  # issue 18: carriers
     "v_cx_commerce_daily",  # issue 18: support beside commerce
+    "v_recommendation_approval_model",  # issue 18: learning from decisions
     "v_seo_pulse",  # issue 19: GA4 organic traffic, landing pages, content gaps
     "v_api_latency_daily",  # issue 19: API latency per source and endpoint kind
 )

@@ -96,6 +96,19 @@ def scratch(server_url: DatabaseUrl, request):
 def test_from_empty_every_revision_once(scratch):
     bootstrap(scratch)
     assert migrate.current(scratch) == migrate.head()
+    # 0003 (issue 13): Shopify change notices and deleted records
+    for table, column in (
+        ("webhook_events", "event_id"),
+        ("webhook_events", "record_gid"),
+        ("orders", "deleted_at"),
+        ("products", "deleted_at"),
+        ("customers", "deleted_at"),
+    ):
+        found = (
+            "select count(*) from information_schema.columns "
+            f"where table_name = '{table}' and column_name = '{column}'"
+        )
+        assert _scalar(scratch, found) == 1, (table, column)
     enums = (
         "select count(*) from pg_type where typnamespace = 'vocab'::regnamespace and typtype = 'e'"
     )
@@ -123,6 +136,11 @@ def test_from_empty_every_revision_once(scratch):
         "select count(*) from information_schema.columns where table_schema = 'raw_app'"
         " and table_name = 'load_ledger' and column_name = 'notes'",
     )
+    # 0007 (issue 20): the staging casts' input check for servers before PostgreSQL 16
+    assert _scalar(scratch, "select raw_app.input_is_valid('12.50', 'numeric(14, 2)')")
+    assert not _scalar(scratch, "select raw_app.input_is_valid('many', 'integer')")
+    # 0008 (issue 18): the ledger of delivered alerts
+    assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1
@@ -157,7 +175,7 @@ def test_upgrading_a_warehouse_built_by_the_previous_release_loses_no_row(scratc
 
 
 def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
-    """What helper C's `deleted_at` column will look like: scaffold, write SQL, upgrade."""
+    """A new column: scaffold, write SQL, upgrade."""
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
     head = migrate.head()
@@ -171,11 +189,11 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
     assert "run_sql(__file__)" in text
     sql_file.write_text(
         sql_file.read_text(encoding="utf-8")
-        + "alter table raw_shopify.orders add column deleted_at timestamptz;\n",
+        + "alter table raw_shopify.orders add column note text;\n",
         encoding="utf-8",
     )
 
-    bootstrap(scratch)  # the repository's migrations, up to their head
+    bootstrap(scratch)  # the repository's migrations
     _land_rows(scratch)
     before = _counts(scratch)
     migrate.upgrade(scratch, location=location)
@@ -185,7 +203,7 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
         _scalar(
             scratch,
             "select count(*) from information_schema.columns where table_schema = 'raw_shopify'"
-            " and table_name = 'orders' and column_name = 'deleted_at'",
+            " and table_name = 'orders' and column_name = 'note'",
         )
         == 1
     )

@@ -195,6 +195,15 @@ def redact_shop(
             "update raw_app.privacy_audit_log set shop_domain = null where shop_domain = %s",
             (shop_domain,),
         )
+        # Access to the shop (migration 0006): mappings go, the grant log keeps only the digest.
+        cur.execute("delete from security.tenant_shops where shop_domain = %s", (shop_domain,))
+        if cur.rowcount:
+            counts["security.tenant_shops"] = cur.rowcount
+        cur.execute(
+            "update raw_app.access_grant_log set shops = array_replace(shops, %s, %s)"
+            " where %s = any(shops)",
+            (shop_domain, f"sha256:{digest}", shop_domain),
+        )
         exports.delete_files_for_shop(shop_domain)
         audit.record(cur, "redact_shop", None, f"sha256:{digest}", actor, counts, requested_at)
     if commit:

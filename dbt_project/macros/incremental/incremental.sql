@@ -41,13 +41,16 @@
         on
             staged.shop_domain = raw_orders.shop_domain
             and staged.order_gid = raw_orders.id
-    where {{ staged_since_last_run('staged.staged_at') }}
+    where
+        {{ staged_since_last_run('staged.staged_at') }}
+        and raw_orders.deleted_at is null
 {% else %}
     -- a full build stages every order in this run
     select
         raw_orders.*,
         '{{ run_started_at }}'::timestamptz as staged_at
     from {{ source('raw_shopify', 'orders') }} as raw_orders
+    where raw_orders.deleted_at is null
 {% endif %}
 {%- endmacro %}
 

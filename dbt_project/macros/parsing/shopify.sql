@@ -4,8 +4,9 @@
 {%- endmacro %}
 
 {% macro shop_money(expr) -%}
-    {#- A MoneyBag {"shopMoney": {"amount": "12.34"}} -> numeric amount in shop currency. -#}
-    (({{ expr }}) -> 'shopMoney' ->> 'amount')::numeric(14, 2)
+    {#- A MoneyBag {"shopMoney": {"amount": "12.34"}} -> numeric amount in shop currency; null
+        when the amount does not fit numeric(14, 2) (listed in stg_shopify__rejected_values). -#}
+    {{ cast_or_null("(" ~ expr ~ ") -> 'shopMoney' ->> 'amount'", money_type()) }}
 {%- endmacro %}
 
 {% macro jsonb_text_array(expr) -%}
@@ -34,4 +35,30 @@
     (payload ->> 'created_at')::timestamptz as created_at,
     updated_at,
     extracted_at
+{%- endmacro %}
+
+{% macro cast_or_null(expr, pg_type) -%}
+    {#- The text `expr` as `pg_type`, or null when it does not parse (never an error): one bad
+        value must not stop the build. What did not parse is listed, with the raw value, by
+        stg_shopify__rejected_values. PostgreSQL 16+ answers with pg_input_is_valid; an older
+        server with raw_app.input_is_valid (migration 0007). -#}
+    case
+        when {{ input_is_valid_function() }}({{ expr }}, '{{ pg_type }}')
+            then ({{ expr }})::{{ pg_type }}
+    end
+{%- endmacro %}
+
+{% macro input_is_valid_function() -%}
+    {#- pg_input_is_valid on PostgreSQL 16 and later, else the migration's portable function. -#}
+    {%- set version = 160000 -%}
+    {%- if execute -%}
+        {%- set version = run_query("select current_setting('server_version_num')::int")
+            .columns[0].values()[0] -%}
+    {%- endif -%}
+    {{- 'pg_input_is_valid' if version >= 160000 else 'raw_app.input_is_valid' -}}
+{%- endmacro %}
+
+{% macro money_type() -%}
+    {#- The SQL type every shop-currency amount is staged as. -#}
+    numeric(14, 2)
 {%- endmacro %}

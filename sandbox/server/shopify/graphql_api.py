@@ -42,6 +42,7 @@ from sandbox.server.shopify.roots import (
     key_from_cursor,
 )
 from sandbox.server.shopify.search import parse_search
+from sandbox.server.shopify.subscriptions import Subscriptions
 from sandbox.server.throttle import CostBucket
 
 MAX_PAGE_SIZE = 250
@@ -65,6 +66,7 @@ class ShopifyGraphQL:
         self.bucket = bucket
         self.faults = faults
         self.bulk = bulk
+        self.subscriptions = Subscriptions()
         # parsed and validated documents by query text (extractors repeat the same few)
         self._checked: dict[str, tuple[DocumentNode, list[dict]]] = {}
 
@@ -250,8 +252,12 @@ class ShopifyGraphQL:
     # --- resolvers ------------------------------------------------------------------------
 
     def _resolve_root(self, shop: str, f: Field, is_mutation: bool) -> Any:
+        if is_mutation and f.name == "webhookSubscriptionCreate":
+            return self._subscribe(shop, f)
         if is_mutation:
             return self._bulk_run(shop, f)
+        if f.name == "webhookSubscriptions":
+            return self._subscriptions(shop, f)
         if f.kind == "typename":
             return "QueryRoot"
         if f.name == "shop":
@@ -261,11 +267,15 @@ class ShopifyGraphQL:
             return project(f.children(), rows[0].payload, "Shop")
         if f.name in CONNECTIONS:
             return self._root_connection(shop, f)
+        if f.name == "ordersCount":
+            return self._orders_count(shop, f)
         if f.name in SINGLES:
             payload = get_node(self.data, shop, SINGLES[f.name], str(f.args.get("id")))
             return None if payload is None else project(f.children(), payload, SINGLES[f.name])
         if f.name == "node":
             return self._node(shop, f, str(f.args.get("id")))
+        if f.name == "nodes":  # in the order asked; null for an id with no record
+            return [self._node(shop, f, str(gid)) for gid in f.args.get("ids") or []]
         if f.name == "bulkOperation":
             op = self.bulk.get(str(f.args.get("id")), shop)
             return None if op is None else project(f.children(), op.payload(), "BulkOperation")
@@ -304,7 +314,7 @@ class ShopifyGraphQL:
                 after = key_from_cursor(decode_cursor(f.args["after"]))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ResolveError(f"Invalid cursor for field '{f.name}'.", "BAD_REQUEST") from exc
-        search = parse_search(f.args.get("query"))
+        search = parse_search(f.args.get("query"), f.name)
         window: list[tuple[dict, str]] = []
         has_next = False
         nodes = iter_nodes(
@@ -324,6 +334,44 @@ class ShopifyGraphQL:
                 payload = self.faults.corrupt_node(payload)
             window.append((payload, encode_cursor(key)))
         return build_connection(f, window, has_next=has_next, has_previous=after is not None)
+
+    def _orders_count(self, shop: str, f: Field) -> dict:
+        """``ordersCount(query:, limit:)``: the matching orders, capped at ``limit`` (default
+        10000, null for none) with precision AT_LEAST when the cap is reached."""
+        search = parse_search(f.args.get("query"), f.name)
+        limit = f.args.get("limit", 10000)
+        count = 0
+        for _payload, _key in iter_nodes(self.data, shop, "orders", search):
+            count += 1
+            if limit is not None and count >= int(limit):
+                break
+        capped = limit is not None and count >= int(limit)
+        payload = {"count": count, "precision": "AT_LEAST" if capped else "EXACT"}
+        return project(f.children(), payload, "Count")
+
+    def _subscriptions(self, shop: str, f: Field) -> dict:
+        found = self.subscriptions.list(shop, f.args.get("topics"), f.args.get("uri"))
+        start = 0
+        if f.args.get("after"):
+            try:
+                start = int(decode_cursor(f.args["after"])["n"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ResolveError(f"Invalid cursor for field '{f.name}'.", "BAD_REQUEST") from exc
+        first = int(f.args.get("first") or 0)
+        window = [
+            (sub, encode_cursor({"n": start + i + 1}))
+            for i, sub in enumerate(found[start : start + first])
+        ]
+        has_next = start + first < len(found)
+        return build_connection(f, window, has_next=has_next, has_previous=start > 0)
+
+    def _subscribe(self, shop: str, f: Field) -> dict:
+        topic = str(f.args.get("topic"))
+        subscription, user_errors = self.subscriptions.create(
+            shop, topic, dict(f.args.get("webhookSubscription") or {})
+        )
+        payload = {"webhookSubscription": subscription, "userErrors": user_errors}
+        return project(f.children(), payload, f.type_name)
 
     def _bulk_run(self, shop: str, f: Field) -> dict:
         if f.kind == "typename":

@@ -1,5 +1,6 @@
 """The ``query:`` search argument, for the terms the sandbox understands (``updated_at``,
-``created_at`` with ``>= > <= < :``); other terms are reported back as warnings and ignored,
+``created_at`` with ``>= > <= < :``; for orders ``test:true|false`` and ``status:cancelled``,
+either negated with a leading ``-``); other terms are reported back as warnings and ignored,
 as Shopify does with fields it cannot search on."""
 
 from __future__ import annotations
@@ -9,9 +10,40 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 _TERM = re.compile(
-    r"""(?P<field>\w+):(?P<op>>=|<=|>|<|=)?(?P<value>'[^']*'|"[^"]*"|\S+)""",
+    r"""(?P<neg>-)?(?P<field>\w+):(?P<op>>=|<=|>|<|=)?(?P<value>'[^']*'|"[^"]*"|\S+)""",
 )
 SUPPORTED = {"updated_at": "updatedAt", "created_at": "createdAt"}
+
+
+def _is_test(payload: dict, value: str) -> bool:
+    return bool(payload.get("test")) == (value.lower() == "true")
+
+
+def _has_status(payload: dict, value: str) -> bool:
+    if value.lower() == "cancelled":
+        return payload.get("cancelledAt") is not None
+    if value.lower() == "closed":
+        return payload.get("closedAt") is not None
+    if value.lower() == "open":
+        return payload.get("closedAt") is None and payload.get("cancelledAt") is None
+    return False
+
+
+# order terms: name -> (payload test, accepted values)
+KEYWORDS = {
+    "test": (_is_test, ("true", "false")),
+    "status": (_has_status, ("open", "closed", "cancelled")),
+}
+
+
+@dataclass
+class Keyword:
+    name: str
+    value: str
+    negated: bool
+
+    def matches(self, payload: dict) -> bool:
+        return KEYWORDS[self.name][0](payload, self.value) != self.negated
 
 
 @dataclass
@@ -35,6 +67,7 @@ class Filter:
 @dataclass
 class Search:
     filters: list[Filter] = field(default_factory=list)
+    keywords: list[Keyword] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
 
     def bounds(self, key: str) -> tuple[datetime | None, datetime | None]:
@@ -52,6 +85,8 @@ class Search:
     def matches(self, updated_at: datetime, payload: dict) -> bool:
         """``updated_at`` terms test the store's record time (for products the max of the
         product and its variants, as docs/raw-landing.md defines it)."""
+        if not all(k.matches(payload) for k in self.keywords):
+            return False
         for f in self.filters:
             if f.payload_key == "updatedAt":
                 stamp = updated_at
@@ -72,7 +107,7 @@ def parse_time(text: str) -> datetime:
     return stamp
 
 
-def parse_search(query: str | None) -> Search:
+def parse_search(query: str | None, root: str = "") -> Search:
     search = Search()
     if not query:
         return search
@@ -85,7 +120,11 @@ def parse_search(query: str | None) -> Search:
                 )
             continue
         name, op, value = match["field"], match["op"] or "=", match["value"].strip("'\"")
-        if name not in SUPPORTED:
+        keyword = KEYWORDS.get(name) if root in ("orders", "ordersCount") else None
+        if keyword is not None and value.lower() in keyword[1]:
+            search.keywords.append(Keyword(name, value.lower(), bool(match["neg"])))
+            continue
+        if name not in SUPPORTED or match["neg"]:
             search.warnings.append(
                 {"field": name, "message": "Invalid search field for this query."}
             )

@@ -104,6 +104,7 @@ create table raw_app.access_grant_log (
 );
 revoke all on raw_app.access_grant_log from public;
 grant select, insert on raw_app.access_grant_log to service_role;
+grant update (shops) on raw_app.access_grant_log to service_role;  -- shop redaction: digest only
 grant usage on sequence raw_app.access_grant_log_grant_id_seq to service_role;
 
 -- Reads of the contract by operator roles, ingested from the server's CSV log by the daily job

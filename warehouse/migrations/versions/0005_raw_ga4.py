@@ -6,7 +6,7 @@ granted like the other raw schemas (service_role lands, operator reads nothing);
 ledger's ``notes`` (thresholded or sampled answers, a quota running low).
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from warehouse.migrate import run_sql
 
 revision = "0005"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@
     else delayed_shipping when breached. Severity: the `severity:<level>` tag, else by hours late
     for delayed shipping (thresholds in seeds/sla_policies.csv), else medium.
     Quarantine (issue 17): an order a guarding test of fulfillment_tracking would fail on (created
-    after the as-of time, fulfilled before it was created) gets a `quarantine_reason`; it is kept
+    after the as-of time, fulfilled before it was created, no creation time) gets a `quarantine_reason`; it is kept
     out of the tile (fulfillment_quarantine) and flagged in the data-quality views instead of
     failing the test and freezing every following refresh.
 -#}
@@ -84,6 +84,7 @@ final as (
             else 'medium'
         end as issue_severity,
         case
+            when classified.created_at is null then 'missing_created_at'  -- did not parse (issue 20)
             when classified.created_at > {{ hotrod_as_of() }} + interval '5 minutes' then 'created_in_future'
             when classified.first_fulfilled_at < classified.created_at then 'fulfilled_before_created'
         end as quarantine_reason

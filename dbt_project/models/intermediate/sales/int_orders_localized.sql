@@ -14,13 +14,19 @@
 
 {#-
     Incremental (issue 9): a daily run re-localizes only the orders staged since the last run
-    (newer `staged_at`) and every order of a shop whose time zone changed.
+    (newer `staged_at`), every order of a shop whose time zone changed, and the orders whose
+    data issues (int_orders_data_issues) may have changed without a restage.
 -#}
 
 with
 
 shops as (
     select * from {{ ref('stg_shopify__shops') }}
+),
+
+data_issues as (
+    -- an order with a data issue is not counted: out of every money figure (issue 20)
+    select * from {{ ref('int_orders_data_issues') }}
 ),
 
 orders as (
@@ -35,6 +41,14 @@ orders as (
                     where done.shop_domain = shops.shop_domain
                     limit 1
                 )
+            )
+            -- an order whose data issues came or went without a restage (time passed a
+            -- future-dated order, the shop currency changed): every flagged order, and every
+            -- stored one left uncounted only by an issue, is re-localized (a small set)
+            or (shop_domain, order_id) in (select di.shop_domain, di.order_id from data_issues as di)
+            or (shop_domain, order_id) in (
+                select done.shop_domain, done.order_id from {{ this }} as done
+                where not done.is_counted and not done.is_test and done.cancelled_at is null
             )
     {% endif %}
 ),
@@ -74,7 +88,16 @@ localized as (
         orders.discount_codes,
         coalesce(shops.iana_timezone, 'UTC') as iana_timezone,
         {{ local_date('orders.created_at', "coalesce(shops.iana_timezone, 'UTC')") }} as local_date,
-        (not orders.is_test and orders.cancelled_at is null) as is_counted,
+        (
+            not orders.is_test
+            and orders.cancelled_at is null
+            and not exists (
+                select 1 from data_issues
+                where
+                    data_issues.shop_domain = orders.shop_domain
+                    and data_issues.order_id = orders.order_id
+            )
+        ) as is_counted,
         first_shipments.first_fulfilled_at,
         (
             select min(substr(tag, length('issue:') + 1))

@@ -24,6 +24,14 @@ anomalies as (
     select * from {{ ref('rpt_data_anomalies') }}
 ),
 
+rejected_values as (
+    select * from {{ ref('stg_shopify__rejected_values') }}
+),
+
+order_issues as (
+    select * from {{ ref('int_orders_data_issues') }}
+),
+
 latency as (
     select * from {{ ref('rpt_api_latency_daily') }}
 ),
@@ -74,6 +82,33 @@ alerts as (
         {{ hotrod_as_of() }} as detected_at
     from sources
     where quarantined_rows > 0
+
+    union all
+
+    -- bad values (issue 20): each value that did not parse, each order kept out of money figures
+    select
+        shop_domain,
+        'rejected_value' as alert_type,
+        source_table as alert_source,
+        'medium' as severity,
+        'order ' || order_gid
+        || coalesce(' line ' || child_gid, case when child_position > 0 then ' #' || child_position else '' end)
+        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
+        || expected_type || ' (null in staging; order not counted)' as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from rejected_values
+
+    union all
+
+    select
+        shop_domain,
+        'flagged_order' as alert_type,
+        'stg_shopify__orders' as alert_source,
+        'medium' as severity,
+        'order ' || order_id || ': ' || issue || ' (' || detail || '); not counted' as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from order_issues
+    where issue <> 'rejected_value'
 
     union all
 

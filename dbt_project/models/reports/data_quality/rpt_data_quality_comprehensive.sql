@@ -122,6 +122,46 @@ sku_checks as (
     group by shop_domain
 ),
 
+order_issues as (
+    select * from {{ ref('int_orders_data_issues') }}
+),
+
+rejected_values as (
+    select * from {{ ref('stg_shopify__rejected_values') }}
+),
+
+staged_orders as (
+    select
+        shop_domain,
+        count(*) as total_rows
+    from {{ ref('stg_shopify__orders') }}
+    group by shop_domain
+),
+
+-- bad values (issue 20): orders kept out of money figures, and raw values that did not parse
+order_checks as (
+    select
+        staged_orders.shop_domain,
+        staged_orders.total_rows,
+        (
+            select count(*) from rejected_values
+            where rejected_values.shop_domain = staged_orders.shop_domain
+        ) as rejected_values,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue = 'currency_mismatch'
+        ) as currency_mismatch,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue in ('quantity_not_positive', 'quantity_absurd')
+        ) as bad_quantities,
+        count(distinct order_issues.order_id) filter (
+            where order_issues.issue in ('missing_total', 'missing_created_at')
+        ) as missing_totals
+    from staged_orders
+    left join order_issues
+        on staged_orders.shop_domain = order_issues.shop_domain
+    group by staged_orders.shop_domain, staged_orders.total_rows
+),
+
 checks as (
     select
         shops.shop_domain,
@@ -142,6 +182,10 @@ checks as (
             when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
             when 'missing_sku' then sku_checks.missing_sku
             when 'orders_in_future' then fulfillment_checks.orders_in_future
+            when 'rejected_values' then order_checks.rejected_values
+            when 'currency_mismatch' then order_checks.currency_mismatch
+            when 'bad_quantities' then order_checks.bad_quantities
+            when 'missing_totals' then order_checks.missing_totals
             when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
         end as failing_rows,
         case check_list.table_name
@@ -151,6 +195,7 @@ checks as (
             when 'cx_conversations' then conversation_checks.total_rows
             when 'fulfillment_tracking' then fulfillment_checks.total_rows
             when 'sku_performance' then sku_checks.total_rows
+            when 'stg_shopify__orders' then order_checks.total_rows
         end as rows_checked
     from shops
     cross join (
@@ -166,8 +211,12 @@ checks as (
         (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
         (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
         (11, 'orders_in_future', 'fulfillment_tracking', 'high', 'Orders created after the as-of time'),
+        (12, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
+        (13, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
+        (14, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
+        (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)'),
         (
-            12, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
+            16, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
             'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
         )
     ) as check_list (check_id, check_name, table_name, severity, description)
@@ -183,6 +232,8 @@ checks as (
         on shops.shop_domain = fulfillment_checks.shop_domain
     left join sku_checks
         on shops.shop_domain = sku_checks.shop_domain
+    left join order_checks
+        on shops.shop_domain = order_checks.shop_domain
 ),
 
 final as (

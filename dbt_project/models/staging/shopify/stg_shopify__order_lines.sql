@@ -10,6 +10,10 @@
 }}
 
 {#-
+    Bad values (issue 20): quantities are read as text and cast with cast_or_null (a quantity that
+    is not an integer, e.g. "many" or 3,000,000,000, is 0 here, listed in
+    stg_shopify__rejected_values, and its order is flagged and kept out of money figures).
+
     Performance (issue 9): the line items are unpacked by one jsonb_to_recordset call per order
     (typed columns) instead of one `line ->> 'field'` lookup per column. Incremental: a daily
     run re-stages only the lines of orders staged since the last run (delete+insert by order).
@@ -40,8 +44,8 @@ unnested as (
         "id" text,
         "sku" text,
         "title" text,
-        "quantity" integer,
-        "currentQuantity" integer,
+        "quantity" text,
+        "currentQuantity" text,
         "vendor" text,
         "variant" jsonb,
         "product" jsonb,
@@ -59,8 +63,8 @@ renamed as (
         {{ gid_to_bigint('order_gid') }} as order_id,
         nullif(sku, '') as sku,
         title as line_title,
-        coalesce(quantity, 0) as quantity,
-        "currentQuantity" as current_quantity,
+        coalesce({{ cast_or_null('quantity', 'integer') }}, 0) as quantity,
+        {{ cast_or_null('"currentQuantity"', 'integer') }} as current_quantity,
         vendor,
         variant ->> 'id' as variant_gid,
         {{ gid_to_bigint("\"variant\" ->> 'id'") }} as variant_id,

@@ -4,7 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows(source('raw_shopify', 'orders'), {'shop_domain': 'shop_domain', 'order_gid': 'id'}) }}"],
+        post_hook=["{{ delete_vanished_rows('(select shop_domain, id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)', {'shop_domain': 'shop_domain', 'order_gid': 'id'}) }}"],
         indexes=[
             {'columns': ['shop_domain', 'order_id']},
             {'columns': ['shop_domain', 'customer_id']},
@@ -13,6 +13,10 @@
 }}
 
 {#-
+    Bad values (issue 20): timestamps, flags and amounts are read as text and cast with
+    cast_or_null: a value that does not parse is null here and listed, with the raw text, in
+    stg_shopify__rejected_values; it never stops the build.
+
     Performance (issue 9): every field is unpacked by one jsonb_to_record call per order instead
     of one `payload ->> 'field'` lookup per column. Incremental: a daily run re-stages only the
     raw orders whose (updated_at, extracted_at) differ from the staged ones, plus the orders of
@@ -25,8 +29,10 @@ with
 source as (
     select raw_orders.*
     from {{ source('raw_shopify', 'orders') }} as raw_orders
+    where
+        raw_orders.deleted_at is null
     {% if is_incremental() %}
-        where
+        and (
             not exists (
                 select 1
                 from {{ this }} as done
@@ -37,6 +43,7 @@ source as (
                     and done.extracted_at = raw_orders.extracted_at
             )
             or (raw_orders.shop_domain, raw_orders.id) in ({{ orders_of_recent_redactions() }})
+        )
     {% endif %}
 ),
 
@@ -54,11 +61,11 @@ unpacked as (
     from source
     cross join lateral jsonb_to_record(source.payload) as p (
         "name" text,
-        "createdAt" timestamptz,
-        "processedAt" timestamptz,
-        "cancelledAt" timestamptz,
-        "closedAt" timestamptz,
-        "test" boolean,
+        "createdAt" text,
+        "processedAt" text,
+        "cancelledAt" text,
+        "closedAt" text,
+        "test" text,
         "displayFinancialStatus" text,
         "displayFulfillmentStatus" text,
         "currencyCode" text,
@@ -92,12 +99,12 @@ renamed as (
         id as order_gid,
         {{ gid_to_bigint('id') }} as order_id,
         name as order_name,
-        "createdAt" as created_at,
+        {{ cast_or_null('"createdAt"', 'timestamptz') }} as created_at,
         updated_at,
-        "processedAt" as processed_at,
-        "cancelledAt" as cancelled_at,
-        "closedAt" as closed_at,
-        coalesce(test, false) as is_test,
+        {{ cast_or_null('"processedAt"', 'timestamptz') }} as processed_at,
+        {{ cast_or_null('"cancelledAt"', 'timestamptz') }} as cancelled_at,
+        {{ cast_or_null('"closedAt"', 'timestamptz') }} as closed_at,
+        coalesce({{ cast_or_null('test', 'boolean') }}, false) as is_test,
         "displayFinancialStatus" as financial_status,
         "displayFulfillmentStatus" as fulfillment_status,
         "currencyCode" as currency_code,

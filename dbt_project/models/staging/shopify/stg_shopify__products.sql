@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw_shopify', 'products') }}
+    where deleted_at is null  -- deleted in Shopify: kept in raw, excluded here
 ),
 
 renamed as (

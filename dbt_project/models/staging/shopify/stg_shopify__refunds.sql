@@ -35,7 +35,7 @@ unnested as (
                 then source.payload -> 'refunds'
             else '[]'::jsonb
         end
-    ) as refund ("id" text, "createdAt" timestamptz, "note" text, "totalRefundedSet" jsonb)
+    ) as refund ("id" text, "createdAt" text, "note" text, "totalRefundedSet" jsonb)
 ),
 
 renamed as (
@@ -45,7 +45,7 @@ renamed as (
         {{ gid_to_bigint('"id"') }} as refund_id,
         order_gid,
         {{ gid_to_bigint('order_gid') }} as order_id,
-        "createdAt" as created_at,
+        {{ cast_or_null('"createdAt"', 'timestamptz') }} as created_at,
         note,
         coalesce({{ shop_money('"totalRefundedSet"') }}, 0) as refunded_amount,
         extracted_at,

@@ -1,0 +1,162 @@
+{{
+    config(
+        materialized='table',
+        indexes=[{'columns': ['shop_domain', 'order_gid']}],
+    )
+}}
+
+{#-
+    Bad values (issue 20): every raw value that staging could not cast (cast_or_null made it null),
+    one row per value, naming the raw table, the record, the field and the raw text. The fields
+    listed here are the ones the Shopify staging models cast; a table (not incremental) so that a
+    raw row fixed or deleted leaves this list at the next build.
+-#}
+
+with
+
+orders as (
+    select
+        shop_domain,
+        id as order_gid,
+        extracted_at,
+        payload
+    from {{ source('raw_shopify', 'orders') }}
+),
+
+children as (
+    select
+        orders.shop_domain,
+        orders.order_gid,
+        orders.extracted_at,
+        lists.list_name,
+        child.ordinality as child_position,
+        child.value as child
+    from orders
+    cross join (values ('lineItems'), ('refunds'), ('fulfillments')) as lists (list_name)
+    cross join lateral jsonb_array_elements(
+        case
+            when jsonb_typeof(orders.payload -> lists.list_name) = 'array'
+                then orders.payload -> lists.list_name
+            else '[]'::jsonb
+        end
+    ) with ordinality as child (value, ordinality)
+),
+
+order_values as (
+    select
+        orders.shop_domain,
+        orders.order_gid,
+        null::text as child_gid,
+        0::bigint as child_position,
+        orders.extracted_at,
+        checked.field_name,
+        checked.raw_value,
+        checked.expected_type
+    from orders
+    cross join lateral (
+        values
+        ('createdAt', orders.payload ->> 'createdAt', 'timestamptz'),
+        ('processedAt', orders.payload ->> 'processedAt', 'timestamptz'),
+        ('cancelledAt', orders.payload ->> 'cancelledAt', 'timestamptz'),
+        ('closedAt', orders.payload ->> 'closedAt', 'timestamptz'),
+        ('test', orders.payload ->> 'test', 'boolean'),
+        (
+            'totalPriceSet.shopMoney.amount',
+            orders.payload -> 'totalPriceSet' -> 'shopMoney' ->> 'amount',
+            '{{ money_type() }}'
+        ),
+        (
+            'subtotalPriceSet.shopMoney.amount',
+            orders.payload -> 'subtotalPriceSet' -> 'shopMoney' ->> 'amount',
+            '{{ money_type() }}'
+        ),
+        (
+            'totalDiscountsSet.shopMoney.amount',
+            orders.payload -> 'totalDiscountsSet' -> 'shopMoney' ->> 'amount',
+            '{{ money_type() }}'
+        ),
+        (
+            'totalRefundedSet.shopMoney.amount',
+            orders.payload -> 'totalRefundedSet' -> 'shopMoney' ->> 'amount',
+            '{{ money_type() }}'
+        )
+    ) as checked (field_name, raw_value, expected_type)
+),
+
+child_values as (
+    select
+        children.shop_domain,
+        children.order_gid,
+        children.child ->> 'id' as child_gid,
+        children.child_position,
+        children.extracted_at,
+        children.list_name || '.' || checked.field_name as field_name,
+        checked.raw_value,
+        checked.expected_type
+    from children
+    cross join
+        lateral (
+            values
+            ('lineItems', 'quantity', children.child ->> 'quantity', 'integer'),
+            ('lineItems', 'currentQuantity', children.child ->> 'currentQuantity', 'integer'),
+            (
+                'lineItems',
+                'originalUnitPriceSet.shopMoney.amount',
+                children.child -> 'originalUnitPriceSet' -> 'shopMoney' ->> 'amount',
+                '{{ money_type() }}'
+            ),
+            (
+                'lineItems',
+                'discountedTotalSet.shopMoney.amount',
+                children.child -> 'discountedTotalSet' -> 'shopMoney' ->> 'amount',
+                '{{ money_type() }}'
+            ),
+            ('refunds', 'createdAt', children.child ->> 'createdAt', 'timestamptz'),
+            (
+                'refunds',
+                'totalRefundedSet.shopMoney.amount',
+                children.child -> 'totalRefundedSet' -> 'shopMoney' ->> 'amount',
+                '{{ money_type() }}'
+            ),
+            ('fulfillments', 'createdAt', children.child ->> 'createdAt', 'timestamptz'),
+            ('fulfillments', 'updatedAt', children.child ->> 'updatedAt', 'timestamptz'),
+            ('fulfillments', 'deliveredAt', children.child ->> 'deliveredAt', 'timestamptz'),
+            ('fulfillments', 'inTransitAt', children.child ->> 'inTransitAt', 'timestamptz'),
+            (
+                'fulfillments',
+                'estimatedDeliveryAt',
+                children.child ->> 'estimatedDeliveryAt',
+                'timestamptz'
+            )
+        ) as checked (list_name, field_name, raw_value, expected_type)
+    where checked.list_name = children.list_name
+),
+
+checked_values as (
+    select * from order_values
+    union all
+    select * from child_values
+),
+
+rejected as (
+    select
+        {{ deterministic_uuid([
+            'shop_domain', 'order_gid', 'child_position::text', 'field_name'
+        ]) }} as rejected_value_id,
+        shop_domain,
+        'raw_shopify.orders' as source_table,
+        order_gid,
+        {{ gid_to_bigint('order_gid') }} as order_id,
+        child_gid,
+        child_position,
+        field_name,
+        raw_value,
+        expected_type,
+        extracted_at
+    from checked_values
+    where
+        raw_value is not null
+        and not pg_input_is_valid(raw_value, expected_type)
+)
+
+select * from rejected

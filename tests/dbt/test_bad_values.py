@@ -1,0 +1,204 @@
+"""Bad values never stop the build (issue 20 item 3).
+
+Ten raw orders, each with one of the bad values an operator's bad day brings (an amount that
+overflows, is "null" or empty; an unparseable or 2099 creation time; a quantity "many",
+3,000,000,000 or negative; a EUR order in a USD shop; a null total), land next to a clean sandbox.
+The whole project builds with exit 0; every bad value is listed in stg_shopify__rejected_values
+or int_orders_data_issues and in v_data_quality_alerts / v_data_quality_checks; every contract
+view (the tiles) is built; none of the ten orders reaches a money figure.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sandbox.store import SandboxStore
+from tests.security.support import query as _rows
+from tests.support.dbt_runs import failure_summary, run_dbt_isolated
+from tests.support.raw_loader import load_store
+from warehouse.connection import connect
+from warehouse.settings import DatabaseUrl
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+AS_OF = "2026-06-01T12:00:00Z"
+SHOP = "hot-rod-an.sandbox.test"
+FIRST_BAD_ID = 980_000_001
+
+
+def _amount(order: dict, value: object) -> None:
+    order["totalPriceSet"] = {"shopMoney": {"amount": value, "currencyCode": "USD"}}
+
+
+def _created(order: dict, value: str) -> None:
+    order["createdAt"] = value
+
+
+def _quantity(order: dict, value: object) -> None:
+    order["lineItems"][0]["quantity"] = value
+
+
+def _eur(order: dict, value: str) -> None:
+    order["currencyCode"] = "EUR"
+    order["totalPriceSet"] = {"shopMoney": {"amount": value, "currencyCode": "EUR"}}
+
+
+def _null_total(order: dict, value: None) -> None:
+    order["totalPriceSet"] = value
+
+
+# (name, how the order is spoiled, the value, where it must be listed)
+BAD = [
+    ("amount overflows", _amount, "123456789012345678901.00", "rejected"),
+    ("timestamp unparseable", _created, "last tuesday", "rejected"),
+    ("quantity many", _quantity, "many", "rejected"),
+    ("quantity 3e9", _quantity, 3_000_000_000, "rejected"),
+    ("amount string null", _amount, "null", "rejected"),
+    ("amount empty", _amount, "", "rejected"),
+    ("quantity negative", _quantity, -2, "quantity_not_positive"),
+    ("dated 2099", _created, "2099-03-01T10:00:00Z", "future_created_at"),
+    ("EUR in a USD shop", _eur, "1000.00", "currency_mismatch"),
+    ("null total", _null_total, None, "missing_total"),
+]
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[SandboxStore]:
+    opened = SandboxStore.open(300, 11, now=NOW)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _land_bad_orders(url: DatabaseUrl) -> dict[int, tuple[str, str]]:
+    """Ten copies of a clean counted order, each spoiled one way; {order id: (name, where)}."""
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select payload from raw_shopify.orders where shop_domain = %s"
+                " and (payload ->> 'test')::boolean is false and payload ->> 'cancelledAt' is null"
+                " and jsonb_array_length(payload -> 'lineItems') > 0"
+                " and (payload ->> 'createdAt')::timestamptz < %s::timestamptz - interval '3 days'"
+                " order by id limit 1",
+                (SHOP, AS_OF),
+            )
+            template = cur.fetchone()[0]
+            landed = {}
+            for n, (name, spoil, value, where) in enumerate(BAD):
+                order_id = FIRST_BAD_ID + n
+                order = copy.deepcopy(template)
+                order["id"] = f"gid://shopify/Order/{order_id}"
+                order["name"] = f"#BAD{n}"
+                for field, kind in (
+                    ("lineItems", "LineItem"),
+                    ("refunds", "Refund"),
+                    ("fulfillments", "Fulfillment"),
+                ):
+                    for i, child in enumerate(order.get(field) or []):
+                        child["id"] = f"gid://shopify/{kind}/{order_id}{i:03d}"
+                spoil(order, value)
+                cur.execute(
+                    "insert into raw_shopify.orders"
+                    " (shop_domain, id, updated_at, payload, batch_id)"
+                    " values (%s, %s, %s, %s, 'bad-values')",
+                    (SHOP, order["id"], NOW - timedelta(days=1), json.dumps(order)),
+                )
+                landed[order_id] = (name, where)
+        return landed
+    finally:
+        conn.close()
+
+
+def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
+    module_db: DatabaseUrl, store: SandboxStore, tmp_path: Path
+) -> None:
+    load_store(module_db, store)
+    bad = _land_bad_orders(module_db)
+    ids = list(bad)
+
+    result = run_dbt_isolated(module_db, ["build"], tmp_path, as_of=AS_OF)
+    assert result.returncode == 0, failure_summary(result)
+
+    rejected = _rows(
+        module_db,
+        "select order_id, field_name, raw_value from staging.stg_shopify__rejected_values"
+        " where shop_domain = %s",
+        (SHOP,),
+    )
+    issues = _rows(
+        module_db,
+        "select order_id, issue from intermediate.int_orders_data_issues where shop_domain = %s",
+        (SHOP,),
+    )
+    alerts = [
+        message
+        for (message,) in _rows(
+            module_db,
+            "select alert_message from marts.v_data_quality_alerts where shop_domain = %s"
+            " and alert_type in ('rejected_value', 'flagged_order')",
+            (SHOP,),
+        )
+    ]
+    for order_id, (name, where) in bad.items():
+        if where == "rejected":
+            assert any(r[0] == order_id for r in rejected), f"{name}: not in rejected values"
+            needle = f"gid://shopify/Order/{order_id}"
+        else:
+            assert (order_id, where) in issues, f"{name}: not flagged {where}"
+            needle = f"order {order_id}: {where}"
+        assert any(needle in a for a in alerts), f"{name}: not in v_data_quality_alerts"
+    assert {r[2] for r in rejected if r[0] in ids} >= {
+        "123456789012345678901.00", "last tuesday", "many", "3000000000", "null", "",
+    }  # fmt: skip
+    assert set(r[0] for r in rejected) <= set(ids)  # the clean sandbox rejects nothing
+
+    checks = dict(
+        _rows(
+            module_db,
+            "select check_name, issue_count from marts.v_data_quality_checks"
+            " where shop_domain = %s",
+            (SHOP,),
+        )
+    )
+    for check in ("rejected_values", "bad_quantities", "orders_in_future", "currency_mismatch"):
+        assert checks[check] >= 1, check
+    assert checks["missing_totals"] >= 1
+
+    # money figures: none of the ten is counted; revenue is the counted clean orders' exactly
+    counted = _rows(
+        module_db,
+        "select count(*) from intermediate.int_orders_localized"
+        " where shop_domain = %s and order_id = any(%s) and is_counted",
+        (SHOP, ids),
+    )
+    assert counted == [(0,)]
+    (revenue, orders), (expected, expected_orders) = _rows(
+        module_db,
+        "select sum(total_revenue), sum(total_orders) from marts.sales_metrics_daily"
+        " where shop_domain = %s"
+        " union all"
+        " select coalesce(sum(total_price), 0), count(*) from staging.stg_shopify__orders"
+        " where shop_domain = %s and not is_test and cancelled_at is null"
+        " and not (order_id = any(%s))",
+        (SHOP, SHOP, ids),
+    )
+    assert (revenue, orders) == (expected, expected_orders)
+    assert revenue > Decimal(0)
+
+    # tiles: every contract view exists and answers
+    views = _rows(
+        module_db,
+        "select table_name from information_schema.views where table_schema = 'marts'"
+        " and table_name like 'v\\_%%'",
+    )
+    assert len(views) >= 48
+    for (view,) in views:
+        _rows(module_db, f'select * from marts."{view}" limit 1')  # noqa: S608
