@@ -319,6 +319,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": f"no {entity} {rid} in {shop}"})
             return
         self._send(200, {"deleted": rid, "seq": change["seq"]})
+
     def _ga4(self, method: str, property_id: str) -> None:
         if self.headers.get("Authorization") != f"Bearer {self.sandbox.credentials.ga4_token}":
             self._body()
