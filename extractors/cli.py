@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract = subparsers.add_parser(
         "extract", help="land Shopify / Chatwoot / app API records into the raw tables"
     )
-    extract.add_argument("source", choices=("shopify", "chatwoot", "app", "all"))
+    extract.add_argument("source", choices=("shopify", "chatwoot", "app", "ga4", "all"))
     extract.add_argument("--entity", help="only this entity (e.g. orders)")
     extract.add_argument("--full", action="store_true", help="reload everything (bulk)")
     extract.add_argument("--since", help="ISO timestamp: read changes since then")

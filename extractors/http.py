@@ -91,6 +91,29 @@ class CallStats:
         return round(values[index], 2)
 
 
+def wait_throttled(
+    policy: RetryPolicy,
+    stats: CallStats,
+    sleep: Callable[[float], None],
+    asked: float,
+    what: str,
+    hint: str = "another client may be using the same rate limit; rerun later",
+) -> None:
+    """Sleep out a throttled request (jittered, counted in ``stats``); ApiUnavailableError
+    naming the bound once the run's waits would pass ``policy.throttle_budget_s``."""
+    seconds = policy.throttled_wait(asked)
+    bound = policy.throttle_budget_s
+    spent = stats.add_throttled(seconds, bound)
+    if spent is not None:
+        raise ApiUnavailableError(
+            f"{what} kept throttling: {spent:.0f}s spent waiting in this run, and the next "
+            f"wait would pass the run's throttling bound of {bound:.0f}s: {hint} (progress is "
+            "saved; the rerun resumes)"
+        )
+    if seconds > 0:
+        sleep(seconds)
+
+
 class HttpClient:
     """A requests session with the project's retry rules. Credentials come in as headers."""
 
@@ -123,18 +146,7 @@ class HttpClient:
     def throttle(self, asked: float, url: str) -> None:
         """Wait out throttling (never spends the failure budget); raises ApiUnavailableError
         once this client's throttled waits would pass ``policy.throttle_budget_s``."""
-        seconds = self.policy.throttled_wait(asked)
-        bound = self.policy.throttle_budget_s
-        spent = self.stats.add_throttled(seconds, bound)
-        if spent is not None:
-            raise ApiUnavailableError(
-                f"{url or 'the API'} kept throttling: {spent:.0f}s spent waiting in this run, "
-                f"and the next wait would pass the run's throttling bound of {bound:.0f}s: "
-                "another client may be using the same rate limit; rerun later (progress is "
-                "saved; the rerun resumes)"
-            )
-        if seconds > 0:
-            self._sleep(seconds)
+        wait_throttled(self.policy, self.stats, self._sleep, asked, url or "the API")
 
     def request(
         self,

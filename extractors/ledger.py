@@ -44,6 +44,7 @@ class LedgerRow:
     latency_p95_ms: float | None = None
     duration_s: float | None = None
     error: str | None = None
+    notes: str | None = None  # noticed without failing (GA4: thresholded, sampled, quota low)
 
     def as_dict(self) -> dict:
         return asdict(self)

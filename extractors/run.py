@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from extractors import ledger
 from extractors.app.client import AppClient
@@ -23,7 +23,8 @@ from extractors.app.extract import extract_app_entity
 from extractors.chatwoot.client import ChatwootClient
 from extractors.chatwoot.extract import ChatwootExtractor
 from extractors.errors import ApiUnavailableError, ConfigError, ExtractError
-from extractors.http import HttpClient, RetryPolicy
+from extractors.ga4 import ENTITIES as GA4_ENTITIES
+from extractors.http import CallStats, HttpClient, RetryPolicy
 from extractors.ledger import LedgerRow
 from extractors.load import CommitHook, EntityLoad
 from extractors.progress import Progress
@@ -51,13 +52,16 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "shopify": SHOPIFY_ENTITIES,
     "chatwoot": CHATWOOT_ENTITIES,
     "app": tuple(APP_ENTITIES),
+    "ga4": GA4_ENTITIES,
 }
 PRIMARY_VARIABLE = {
     "shopify": "SHOPIFY_SHOP",
     "chatwoot": "CHATWOOT_URL",
     "app": "HOTROD_APP_API_URL",
+    "ga4": "GA4_PROPERTY_ID",
 }
-SCHEMAS = {"shopify": "raw_shopify", "chatwoot": "raw_chatwoot", "app": "raw_app"}
+SCHEMAS = {"shopify": "raw_shopify", "chatwoot": "raw_chatwoot", "app": "raw_app", "ga4": "raw_ga4"}
+GA4_LOOKBACK_DAYS = 3  # GA revises the last ~72 hours: never less, whatever --lookback says
 # Shopify entities extracted at once per run: each holds at most one bulk query per shop, and
 # Shopify runs up to 5 bulk queries per app and shop at the same time (API 2026-01 and later)
 SHOPIFY_PARALLEL_ENTITIES = 5
@@ -90,7 +94,12 @@ def check_config(settings: Settings, source: str) -> None:
     """Raise ConfigError (naming the variable) when the source is not fully configured."""
     if source not in SOURCES:
         raise ExtractError(f"unknown source {source!r}: choose from {', '.join(SOURCES)}")
-    {"shopify": settings.shopify, "chatwoot": settings.chatwoot, "app": settings.app}[source]()
+    {
+        "shopify": settings.shopify,
+        "chatwoot": settings.chatwoot,
+        "app": settings.app,
+        "ga4": settings.ga4,
+    }[source]()
 
 
 def new_batch_id() -> str:
@@ -116,7 +125,7 @@ def extract_entity(
             if source in SOURCES
             else f"unknown source {source!r}: choose from {', '.join(SOURCES)}"
         )
-    runner = {"shopify": _shopify, "chatwoot": _chatwoot, "app": _app}[source]
+    runner = {"shopify": _shopify, "chatwoot": _chatwoot, "app": _app, "ga4": _ga4}[source]
     return runner(url, settings, entity, opts)
 
 
@@ -175,7 +184,7 @@ def _bounded(work: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
 def extract_all(
     url: DatabaseUrl, settings: Settings, options: RunOptions | None = None
 ) -> list[LedgerRow]:
-    """Shopify, Chatwoot and the app API (each only when configured)."""
+    """Shopify, Chatwoot, the app API and GA4 (each only when configured)."""
     opts = options or RunOptions()
     configured = configured_sources(settings)
     if not configured:
@@ -228,12 +237,18 @@ def extract_sources_in_processes(
     ]
 
 
+class _Measured(Protocol):
+    """A client whose calls are counted (HttpClient, Ga4Client)."""
+
+    stats: CallStats
+
+
 # --- per source --------------------------------------------------------------------------------
 
 
 @contextmanager
 def _loads(
-    url: DatabaseUrl, opts: RunOptions, http: HttpClient
+    url: DatabaseUrl, opts: RunOptions, http: _Measured
 ) -> Iterator[Callable[..., EntityLoad]]:
     """A factory of EntityLoads on one connection; ledger rows written at start and end."""
     conn = connect(url)
@@ -361,3 +376,25 @@ def _app(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
         extract_app_entity(client, entity, load_for)
     http.close()
     return [load.ledger for load in made.values()]
+
+
+def _ga4(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
+    from extractors.ga4.client import Ga4Client, credentials_from
+    from extractors.ga4.extract import Ga4Extractor
+    from extractors.ga4.report import REPORTS
+
+    cfg = settings.ga4()
+    credentials = credentials_from(cfg)
+    lookback_days = max(GA4_LOOKBACK_DAYS, -(-int(opts.lookback.total_seconds()) // 86400))
+
+    def one_property(property_shop: tuple[str, str]) -> LedgerRow:
+        property_id, shop = property_shop
+        client = Ga4Client(credentials, cfg.api_url, opts.policy)
+        extractor = Ga4Extractor(client, REPORTS[entity], property_id, lookback_days=lookback_days)
+        with _loads(url, opts, client) as make:
+            load = make("ga4", shop, entity)
+            extractor.extract(load, full=opts.full, since=opts.since)
+        client.close()
+        return load.ledger
+
+    return _at_once(one_property, cfg.properties)

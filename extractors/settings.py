@@ -17,6 +17,7 @@ from extractors.webhooks.verify import CHATWOOT_MAX_AGE_S
 from warehouse.settings import parse_int
 
 DEFAULT_SHOPIFY_BASE = "https://{shop}"
+DEFAULT_GA4_API_URL = "https://analyticsdata.googleapis.com"
 # The Admin API versions the queries are written and tested against (the pruned SDL in the repo).
 SUPPORTED_API_VERSIONS = (API_VERSION,)
 
@@ -43,6 +44,16 @@ class ChatwootSettings:
     url: str
     accounts: tuple[tuple[str, str], ...]  # (account id, shop domain)
     api_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Ga4Settings:
+    """Google Analytics 4: one property per shop; a service-account key file or a token."""
+
+    properties: tuple[tuple[str, str], ...]  # (property id, shop domain)
+    credentials_file: str = ""
+    access_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_GA4_API_URL
 
 
 @dataclass(frozen=True)
@@ -103,28 +114,48 @@ class Settings:
             raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
         return value
 
-    def chatwoot_accounts(self) -> tuple[tuple[str, str], ...]:
-        raw = self._require("CHATWOOT_ACCOUNT_ID")
+    def _shop_pairs(self, name: str, example: str) -> tuple[tuple[str, str], ...]:
+        """``id=shop_domain`` pairs (a bare id belongs to the first SHOPIFY_SHOP)."""
+        raw = self._require(name)
         first_shop = self._get("SHOPIFY_SHOP").split(",")[0].strip()
         pairs = []
         for part in (p.strip() for p in raw.split(",")):
             if not part:
                 continue
-            account, _, shop = part.partition("=")
+            key, _, shop = part.partition("=")
             shop = shop.strip() or first_shop
-            if not account.strip().isdigit() or not shop:
+            if not key.strip().isdigit() or not shop:
                 raise ConfigError(
-                    "CHATWOOT_ACCOUNT_ID must be id=shop_domain pairs, e.g. "
-                    "1=hot-rod-an.myshopify.com (a bare id needs SHOPIFY_SHOP)"
+                    f"{name} must be id=shop_domain pairs, e.g. {example} "
+                    "(a bare id needs SHOPIFY_SHOP)"
                 )
-            pairs.append((account.strip(), shop))
+            pairs.append((key.strip(), shop))
         return tuple(pairs)
+
+    def chatwoot_accounts(self) -> tuple[tuple[str, str], ...]:
+        return self._shop_pairs("CHATWOOT_ACCOUNT_ID", "1=hot-rod-an.myshopify.com")
 
     def chatwoot(self) -> ChatwootSettings:
         return ChatwootSettings(
             url=self._require("CHATWOOT_URL").rstrip("/"),
             accounts=self.chatwoot_accounts(),
             api_token=self._require("CHATWOOT_API_TOKEN"),
+        )
+
+    def ga4(self) -> Ga4Settings:
+        properties = self._shop_pairs("GA4_PROPERTY_ID", "123456789=hot-rod-an.myshopify.com")
+        credentials_file = self._get("GA4_CREDENTIALS_FILE")
+        access_token = self._get("GA4_ACCESS_TOKEN")
+        if not credentials_file and not access_token:
+            raise ConfigError(
+                "GA4_CREDENTIALS_FILE (a service-account key file with Viewer access to the "
+                "properties) or GA4_ACCESS_TOKEN is not set (see .env.example)"
+            )
+        return Ga4Settings(
+            properties=properties,
+            credentials_file=credentials_file,
+            access_token=access_token,
+            api_url=self._get("GA4_API_URL", DEFAULT_GA4_API_URL).rstrip("/"),
         )
 
     def app(self) -> AppSettings:

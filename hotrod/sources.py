@@ -3,8 +3,8 @@
 ``HOTROD_SOURCES=sandbox`` (set by ``make run``, ``make dagster`` and the tests that need it) is the
 only way the sandbox starts: the CLI starts it through the ``hotrod.sources`` entry point of the
 sandbox distribution and passes its settings down, as environment, to Dagster and the
-extractors. Unset, runs read the SHOPIFY_*/CHATWOOT_*/HOTROD_APP_* settings, and nothing stands in
-for a source that is not configured.
+extractors. Unset, runs read the SHOPIFY_*/CHATWOOT_*/HOTROD_APP_*/GA4_* settings, and nothing
+stands in for a source that is not configured.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def requested(env: Mapping[str, str]) -> str | None:
     if value != SANDBOX:
         raise SourcesError(
             f"{SOURCES_ENV}={value!r} is not known: set it to {SANDBOX!r} for the demo sandbox, "
-            "or unset it to read the configured SHOPIFY_*/CHATWOOT_*/HOTROD_APP_* sources"
+            "or unset it to read the configured SHOPIFY_*/CHATWOOT_*/HOTROD_APP_*/GA4_* sources"
         )
     return value
 
@@ -58,7 +58,7 @@ def check(env: Mapping[str, str], require_configured: bool = True) -> Callable |
     if require_configured and not configured_sources(from_env(env)):
         raise SourcesError(
             "no source is configured: set SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN (and the "
-            f"CHATWOOT_*/HOTROD_APP_* settings, see .env.example), or {SOURCES_ENV}=sandbox "
+            f"CHATWOOT_*/HOTROD_APP_*/GA4_* settings, see .env.example), or {SOURCES_ENV}=sandbox "
             "for the demo (`make run`)"
         )
     return None

@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 def extractor_env(
     base_url: str, shops: Sequence[dict[str, Any]], credentials: Credentials
 ) -> dict[str, str]:
-    """The SHOPIFY_*/CHATWOOT_*/HOTROD_APP_* settings that point every source at a sandbox."""
+    """The SHOPIFY_*/CHATWOOT_*/HOTROD_APP_*/GA4_* settings that point every source at a sandbox."""
     base = base_url.rstrip("/")
     accounts = ",".join(f"{s['chatwoot_account_id']}={s['domain']}" for s in shops)
+    properties = ",".join(f"{s['ga4_property_id']}={s['domain']}" for s in shops)
     return {
         "SHOPIFY_API_BASE_URL": f"{base}/shops/{{shop}}",
         "SHOPIFY_SHOP": ",".join(s["domain"] for s in shops),
@@ -33,6 +34,9 @@ def extractor_env(
         "CHATWOOT_API_TOKEN": credentials.chatwoot_token,
         "HOTROD_APP_API_URL": base,
         "HOTROD_APP_API_TOKEN": credentials.app_token,
+        "GA4_API_URL": base,
+        "GA4_PROPERTY_ID": properties,
+        "GA4_ACCESS_TOKEN": credentials.ga4_token,
     }
 
 

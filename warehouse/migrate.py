@@ -74,7 +74,9 @@ def head(location: Path = MIGRATIONS) -> str:
 
 def new_revision(message: str, location: Path = MIGRATIONS) -> tuple[Path, Path]:
     """Scaffold the next revision: its module (versions/NNNN_slug.py) and its empty SQL file."""
-    number = f"{int(head(location)) + 1:04d}"
+    # after the highest number taken (branches renumbered on merge may leave the head below it)
+    taken = [int(p.name[:4]) for p in (location / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    number = f"{max(taken, default=0) + 1:04d}"
     versions = location / "versions"
     command.revision(config(location), message=message, rev_id=number, version_path=str(versions))
     module = next(versions.glob(f"{number}_*.py"))

@@ -78,6 +78,8 @@ OTHER_VIEWS = (
     "v_audit_export",
     "v_audit_stats_7d",
     "v_export_daily_performance",
+    "v_seo_pulse",
+    "v_api_latency_daily",
     "v_export_customer_segments",
     "v_export_product_performance",
     "v_customer_lifetime_value",

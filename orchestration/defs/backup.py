@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # Raw landing and marts are what the backup is for. Every other schema of the warehouse database
 # (staging, intermediate, security helpers...) is included so that the mart views and row level
 # security policies that reference them restore; they are small (views and derived tables).
-RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
+RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app", "raw_ga4")
 PREFIX = "hotrod-"
 
 

@@ -4,6 +4,7 @@ One multi-asset per source (subsettable), so a run that needs only ``raw_shopify
 only orders, while a full run extracts each source in one step with one API session.
 """
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,11 +17,13 @@ ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": ("shops", "locations", "products", "inventory_levels", "customers", "orders"),
     "chatwoot": ("inboxes", "agents", "contacts", "conversations", "messages"),
     "app": ("shops", "decision_log", "ceo_time_entries"),
+    "ga4": ("traffic_daily", "traffic_hourly"),
 }
 DESCRIPTIONS = {
     "shopify": "Shopify Admin GraphQL API",
     "chatwoot": "Chatwoot REST API",
     "app": "the dashboard app's API",
+    "ga4": "the Google Analytics 4 Data API (runReport)",
 }
 
 
@@ -39,6 +42,11 @@ def raw_keys() -> list[dg.AssetKey]:
 class ExtractConfig(dg.Config):
     full_refresh: bool = False  # re-read everything (bulk backfill) instead of the increment
 
+
+# Sources a shop may not use at all: when their main setting is unset the assets materialize
+# nothing (a warning and ``configured: false`` in the metadata) instead of failing every run
+# that includes them, as a required source does.
+OPTIONAL_SOURCES = {"ga4": "GA4_PROPERTY_ID"}
 
 # Entities the extractor lands as part of another one (Chatwoot messages ride along with the
 # conversations they belong to).
@@ -81,6 +89,16 @@ def _build(source: str) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult]:
         url = warehouse.url()
         selected = context.selected_asset_keys
+        optional = OPTIONAL_SOURCES.get(source)
+        if optional and not os.environ.get(optional, "").strip():
+            context.log.warning(f"{source} skipped: {optional} is not set (see .env.example)")
+            for entity in entities:
+                if raw_key(source, entity) in selected:
+                    yield dg.MaterializeResult(
+                        asset_key=raw_key(source, entity),
+                        metadata={"configured": False, "rows_read": 0},
+                    )
+            return
         landed: dict[str, Any] = {}
         for entity in entities:
             key = raw_key(source, entity)

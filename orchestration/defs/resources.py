@@ -1,8 +1,9 @@
 """Dagster resources: the warehouse in effect, the extraction sources, and dbt.
 
 Everything is read from the environment when a run starts, never at import time. Sources are
-configured (SHOPIFY_*, CHATWOOT_*, HOTROD_APP_*) or absent: nothing stands in for an absent one,
-and its extraction assets fail with one line naming the missing setting. The demo sandbox is
+configured (SHOPIFY_*, CHATWOOT_*, HOTROD_APP_*, GA4_*) or absent: nothing stands in for an absent
+one, and its extraction assets fail with one line naming the missing setting (GA4, optional, is
+skipped with a warning when GA4_PROPERTY_ID is unset). The demo sandbox is
 started by the ``hotrod`` CLI (``HOTROD_SOURCES=sandbox``), which passes its settings down.
 """
 
@@ -58,6 +59,7 @@ class ExtractionResource(dg.ConfigurableResource):
             "shopify": env.get("SHOPIFY_API_BASE_URL") or "https://{shop}",
             "chatwoot": env.get("CHATWOOT_URL") or "(CHATWOOT_URL unset)",
             "app": env.get("HOTROD_APP_API_URL") or "(HOTROD_APP_API_URL unset)",
+            "ga4": env.get("GA4_API_URL") or "https://analyticsdata.googleapis.com",
         }
         return redact(f"{source} at {where.get(source, '?')}")  # a URL's password never shows
 

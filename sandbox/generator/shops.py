@@ -38,6 +38,11 @@ class ShopDef:
         """Shopify numeric ids of this shop start above this (sequential per shop)."""
         return (self.index + 1) * 1_000_000_000
 
+    @cached_property
+    def ga4_property_id(self) -> int:
+        """The shop's Google Analytics 4 property (nine digits, as GA numbers them)."""
+        return 412_345_670 + self.index
+
     def gid(self, kind: str, seq: int) -> str:
         return f"gid://shopify/{kind}/{self.id_base + seq}"
 
@@ -48,6 +53,7 @@ class ShopDef:
             "timezone": self.timezone,
             "currency": self.currency,
             "chatwoot_account_id": self.chatwoot_account_id,
+            "ga4_property_id": self.ga4_property_id,
             "share": self.share,
         }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox.server import ga4
 from sandbox.server.app_api import AppApi
 from sandbox.server.chatwoot import Chatwoot
 from sandbox.server.data import DataAccess, StoreLike
@@ -47,6 +48,7 @@ class Credentials:
     shopify_token: str = "shpat_sandbox_token"
     chatwoot_token: str = "cw_sandbox_token"
     app_token: str = "app_sandbox_token"
+    ga4_token: str = "ga4_sandbox_token"  # an OAuth access token, as Google's are
 
 
 class Sandbox:
@@ -80,6 +82,7 @@ class Sandbox:
         self.shopify = ShopifyGraphQL(self.data, self.bucket, self.faults, self.bulk)
         self.chatwoot = Chatwoot(self.data, self.faults)
         self.app = AppApi(self.data)
+        self.ga4 = ga4.Ga4Api(self.data, thresholded=self.faults.config.ga4_thresholded)
 
     def close(self) -> None:
         for thread in self.bulk.threads:
@@ -154,7 +157,13 @@ class Handler(BaseHTTPRequestHandler):
             self._body()
             status = self.sandbox.faults.config.error_status
             body = {"errors": "Internal Server Error"} if kind == "shopify" else {"error": "boom"}
+            if kind == "ga4":
+                status, body = ga4.unavailable(status)
             self._send(status, body)
+            return "handled"
+        if fault == "throttle" and kind == "ga4":
+            self._body()  # Google sends no Retry-After: the client backs off on its own
+            self._send(*ga4.resource_exhausted())
             return "handled"
         if fault == "throttle" and kind != "shopify":
             self._body()
@@ -193,6 +202,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._chatwoot(method, None, "profile", params)
             elif m := APP.match(path):
                 self._app(method, m["entity"], params)
+            elif m := ga4.ROUTE.match(path):
+                self._ga4(method, m["property"])
             else:
                 self._body()
                 self._send(404, {"error": f"no route for {method} {path}"})
@@ -308,6 +319,24 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": f"no {entity} {rid} in {shop}"})
             return
         self._send(200, {"deleted": rid, "seq": change["seq"]})
+
+    def _ga4(self, method: str, property_id: str) -> None:
+        if self.headers.get("Authorization") != f"Bearer {self.sandbox.credentials.ga4_token}":
+            self._body()
+            self._send(*ga4.unauthenticated())
+            return
+        if method != "POST":
+            self._body()
+            self._send(*ga4.error(404, "NOT_FOUND", "Method not found."))
+            return
+        if self._fault("ga4") == "handled":
+            return
+        try:
+            body = json.loads(self._body() or b"{}")
+        except ValueError:
+            self._send(*ga4.error(400, "INVALID_ARGUMENT", "Invalid JSON payload received."))
+            return
+        self._send(*self.sandbox.ga4.run_report(property_id, body))
 
     def _control(self, method: str, path: str, params: dict[str, str]) -> None:
         data = self.sandbox.data

@@ -18,12 +18,14 @@ TOKEN_ENV = {
     "shopify_token": "HOTROD_SANDBOX_SHOPIFY_TOKEN",
     "chatwoot_token": "HOTROD_SANDBOX_CHATWOOT_TOKEN",
     "app_token": "HOTROD_SANDBOX_APP_TOKEN",
+    "ga4_token": "HOTROD_SANDBOX_GA4_TOKEN",
 }
 # the extractor setting each token is sent as
 TOKEN_VARIABLE = {
     "shopify_token": "SHOPIFY_ACCESS_TOKEN",
     "chatwoot_token": "CHATWOOT_API_TOKEN",
     "app_token": "HOTROD_APP_API_TOKEN",
+    "ga4_token": "GA4_ACCESS_TOKEN",
 }
 SECRET_ENV = {
     "shopify": "HOTROD_SANDBOX_SHOPIFY_WEBHOOK_SECRET",

@@ -1,7 +1,7 @@
 """Fault injection, deterministic for a given seed and request sequence.
 
-Every data request (Shopify GraphQL, bulk download, Chatwoot, app API; not ``/_sandbox``) gets a
-sequence number n = 1, 2, ... and the injector decides, in this order:
+Every data request (Shopify GraphQL, bulk download, Chatwoot, app API, GA4; not ``/_sandbox``)
+gets a sequence number n = 1, 2, ... and the injector decides, in this order:
 
 * ``drop_at`` k: request k is answered by closing the socket without a response (once, or every
   k-th request with ``drop_every``);
@@ -11,6 +11,10 @@ sequence number n = 1, 2, ... and the injector decides, in this order:
   GraphQL answers ``THROTTLED`` (HTTP 200, ``currentlyAvailable`` 0, as Shopify does), REST answers
   HTTP 429 with ``Retry-After``;
 * ``delay_ms``: every data request waits that long first.
+
+For GA4 (``runReport``) the error is Google's JSON error (``UNAVAILABLE``) and throttling is HTTP
+429 ``RESOURCE_EXHAUSTED`` without ``Retry-After``; ``ga4_thresholded`` marks every answer
+``subjectToThresholding``.
 
 ``malformed_rate`` p corrupts a deterministic share of records (by hash of seed and record id):
 in JSON pages a node gets ``"id": null`` or an unparseable money amount, in bulk JSONL a line is
@@ -56,6 +60,8 @@ class FaultConfig:
     malformed_rate: float = 0.0
     # the first bulk operation FAILs after this many root objects (partial data served)
     bulk_fail_after: int = 0
+    # GA4 answers say subjectToThresholding (Google signals on, few users), not a failure
+    ga4_thresholded: bool = False
     # Shopify cost limits (not faults, but configured together)
     bucket_size: float = 2000.0
     restore_rate: float = 100.0

@@ -16,7 +16,7 @@ from tests.support.core_models import CORE_TABLES, core_model_nodes
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from warehouse.settings import DatabaseUrl
 
-RAW_SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app"}
+RAW_SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app", "raw_ga4"}
 # Rows arrive only when something happens (a redaction, the retention run): no freshness.
 EVENT_TABLES = {"redactions", "decision_log_archive"}
 UNIT_TESTED_MODELS = {
@@ -42,8 +42,9 @@ def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) 
 def test_core_layer_is_complete(manifest: dict) -> None:
     names = {node["name"] for node in core_model_nodes(manifest).values()}
     assert set(CORE_TABLES) <= names
-    # one per source entity (18), the decision-log archive, and the warehouse's own records
-    assert sum(name.startswith("stg_") for name in names) == 23
+    # one per source entity (20, GA4's 2 included), the decision-log archive, and the
+    # warehouse's own records
+    assert sum(name.startswith("stg_") for name in names) == 25
     assert sum(name.startswith("int_") for name in names) >= 10
 
 

@@ -22,6 +22,9 @@ SOURCE_SETTINGS = (
     "CHATWOOT_ACCOUNT_ID",
     "HOTROD_APP_API_URL",
     "HOTROD_APP_API_TOKEN",
+    "GA4_PROPERTY_ID",
+    "GA4_CREDENTIALS_FILE",
+    "GA4_ACCESS_TOKEN",
 )
 
 # Materialize the extraction assets with nothing configured, in a fresh interpreter, and report
@@ -66,6 +69,7 @@ def test_unconfigured_extraction_fails_in_one_line_naming_the_setting(module_db,
     assert report["success"] is False
     assert report["sandbox"] == []  # no sandbox was started, nor even imported
     failures = report["failures"]
+    # GA4 is optional: unset, its assets are skipped with a warning rather than failing
     assert set(failures) == {"extract_shopify", "extract_chatwoot", "extract_app"}
     expected = {
         "extract_shopify": "SHOPIFY_SHOP is not set",

@@ -409,6 +409,7 @@ class FakeStore:
                 "timezone": tz,
                 "currency": cur,
                 "chatwoot_account_id": acct,
+                "ga4_property_id": 412_345_670 + acct,
                 "share": 0.5,
             }
             for d, n, tz, cur, acct in SHOPS

@@ -123,6 +123,20 @@ def test_from_empty_every_revision_once(scratch):
     assert _scalar(scratch, "select to_regclass('security.tenant_shops') is not null")
     assert _scalar(scratch, "select to_regclass('raw_app.v_access_audit_7d') is not null")
     assert _scalar(scratch, "select pg_has_role('authenticator', 'operator', 'MEMBER')")
+    # 0005: GA4's raw tables in the landing shape, landed by service_role only; ledger notes
+    for table in ("raw_ga4.traffic_daily", "raw_ga4.traffic_hourly"):
+        assert _scalar(scratch, f"select has_table_privilege('service_role', '{table}', 'insert')")
+        assert not _scalar(scratch, f"select has_table_privilege('operator', '{table}', 'select')")
+        assert _scalar(
+            scratch,
+            "select count(*) from pg_constraint where contype = 'p'"
+            f" and conrelid = '{table}'::regclass",
+        )
+    assert _scalar(
+        scratch,
+        "select count(*) from information_schema.columns where table_schema = 'raw_app'"
+        " and table_name = 'load_ledger' and column_name = 'notes'",
+    )
     # 0007 (issue 20): the staging casts' input check for servers before PostgreSQL 16
     assert _scalar(scratch, "select raw_app.input_is_valid('12.50', 'numeric(14, 2)')")
     assert not _scalar(scratch, "select raw_app.input_is_valid('many', 'integer')")
@@ -166,10 +180,11 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
     location = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, location, ignore=shutil.ignore_patterns("__pycache__"))
     head = migrate.head()
-    following = f"{int(head) + 1:04d}"
-    module, sql_file = migrate.new_revision("add note to raw orders", location=location)
-    assert module.name == f"{following}_add_note_to_raw_orders.py"
-    assert sql_file == location / "sql" / f"{following}_add_note_to_raw_orders.sql"
+    taken = [int(p.name[:4]) for p in (location / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    number = f"{max(taken) + 1:04d}"  # after the highest number taken, on top of the head
+    module, sql_file = migrate.new_revision("add deleted_at to raw orders", location=location)
+    assert module.name == f"{number}_add_deleted_at_to_raw_orders.py"
+    assert sql_file == location / "sql" / f"{number}_add_deleted_at_to_raw_orders.sql"
     text = module.read_text(encoding="utf-8")
     assert f'down_revision = "{head}"' in text or f"down_revision = '{head}'" in text
     assert "run_sql(__file__)" in text
@@ -183,7 +198,7 @@ def test_a_new_migration_is_one_command_and_one_sql_file(scratch, tmp_path):
     _land_rows(scratch)
     before = _counts(scratch)
     migrate.upgrade(scratch, location=location)
-    assert migrate.current(scratch) == following
+    assert migrate.current(scratch) == number
     assert _counts(scratch) == before
     assert (
         _scalar(

@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key=['shop_domain', 'date'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
         post_hook=[
             "{{ delete_vanished_rows(ref('int_sales_daily_aggregated'), {'shop_domain': 'shop_domain', 'date': 'local_date'}) }}",
@@ -18,13 +18,18 @@
     differ from the stored ones (or that are new) are written (delete+insert); days that no
     longer exist (the spine moved, e.g. a future-dated order fixed) are deleted. So late
     refunds, cancellations, edits and deleted orders land on every day they touch, however old,
-    and the table always equals a full rebuild (bar created_at/updated_at).
+    and the table always equals a full rebuild (bar created_at/updated_at). GA4's columns
+    (issue 19) take part: a day whose GA4 traffic lands or is revised later is rewritten too.
 -#}
 
 with
 
 daily as (
     select * from {{ ref('int_sales_daily_aggregated') }}
+),
+
+ga4 as (
+    select * from {{ ref('int_ga4_daily_aggregated') }}
 ),
 
 computed as (
@@ -42,8 +47,16 @@ computed as (
             100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2
         )::numeric(14, 2) as fulfillment_rate_pct,
         daily.refunded_amount::numeric(14, 2) as refunded_amount,
-        (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue
+        (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue,
+        ga4.sessions::integer as sessions,
+        ga4.conversion_rate_pct::numeric(14, 2) as conversion_rate_pct,
+        ga4.transactions::integer as ga_transactions,
+        ga4.purchase_revenue::numeric(14, 2) as ga_purchase_revenue
     from daily
+    left join ga4
+        on
+            daily.shop_domain = ga4.shop_domain
+            and daily.local_date = ga4.report_date
 ),
 
 changed as (

@@ -32,6 +32,10 @@ order_issues as (
     select * from {{ ref('int_orders_data_issues') }}
 ),
 
+latency as (
+    select * from {{ ref('rpt_api_latency_daily') }}
+),
+
 alerts as (
     select
         shop_domain,
@@ -118,6 +122,19 @@ alerts as (
         metric_date::timestamptz as detected_at
     from anomalies
     where is_anomaly and metric_date >= ({{ hotrod_as_of() }})::date - 7
+
+    union all
+
+    select
+        shop_domain,
+        'api_latency' as alert_type,
+        source_system || '.' || endpoint_kind as alert_source,
+        case when latency_p95_ms >= 4 * p95_7d_median_ms then 'high' else 'medium' end as severity,
+        source_system || '.' || endpoint_kind || ' p95 latency ' || latency_p95_ms || ' ms on ' || date
+        || ' vs 7-day median ' || p95_7d_median_ms || ' ms' as alert_message,
+        date::timestamptz as detected_at
+    from latency
+    where is_latency_spike and date >= ({{ hotrod_as_of() }})::date - 1
 ),
 
 final as (

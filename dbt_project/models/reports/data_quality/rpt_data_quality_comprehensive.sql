@@ -47,7 +47,16 @@ sales_checks as (
         count(*) filter (
             where sales.fulfillment_rate_pct < 0 or sales.fulfillment_rate_pct > 100
         ) as fulfillment_rate_out_of_range,
-        count(*) - count(distinct sales.date) as duplicate_days
+        count(*) - count(distinct sales.date) as duplicate_days,
+        count(*) filter (
+            where sales.total_orders >= 20
+            and sales.ga_transactions is not null
+            and {{ within_last_days('sales.date', 28, 'shops.as_of_date - 1') }}
+            and (
+                sales.ga_transactions not between 0.70 * sales.total_orders and 1.10 * sales.total_orders
+                or sales.ga_purchase_revenue not between 0.70 * sales.total_revenue and 1.10 * sales.total_revenue
+            )
+        ) as ga4_vs_shopify_mismatch
     from sales
     inner join shops
         on sales.shop_domain = shops.shop_domain
@@ -177,6 +186,7 @@ checks as (
             when 'currency_mismatch' then order_checks.currency_mismatch
             when 'bad_quantities' then order_checks.bad_quantities
             when 'missing_totals' then order_checks.missing_totals
+            when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -204,7 +214,11 @@ checks as (
         (12, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
         (13, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
         (14, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
-        (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)')
+        (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)'),
+        (
+            16, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
+            'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
+        )
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
         on shops.shop_domain = sales_checks.shop_domain

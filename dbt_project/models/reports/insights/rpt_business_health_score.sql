@@ -2,7 +2,7 @@
 -- sales momentum 25% (50 + half the revenue change of the last 7 days vs the 7 before, clamped),
 -- inventory 20% (share of latest-snapshot SKUs not low/out of stock),
 -- fulfillment 20% (30-day SLA compliance %), customer experience 20% (100 - 7-day first-response
--- SLA breach rate %), data quality 15% (share of the 15 checks passing). A missing component is
+-- SLA breach rate %), data quality 15% (share of the 16 checks passing). A missing component is
 -- left out and the remaining weights are re-normalised. Grade: >= 80 healthy, >= 60 watch, else at_risk.
 
 with

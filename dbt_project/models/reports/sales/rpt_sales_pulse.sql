@@ -14,6 +14,10 @@ so_far as (
     select * from {{ ref('sales_so_far') }}
 ),
 
+sessions_so_far as (
+    select * from {{ ref('sessions_so_far') }}
+),
+
 top_products as (
     select * from {{ ref('rpt_sales_top_products') }}
 ),
@@ -38,7 +42,12 @@ final as (
         today.fulfillment_rate_pct,
         coalesce(today.refunded_amount, 0) as refunded_amount,
         coalesce(today.net_revenue, 0) as net_revenue,
-        coalesce(top_products.top_products, '[]'::jsonb) as top_products
+        coalesce(top_products.top_products, '[]'::jsonb) as top_products,
+        today_sessions.sessions_so_far,
+        today_sessions.conversion_rate_pct,
+        last_week_sessions.conversion_rate_pct as last_week_same_time_conversion_rate_pct,
+        round(today_sessions.conversion_rate_pct - last_week_sessions.conversion_rate_pct, 2)
+            as conversion_rate_vs_last_week_pts
     from shops
     left join daily as today
         on
@@ -50,6 +59,14 @@ final as (
             and last_week.days_ago = 7
     left join top_products
         on shops.shop_domain = top_products.shop_domain
+    left join sessions_so_far as today_sessions
+        on
+            shops.shop_domain = today_sessions.shop_domain
+            and today_sessions.days_ago = 0
+    left join sessions_so_far as last_week_sessions
+        on
+            shops.shop_domain = last_week_sessions.shop_domain
+            and last_week_sessions.days_ago = 7
 )
 
 select * from final

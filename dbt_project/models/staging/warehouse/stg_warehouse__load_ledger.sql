@@ -13,7 +13,12 @@ renamed as (
         mode as load_mode,
         started_at,
         finished_at,
-        status as run_status
+        status as run_status,
+        api_calls,
+        throttled_waits,
+        latency_p50_ms,
+        latency_p95_ms,
+        notes as run_notes
     from source
 )
 
