@@ -78,8 +78,6 @@ OTHER_VIEWS = (
     "v_audit_export",
     "v_audit_stats_7d",
     "v_export_daily_performance",
-    "v_seo_pulse",
-    "v_api_latency_daily",
     "v_export_customer_segments",
     "v_export_product_performance",
     "v_customer_lifetime_value",
@@ -91,6 +89,8 @@ EXTENSION_VIEWS = (
     "v_carrier_performance",
     "v_cx_commerce_daily",
     "v_recommendation_approval_model",
+    "v_seo_pulse",
+    "v_api_latency_daily",
 )
 # List views return every row with its urgency_rank; the tile reads the first 50 (the cap lives
 # in the tile's query, docs/contract-views.md), so that is the query timed for them.
