@@ -42,9 +42,9 @@ def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) 
 def test_core_layer_is_complete(manifest: dict) -> None:
     names = {node["name"] for node in core_model_nodes(manifest).values()}
     assert set(CORE_TABLES) <= names
-    # one per source entity (20, GA4's 2 included), the decision-log archive, and the
-    # warehouse's own records
-    assert sum(name.startswith("stg_") for name in names) == 25
+    # one per source entity (20, GA4's 2 included), fulfillments' carriers, the decision-log
+    # archive, the rejected values, and the warehouse's own records (access checks included)
+    assert sum(name.startswith("stg_") for name in names) == 28
     assert sum(name.startswith("int_") for name in names) >= 10
 
 
