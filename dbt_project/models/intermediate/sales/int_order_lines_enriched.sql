@@ -93,7 +93,9 @@ enriched as (
             case
                 when coalesce(lines.current_quantity, lines.quantity) = lines.quantity
                     then lines.discounted_total
-                else round(lines.discounted_total * lines.current_quantity / lines.quantity, 2)
+                else round(
+                    lines.discounted_total * lines.current_quantity / nullif(lines.quantity, 0), 2
+                )
             end
         )::numeric(14, 2) as discounted_total,
         orders.customer_id,
