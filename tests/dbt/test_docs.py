@@ -215,4 +215,6 @@ def test_lineage_graph_renders_offline_in_headless_chromium(served, tmp_path):
         ("model", MODEL_BLUE),
         ("exposure", EXPOSURE_ORANGE),
     ):
-        assert colours.get(colour, 0) > 100, f"no {name} nodes drawn in the lineage graph"
+        # the graph is fitted to the window: the more models upstream of the tile, the smaller
+        # each node (Tile 1's lone exposure is about 100 pixels since GA4 joined the graph)
+        assert colours.get(colour, 0) > 40, f"no {name} nodes drawn in the lineage graph"

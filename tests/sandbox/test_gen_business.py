@@ -41,14 +41,21 @@ def _money(value: dict) -> Decimal:
 
 
 def test_order_arithmetic_and_lifecycle(orders: list[dict]) -> None:
+    edited = 0
     for order in orders:
         lines = order["lineItems"]
         assert lines
-        assert sum(_money(li["discountedTotalSet"]) for li in lines) == _money(
-            order["subtotalPriceSet"]
-        )
-        gross = sum(_money(li["originalUnitPriceSet"]) * li["quantity"] for li in lines)
-        assert gross - _money(order["subtotalPriceSet"]) == _money(order["totalDiscountsSet"])
+        ordered = sum(_money(li["discountedTotalSet"]) for li in lines)
+        subtotal = _money(order["subtotalPriceSet"])
+        if subtotal != ordered:
+            # an order edit removed units: the subtotal is the edited one, lower than what was
+            # ordered, and some line holds fewer current units than it was ordered with
+            assert 0 <= subtotal < ordered, order["name"]
+            assert any(li["currentQuantity"] < li["quantity"] for li in lines), order["name"]
+            edited += 1
+        else:
+            gross = sum(_money(li["originalUnitPriceSet"]) * li["quantity"] for li in lines)
+            assert gross - subtotal == _money(order["totalDiscountsSet"])
         assert _money(order["totalPriceSet"]) >= _money(order["subtotalPriceSet"])
         refunded = sum(_money(r["totalRefundedSet"]) for r in order["refunds"])
         assert refunded == _money(order["totalRefundedSet"])
@@ -59,6 +66,7 @@ def test_order_arithmetic_and_lifecycle(orders: list[dict]) -> None:
         for ful in order["fulfillments"]:
             assert ful["createdAt"] > order["createdAt"] and ful["status"] == "SUCCESS"
         assert order["updatedAt"] >= order["createdAt"]
+    assert 0 < edited < len(orders) * 0.1  # about 4% of orders are edited before shipping
     assert sum(o["test"] for o in orders) >= 5
     assert sum(o["cancelledAt"] is not None for o in orders) >= 50
     assert sum(bool(o["refunds"]) for o in orders) >= 100

@@ -20,3 +20,6 @@ $$;
 
 comment on function raw_app.input_is_valid(text, text) is
     'True when the text parses as the type (pg_input_is_valid for servers before PostgreSQL 16).';
+
+-- dbt (the owner) calls it while building staging; no reader role needs it
+revoke execute on function raw_app.input_is_valid(text, text) from public;
