@@ -4,10 +4,13 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows(ref('stg_shopify__orders'), {'shop_domain': 'shop_domain', 'order_id': 'order_id', 'staged_at': 'staged_at'}) }}"],
+        pre_hook=["{{ delete_changed_orders() }}"],
+        post_hook=["{{ delete_vanished_orders(ref('stg_shopify__orders')) }}"],
         indexes=[
             {'columns': ['shop_domain', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['staged_at']},
+            {'columns': ['localized_at']},
         ],
     )
 }}
@@ -15,7 +18,9 @@
 {#-
     Incremental (issue 9): a daily run re-localizes only the orders staged since the last run
     (newer `staged_at`), every order of a shop whose time zone changed, and the orders whose
-    data issues (int_orders_data_issues) may have changed without a restage.
+    data issues (int_orders_data_issues) may have changed without a restage. `localized_at`
+    stamps the run that wrote the row: the models downstream (int_order_lines_enriched,
+    int_orders_sla_evaluated) take the orders localized after their own newest one.
 -#}
 
 with
@@ -109,7 +114,8 @@ localized as (
             from unnest(orders.tags) as tag
             where tag like 'severity:%'
         ) as severity_tag,
-        orders.staged_at
+        orders.staged_at,
+        '{{ run_started_at }}'::timestamptz as localized_at
     from orders
     left join shops
         on orders.shop_domain = shops.shop_domain
