@@ -4,13 +4,24 @@
         newest row already in this model (its column `stored`); `true` in a full build.
     -#}
     {%- if is_incremental() -%}
-        {{ staged_at }} > (
-            select coalesce(max(done.{{ stored }}), '-infinity'::timestamptz)
-            from {{ this }} as done
-        )
+        {{ staged_at }} > {{ stored_watermark(stored) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro stored_watermark(column) -%}
+    {#-
+        The newest `column` stored in this model, read when the SQL is rendered and written as a
+        literal (`-infinity` when empty): the planner then sees how few upstream rows are newer
+        and reads them through the watermark's index instead of scanning every row.
+    -#}
+    {%- set newest = none -%}
+    {%- if execute -%}
+        {%- set newest = run_query('select max(' ~ column ~ ')::text from ' ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    '{{ newest if newest is not none else "-infinity" }}'::timestamptz
 {%- endmacro %}
 
 {% macro orders_of_recent_redactions() -%}
@@ -103,21 +114,17 @@
     -#}
     {%- if is_incremental() and not should_full_refresh() -%}
         delete from {{ this }} as done
-        where
-        {%- if upstream is not none %}
-            (done.shop_domain, done.order_id) in (
+        where (done.shop_domain, done.order_id) in (
+            {%- if upstream is not none %}
                 select
                     changed.shop_domain,
                     changed.order_id
                 from {{ upstream }} as changed
-                where changed.{{ stamp }} > (
-                    select coalesce(max(stored.{{ stamp }}), '-infinity'::timestamptz)
-                    from {{ this }} as stored
-                )
-            )
-            or
-        {%- endif %}
-            (done.shop_domain, done.order_id) in ({{ deleted_raw_orders() }})
+                where changed.{{ stamp }} > {{ stored_watermark(stamp) }}
+                union all
+            {%- endif %}
+            {{ deleted_raw_orders() }}
+        )
     {%- endif -%}
 {%- endmacro %}
 

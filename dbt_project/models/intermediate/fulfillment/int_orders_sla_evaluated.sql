@@ -43,9 +43,14 @@ with
 orders as (
     select * from {{ ref('int_orders_localized') }}
     {% if is_incremental() %}
+        where {{ staged_since_last_run('localized_at', 'localized_at') }}
+        -- two branches, each read through its own index (an `or` would scan every order)
+        union all
+        select localized.*
+        from {{ ref('int_orders_localized') }} as localized
         where
-            {{ staged_since_last_run('localized_at', 'localized_at') }}
-            or (shop_domain, order_id) in (
+            not {{ staged_since_last_run('localized.localized_at', 'localized_at') }}
+            and (localized.shop_domain, localized.order_id) in (
                 select
                     done.shop_domain,
                     done.order_id
