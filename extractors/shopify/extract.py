@@ -19,7 +19,7 @@ from typing import Any
 from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
 from extractors.records import Row, dumps, iso, parse_timestamp
-from extractors.shopify import queries, shape
+from extractors.shopify import nested, queries, shape
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
 from extractors.shopify.regroup import Spill
@@ -216,10 +216,7 @@ class ShopifyExtractor:
             rows: list[Row] = []
             bad: list[tuple[str, str]] = []
             for edge in conn.get("edges") or []:
-                raw = (edge or {}).get("node")
-                rest = shape.more_pages(entity, raw)
-                node = shape.flatten_paginated(entity, raw)
-                problem = self._read_rest(entity, node, rest) if rest else None
+                node, problem = nested.complete(self.client, entity, (edge or {}).get("node"))
                 if problem:
                     bad.append((problem, dumps(node)))
                     continue
@@ -250,32 +247,6 @@ class ShopifyExtractor:
                 self._bulk(entity, load, state)
                 return
             variables["after"] = info["endCursor"]
-
-    def _read_rest(
-        self, entity: EntityQuery, node: dict[str, Any], rest: list[tuple[Any, str | None]]
-    ) -> str | None:
-        """Read the remaining pages of the node's nested connections into its lists, so no
-        record is landed truncated; a reason to quarantine it when that cannot be done."""
-        for nested, after in rest:
-            if not after:
-                return f"{entity.entity}: {nested.field} has more pages and no endCursor"
-            items = node[nested.field]
-            document = entity.nested_page_document(nested)
-            while after:
-                variables = {"id": node.get("id"), "first": nested.first, "after": after}
-                found = self.client.query(document, variables).get("node")
-                if not isinstance(found, dict):
-                    return (
-                        f"{entity.entity}: {node.get('id')} was gone while its {nested.field} "
-                        "were read to the end (the next run reads it again)"
-                    )
-                conn = found.get(nested.field) or {}
-                items.extend((e or {}).get("node") for e in conn.get("edges") or [])
-                info = conn.get("pageInfo") or {}
-                if info.get("hasNextPage") and not info.get("endCursor"):
-                    return f"{entity.entity}: {nested.field} has more pages and no endCursor"
-                after = info.get("endCursor") if info.get("hasNextPage") else None
-        return None
 
 
 class _BackgroundLander:

@@ -489,3 +489,35 @@ def test_deliveries_stored_together_fetch_each_record_once(api, fresh_db):
         {"ids": [UPSERTS["products_update.json"][2]]},
     ]
     assert query(fresh_db, "select count(applied_at) from raw_app.webhook_events") == [(4,)]
+
+
+def test_a_notice_reads_nested_lists_past_their_first_page(api, fresh_db, monkeypatch):
+    """The nodes(ids:) fetch asks nested connections with a page size (250 line items, 100
+    variants, 50 levels); a longer list is read to the end like an extraction reads it. With one
+    node per nested page here, every list longer than one needs more pages."""
+    from dataclasses import replace
+
+    server, store = api
+    small = {
+        name: replace(query_, nested=tuple(replace(n, first=1) for n in query_.nested))
+        for name, query_ in notices._QUERIES.items()
+    }
+    monkeypatch.setattr(notices, "_QUERIES", small)
+    order_gid = UPSERTS["orders_updated.json"][2]
+    product_gid = UPSERTS["products_update.json"][2]
+    order = store.data[("shopify", "orders", SHOP)][order_gid].payload
+    product = store.data[("shopify", "products", SHOP)][product_gid].payload
+    order["lineItems"] = [
+        dict(order["lineItems"][0], id=f"gid://shopify/LineItem/91{n}") for n in range(3)
+    ]
+    assert len(product["variants"]) > 1 and len(order["lineItems"]) > 1
+    running = start_receiver(fresh_db, _settings(server.url))
+    try:
+        for number, name in enumerate(("orders_updated.json", "products_update.json")):
+            answer = post(running.url, documented(name), UPSERTS[name][0], f"w-{number}")
+            assert answer.json()["status"] == "applied"
+    finally:
+        running.stop()
+    assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
+    assert canon(_raw(fresh_db, "orders")[order_gid][1]) == canon(order)
+    assert canon(_raw(fresh_db, "products")[product_gid][1]) == canon(product)
