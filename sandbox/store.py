@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.generator import GENERATOR_VERSION, generate
-from sandbox.generator.clock import floor_hour, from_epoch, to_epoch
+from sandbox.generator.clock import floor_hour, from_epoch, iso, to_epoch
 from sandbox.generator.schema import INDEXES, SCHEMA
 from sandbox.generator.shops import SHOPS
-from sandbox.generator.writer import loads
+from sandbox.generator.writer import dumps, loads
 from sandbox.records import ENTITIES, Change, Record
 
 __all__ = ["ENTITIES", "Change", "Record", "SandboxStore"]
@@ -238,6 +238,28 @@ class SandboxStore:
             self._conn().execute(
                 "DELETE FROM records WHERE kind = ? AND shop = ? AND id = ?",
                 (_kind(source, entity), shop_domain, str(id)),
+            )
+            self._truth = None
+            return payload
+
+    def rename_shop(self, shop_domain: str, name: str) -> dict | None:
+        """The merchant renames the shop in its settings (Shopify sends shop/update); the shop's
+        new payload, or None for an unknown shop."""
+        with self._lock:
+            row = self._conn().execute(
+                "SELECT id, payload FROM records WHERE kind = 'shopify.shops' AND shop = ?",
+                (shop_domain,),
+            ).fetchone()
+            if row is None:
+                return None
+            self._ensure_working_copy()
+            payload = loads(row[1])
+            payload["name"] = name
+            payload["updatedAt"] = iso(to_epoch(self.now))
+            self._conn().execute(
+                "UPDATE records SET payload = ?, updated_at = ? "
+                "WHERE kind = 'shopify.shops' AND shop = ? AND id = ?",
+                (dumps(payload), to_epoch(self.now), shop_domain, row[0]),
             )
             self._truth = None
             return payload

@@ -82,7 +82,8 @@ def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery
         else:
             body = chatwoot.body(change)
             event = key
-        stamp = body.get("updated_at") or datetime.now(UTC).isoformat()
+        payload = change.get("payload") or {}
+        stamp = body.get("updated_at") or payload.get("updatedAt") or datetime.now(UTC).isoformat()
         if isinstance(stamp, int):
             stamp = datetime.fromtimestamp(stamp, UTC).isoformat()
         out.append(

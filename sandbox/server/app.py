@@ -320,6 +320,24 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(200, {"deleted": rid, "seq": change["seq"]})
 
+    def _rename_shop(self, data: DataAccess) -> None:
+        """``{"shop": domain, "name": text}``: the merchant renames the shop; the change
+        (``shop/update``) joins /_sandbox/changes."""
+        try:
+            given = json.loads(self._body() or b"{}")
+            shop, name = str(given["shop"]), given["name"]
+        except (ValueError, KeyError, TypeError):
+            self._send(400, {"error": 'body must be {"shop", "name"}'})
+            return
+        if not isinstance(name, str) or not name.strip():
+            self._send(400, {"error": "name must be a non-empty string"})
+            return
+        change = data.rename_shop(shop, name)
+        if change is None:
+            self._send(404, {"error": f"no shop {shop}"})
+            return
+        self._send(200, {"renamed": shop, "seq": change["seq"]})
+
     def _ga4(self, method: str, property_id: str) -> None:
         if self.headers.get("Authorization") != f"Bearer {self.sandbox.credentials.ga4_token}":
             self._body()
@@ -351,6 +369,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"now": now.isoformat(), "changes": changes})
         elif method == "POST" and path == "/_sandbox/delete":
             self._delete(data)
+        elif method == "POST" and path == "/_sandbox/rename-shop":
+            self._rename_shop(data)
         elif method == "GET" and path == "/_sandbox/truth":
             self._send(200, data.truth())
         elif method == "GET" and path == "/_sandbox/config":

@@ -48,6 +48,8 @@ class StoreLike(Protocol):
 
     def delete(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None: ...  # noqa: A002
 
+    def rename_shop(self, shop_domain: str, name: str) -> dict | None: ...
+
     def truth(self) -> dict: ...
 
 
@@ -243,6 +245,27 @@ class DataAccess:
                 "shop_domain": shop,
                 "id": id,
                 "topic": f"{entity}/delete",
+                "payload": payload,
+            }
+            self.changes.append(change)
+            self.version += 1
+            self._cache.clear()
+            self._building.clear()
+            return change
+
+    def rename_shop(self, shop: str, name: str) -> dict | None:
+        """The merchant renames the shop; the change (``shop/update``), or None (no such shop)."""
+        with self.lock:
+            payload = self.store.rename_shop(shop, name)
+            if payload is None:
+                return None
+            change = {
+                "seq": len(self.changes) + 1,
+                "source": "shopify",
+                "entity": "shops",
+                "shop_domain": shop,
+                "id": payload["id"],
+                "topic": "shop/update",
                 "payload": payload,
             }
             self.changes.append(change)

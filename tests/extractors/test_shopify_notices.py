@@ -521,3 +521,69 @@ def test_a_notice_reads_nested_lists_past_their_first_page(api, fresh_db, monkey
     assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
     assert canon(_raw(fresh_db, "orders")[order_gid][1]) == canon(order)
     assert canon(_raw(fresh_db, "products")[product_gid][1]) == canon(product)
+
+
+def test_every_topic_the_stand_in_sends_lands_through_the_receiver(api, receiver, fresh_db):
+    """Each upsert topic of SPEC §2, as the stand-in's webhook sender builds it (REST body,
+    Shopify's headers, signed), goes through the real receiver: the record it names is fetched
+    with nodes(ids:) and landed as the stand-in holds it; nothing is quarantined."""
+    from sandbox import webhook_sender
+
+    server, store = api
+    renamed = requests.post(
+        f"{server.url}/_sandbox/rename-shop", json={"shop": SHOP, "name": "Hot Rod AN"}, timeout=10
+    )
+    assert renamed.status_code == 200
+    changes = webhook_sender.fetch_changes(server.url)
+    assert [c["topic"] for c in changes] == ["shop/update"]
+    order_gid = UPSERTS["orders_updated.json"][2]
+    order = copy.deepcopy(store.data[("shopify", "orders", SHOP)][order_gid].payload)
+    order["refunds"] = [{"id": "gid://shopify/Refund/5", "createdAt": order["updatedAt"]}]
+    item = server.sandbox.data.inventory_items(SHOP)[0]
+    records = {
+        "orders": order,
+        "refunds": order,
+        "fulfillments": order,
+        "products": store.data[("shopify", "products", SHOP)][UPSERTS["products_update.json"][2]],
+        "customers": store.data[("shopify", "customers", SHOP)][
+            UPSERTS["customers_update.json"][2]
+        ],
+        "inventory_items": item,
+        "inventory_levels": next(iter(store.data[("shopify", "inventory_levels", SHOP)].values())),
+    }
+    for number, topic in enumerate(t for t in notices.UPSERT_TOPICS if t != "shop/update"):
+        record = records[topic.split("/")[0]]
+        payload = getattr(record, "payload", record)
+        changes.append(
+            {
+                "seq": 100 + number,
+                "source": "shopify",
+                "entity": topic.split("/")[0],
+                "shop_domain": SHOP,
+                "id": payload["id"],
+                "topic": topic,
+                "payload": payload,
+            }
+        )
+    deliveries = webhook_sender.build_deliveries(changes)
+    assert sorted(d.topic for d in deliveries) == sorted(notices.UPSERT_TOPICS)
+    report = webhook_sender.send(deliveries, receiver.url, shopify_secret=SECRET)
+    assert report.delivered == len(deliveries) and report.failed == 0
+    events = query(
+        fresh_db,
+        "select topic, applied_at is not null, last_error from raw_app.webhook_events "
+        "where last_error is not null or applied_at is null",
+    )
+    assert events == []
+    assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
+    shop = query(fresh_db, "select payload from raw_shopify.shops")
+    assert [row[0]["name"] for row in shop] == ["Hot Rod AN"]
+    for table, gid in (
+        ("orders", order_gid),
+        ("products", UPSERTS["products_update.json"][2]),
+        ("customers", UPSERTS["customers_update.json"][2]),
+    ):
+        expected = store.data[("shopify", table, SHOP)][gid].payload
+        assert canon(_raw(fresh_db, table)[gid][1]) == canon(expected)
+    levels = _raw(fresh_db, "inventory_levels")
+    assert {level["id"] for level in item["inventoryLevels"]} <= set(levels)

@@ -468,6 +468,15 @@ class FakeStore:
         rec = self.data.get((source, entity, shop), {}).pop(id, None)
         return rec.payload if rec else None
 
+    def rename_shop(self, shop: str, name: str) -> dict | None:
+        records = self.data.get(("shopify", "shops", shop)) or {}
+        rec = next(iter(records.values()), None)
+        if rec is None:
+            return None
+        payload = dict(rec.payload, name=name, updatedAt=iso(self.now))
+        self.put("shopify", "shops", shop, rec.id, self.now, payload)
+        return payload
+
     def advance(self, days: int = 1) -> list[Change]:
         self.now = self.now + timedelta(days=days)
         changes = []

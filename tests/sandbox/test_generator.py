@@ -278,6 +278,9 @@ def test_advance_adds_orders_updates_and_moves_the_truth(tmp_path: Path) -> None
         assert _sha(store.cached_path) == cached_sha  # the cache stays pristine
         topics = {c.topic for c in changes}
         assert {"orders/create", "orders/updated", "inventory_levels/update"} <= topics
+        # paid at checkout (order edits and refunds: below, over a week)
+        paid = {(c.shop_domain, c.id) for c in changes if c.topic == "orders/paid"}
+        assert paid == {(c.shop_domain, c.id) for c in changes if c.topic == "orders/create"}
         created = [c for c in changes if c.topic == "orders/create"]
         assert store.count("shopify", "orders", None) == orders_before + len(created)
         for change in created:
@@ -308,6 +311,8 @@ def test_advance_adds_orders_updates_and_moves_the_truth(tmp_path: Path) -> None
         assert after != before
         again = store.advance(2)
         assert again and store.now == NOW + timedelta(days=3)
+        week = {c.topic for c in store.advance(7)}
+        assert {"orders/edited", "refunds/create"} <= week  # their own topics (issue 13)
     finally:
         store.close()
     assert not list(tmp_path.glob("*.live-*"))  # the working copy is removed on close
