@@ -530,28 +530,32 @@ def test_every_topic_the_stand_in_sends_lands_through_the_receiver(api, receiver
     from sandbox import webhook_sender
 
     server, store = api
-    renamed = requests.post(
-        f"{server.url}/_sandbox/rename-shop", json={"shop": SHOP, "name": "Hot Rod AN"}, timeout=10
-    )
-    assert renamed.status_code == 200
+    product_gid = UPSERTS["products_update.json"][2]
+    variant = store.data[("shopify", "products", SHOP)][product_gid].payload["variants"][0]
+    for route, body in (
+        ("rename-shop", {"shop": SHOP, "name": "Hot Rod AN"}),
+        ("set-sku", {"shop": SHOP, "variant": variant["id"], "sku": "AN-6-FITTING"}),
+    ):  # merchant actions in the stand-in
+        assert requests.post(f"{server.url}/_sandbox/{route}", json=body, timeout=10).ok
     changes = webhook_sender.fetch_changes(server.url)
-    assert [c["topic"] for c in changes] == ["shop/update"]
+    sent_by_actions = ["shop/update", "products/update", "inventory_items/update"]
+    assert [c["topic"] for c in changes] == sent_by_actions
     order_gid = UPSERTS["orders_updated.json"][2]
     order = copy.deepcopy(store.data[("shopify", "orders", SHOP)][order_gid].payload)
     order["refunds"] = [{"id": "gid://shopify/Refund/5", "createdAt": order["updatedAt"]}]
-    item = server.sandbox.data.inventory_items(SHOP)[0]
+    item_gid = variant["inventoryItem"]["id"]
     records = {
         "orders": order,
         "refunds": order,
         "fulfillments": order,
-        "products": store.data[("shopify", "products", SHOP)][UPSERTS["products_update.json"][2]],
+        "products": store.data[("shopify", "products", SHOP)][product_gid],
         "customers": store.data[("shopify", "customers", SHOP)][
             UPSERTS["customers_update.json"][2]
         ],
-        "inventory_items": item,
         "inventory_levels": next(iter(store.data[("shopify", "inventory_levels", SHOP)].values())),
     }
-    for number, topic in enumerate(t for t in notices.UPSERT_TOPICS if t != "shop/update"):
+    others = [t for t in notices.UPSERT_TOPICS if t not in sent_by_actions]
+    for number, topic in enumerate(others):
         record = records[topic.split("/")[0]]
         payload = getattr(record, "payload", record)
         changes.append(
@@ -567,6 +571,7 @@ def test_every_topic_the_stand_in_sends_lands_through_the_receiver(api, receiver
         )
     deliveries = webhook_sender.build_deliveries(changes)
     assert sorted(d.topic for d in deliveries) == sorted(notices.UPSERT_TOPICS)
+    assert deliveries[1].event_id == deliveries[2].event_id != deliveries[0].event_id
     report = webhook_sender.send(deliveries, receiver.url, shopify_secret=SECRET)
     assert report.delivered == len(deliveries) and report.failed == 0
     events = query(
@@ -580,10 +585,12 @@ def test_every_topic_the_stand_in_sends_lands_through_the_receiver(api, receiver
     assert [row[0]["name"] for row in shop] == ["Hot Rod AN"]
     for table, gid in (
         ("orders", order_gid),
-        ("products", UPSERTS["products_update.json"][2]),
+        ("products", product_gid),
         ("customers", UPSERTS["customers_update.json"][2]),
     ):
         expected = store.data[("shopify", table, SHOP)][gid].payload
         assert canon(_raw(fresh_db, table)[gid][1]) == canon(expected)
-    levels = _raw(fresh_db, "inventory_levels")
-    assert {level["id"] for level in item["inventoryLevels"]} <= set(levels)
+    assert _raw(fresh_db, "products")[product_gid][1]["variants"][0]["sku"] == "AN-6-FITTING"
+    levels = [v[1] for v in _raw(fresh_db, "inventory_levels").values()]
+    skus = {level["item"]["sku"] for level in levels if level["item"]["id"] == item_gid}
+    assert skus == {"AN-6-FITTING"}
