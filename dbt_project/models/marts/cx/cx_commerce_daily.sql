@@ -82,22 +82,52 @@ refunds as (
     where not orders.is_test
 ),
 
+contact_links as (
+    -- A refund follows a contact when a conversation linked to its order, or to its customer,
+    -- began in the 14 days before it. Two equi-joins (one per link) rather than one join on
+    -- `order or customer`, which PostgreSQL can only run as a nested loop over every pair.
+    select
+        refunds.shop_domain,
+        refunds.refund_id,
+        refunds.created_at,
+        links.conversation_created_at
+    from refunds
+    inner join links
+        on
+            refunds.shop_domain = links.shop_domain
+            and refunds.order_id = links.order_id
+    union all
+    select
+        refunds.shop_domain,
+        refunds.refund_id,
+        refunds.created_at,
+        links.conversation_created_at
+    from refunds
+    inner join links
+        on
+            refunds.shop_domain = links.shop_domain
+            and refunds.customer_id = links.customer_id
+),
+
+contacted_refunds as (
+    select distinct
+        shop_domain,
+        refund_id
+    from contact_links
+    where
+        conversation_created_at <= created_at
+        and conversation_created_at > created_at - interval '14 days'
+),
+
 refunds_flagged as (
     select
         refunds.*,
-        exists(
-            select 1
-            from links
-            where
-                links.shop_domain = refunds.shop_domain
-                and (
-                    links.order_id = refunds.order_id
-                    or links.customer_id = refunds.customer_id
-                )
-                and links.conversation_created_at <= refunds.created_at
-                and links.conversation_created_at > refunds.created_at - interval '14 days'
-        ) as after_contact
+        contacted_refunds.refund_id is not null as after_contact
     from refunds
+    left join contacted_refunds
+        on
+            refunds.shop_domain = contacted_refunds.shop_domain
+            and refunds.refund_id = contacted_refunds.refund_id
 ),
 
 refunds_daily as (

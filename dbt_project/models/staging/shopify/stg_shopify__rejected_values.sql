@@ -15,12 +15,28 @@
 with
 
 orders as (
+    -- One jsonb_to_record per payload: a large order payload is stored compressed out of line,
+    -- and every `payload -> key` would decompress it again.
     select
-        shop_domain,
-        id as order_gid,
-        extracted_at,
-        payload
-    from {{ source('raw_shopify', 'orders') }}
+        raw_orders.shop_domain,
+        raw_orders.id as order_gid,
+        raw_orders.extracted_at,
+        fields.*
+    from {{ source('raw_shopify', 'orders') }} as raw_orders
+    cross join lateral jsonb_to_record(raw_orders.payload) as fields (
+        "createdAt" text,
+        "processedAt" text,
+        "cancelledAt" text,
+        "closedAt" text,
+        test text,
+        "totalPriceSet" jsonb,
+        "subtotalPriceSet" jsonb,
+        "totalDiscountsSet" jsonb,
+        "totalRefundedSet" jsonb,
+        "lineItems" jsonb,
+        refunds jsonb,
+        fulfillments jsonb
+    )
 ),
 
 children as (
@@ -32,11 +48,16 @@ children as (
         child.ordinality as child_position,
         child.value as child
     from orders
-    cross join (values ('lineItems'), ('refunds'), ('fulfillments')) as lists (list_name)
+    cross join
+        lateral (
+            values
+            ('lineItems', orders."lineItems"),
+            ('refunds', orders.refunds),
+            ('fulfillments', orders.fulfillments)
+        ) as lists (list_name, list_value)
     cross join lateral jsonb_array_elements(
         case
-            when jsonb_typeof(orders.payload -> lists.list_name) = 'array'
-                then orders.payload -> lists.list_name
+            when jsonb_typeof(lists.list_value) = 'array' then lists.list_value
             else '[]'::jsonb
         end
     ) with ordinality as child (value, ordinality)
@@ -55,29 +76,29 @@ order_values as (
     from orders
     cross join lateral (
         values
-        ('createdAt', orders.payload ->> 'createdAt', 'timestamptz'),
-        ('processedAt', orders.payload ->> 'processedAt', 'timestamptz'),
-        ('cancelledAt', orders.payload ->> 'cancelledAt', 'timestamptz'),
-        ('closedAt', orders.payload ->> 'closedAt', 'timestamptz'),
-        ('test', orders.payload ->> 'test', 'boolean'),
+        ('createdAt', orders."createdAt", 'timestamptz'),
+        ('processedAt', orders."processedAt", 'timestamptz'),
+        ('cancelledAt', orders."cancelledAt", 'timestamptz'),
+        ('closedAt', orders."closedAt", 'timestamptz'),
+        ('test', orders.test, 'boolean'),
         (
             'totalPriceSet.shopMoney.amount',
-            orders.payload -> 'totalPriceSet' -> 'shopMoney' ->> 'amount',
+            orders."totalPriceSet" -> 'shopMoney' ->> 'amount',
             '{{ money_type() }}'
         ),
         (
             'subtotalPriceSet.shopMoney.amount',
-            orders.payload -> 'subtotalPriceSet' -> 'shopMoney' ->> 'amount',
+            orders."subtotalPriceSet" -> 'shopMoney' ->> 'amount',
             '{{ money_type() }}'
         ),
         (
             'totalDiscountsSet.shopMoney.amount',
-            orders.payload -> 'totalDiscountsSet' -> 'shopMoney' ->> 'amount',
+            orders."totalDiscountsSet" -> 'shopMoney' ->> 'amount',
             '{{ money_type() }}'
         ),
         (
             'totalRefundedSet.shopMoney.amount',
-            orders.payload -> 'totalRefundedSet' -> 'shopMoney' ->> 'amount',
+            orders."totalRefundedSet" -> 'shopMoney' ->> 'amount',
             '{{ money_type() }}'
         )
     ) as checked (field_name, raw_value, expected_type)
