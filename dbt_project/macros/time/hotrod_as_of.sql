@@ -28,3 +28,8 @@
     {#- The shop-local window: the `days` local days ending on the as-of local day, inclusive. -#}
     ({{ date_expr }} > {{ as_of_date }} - {{ days }} and {{ date_expr }} <= {{ as_of_date }})
 {%- endmacro %}
+
+{% macro within_trailing(ts_expr, days) -%}
+    {#- The trailing window: `ts_expr` lies in the `days` x 24 hours ending at the as-of instant. -#}
+    ({{ ts_expr }} >= {{ hotrod_as_of() }} - interval '{{ days }} days' and {{ ts_expr }} <= {{ hotrod_as_of() }})
+{%- endmacro %}

@@ -28,10 +28,12 @@ support as (
         min(links.conversation_created_at) as first_conversation_at,
         max(links.conversation_created_at) as last_conversation_at
     from links
-    inner join conversations
-        on
-            links.shop_domain = conversations.shop_domain
-            and links.conversation_id = conversations.chatwoot_conversation_id
+    {{ join_each(
+        'links',
+        ['conversations'],
+        ['shop_domain', ['conversation_id', 'chatwoot_conversation_id']],
+        'inner',
+    ) }}
     where links.customer_id is not null
     group by links.shop_domain, links.customer_id
 ),
@@ -45,17 +47,11 @@ final as (
         customers.total_orders,
         customers.total_revenue as lifetime_revenue,
         customers.days_since_first_order,
-        coalesce(support.conversations, 0) as conversations,
-        coalesce(support.escalations, 0) as escalations,
-        coalesce(support.open_conversations, 0) as open_conversations,
-        coalesce(support.sla_breaches, 0) as sla_breaches,
+        {{ coalesced('support', ['conversations', 'escalations', 'open_conversations', 'sla_breaches']) }},
         support.first_conversation_at,
         support.last_conversation_at
     from customers
-    left join support
-        on
-            customers.shop_domain = support.shop_domain
-            and customers.shopify_customer_id = support.customer_id
+    {{ join_each('customers', ['support'], ['shop_domain', ['shopify_customer_id', 'customer_id']]) }}
 )
 
 select * from final

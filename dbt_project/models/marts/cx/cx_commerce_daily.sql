@@ -2,21 +2,7 @@
 
 with
 
-days as (
-    select * from {{ ref('shop_days') }}
-),
-
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-sales as (
-    select * from {{ ref('sales_metrics_daily') }}
-),
-
-links as (
-    select * from {{ ref('cx_commerce_links') }}
-),
+{{ import_ctes(days='shop_days', shops='shops', sales='sales_metrics_daily', links='cx_commerce_links') }},
 
 conversations as (
     select
@@ -24,8 +10,7 @@ conversations as (
         (links.conversation_created_at at time zone shops.iana_timezone)::date as local_date,
         coalesce(stg.labels && {{ text_array_literal(var('cx_wismo_labels')) }}, false) as is_wismo
     from links
-    inner join shops
-        on links.shop_domain = shops.shop_domain
+    {{ join_each('links', ['shops'], ['shop_domain'], 'inner') }}
     inner join {{ ref('stg_chatwoot__conversations') }} as stg
         on
             links.shop_domain = stg.shop_domain
@@ -42,8 +27,7 @@ late_orders as (
         (tracking.sla_deadline at time zone shops.iana_timezone)::date as local_date,
         count(*) as orders_past_sla
     from tracking
-    inner join shops
-        on tracking.shop_domain = shops.shop_domain
+    {{ join_each('tracking', ['shops'], ['shop_domain'], 'inner') }}
     where tracking.is_sla_breach
     group by tracking.shop_domain, (tracking.sla_deadline at time zone shops.iana_timezone)::date
 ),
@@ -58,10 +42,7 @@ support_daily as (
         count(*) filter (where conversations.is_wismo) as wismo_conversations,
         count(*) filter (where conversations.is_wismo and tracking.is_sla_breach) as wismo_on_late_orders
     from conversations
-    left join tracking
-        on
-            conversations.shop_domain = tracking.shop_domain
-            and conversations.order_id = tracking.shopify_order_id
+    {{ join_each('conversations', ['tracking'], ['shop_domain', ['order_id', 'shopify_order_id']]) }}
     group by conversations.shop_domain, conversations.local_date
 ),
 
@@ -149,14 +130,17 @@ final as (
         coalesce(support_daily.conversations, 0) as conversations,
         {{ views_pct('coalesce(support_daily.conversations, 0)', 'sales.total_orders', 2) }}
             as contacts_per_100_orders,
-        coalesce(support_daily.conversations_linked_to_order, 0) as conversations_linked_to_order,
-        coalesce(support_daily.conversations_linked_to_customer, 0) as conversations_linked_to_customer,
-        coalesce(support_daily.wismo_conversations, 0) as wismo_conversations,
-        coalesce(support_daily.wismo_on_late_orders, 0) as wismo_on_late_orders,
+        {{ coalesced(
+            'support_daily',
+            [
+                'conversations_linked_to_order',
+                'conversations_linked_to_customer',
+                'wismo_conversations',
+                'wismo_on_late_orders',
+            ],
+        ) }},
         coalesce(late_orders.orders_past_sla, 0) as orders_past_sla,
-        coalesce(refunds_daily.refunds, 0) as refunds,
-        coalesce(refunds_daily.refunds_after_contact, 0) as refunds_after_contact,
-        coalesce(refunds_daily.refunded_after_contact, 0) as refunded_after_contact
+        {{ coalesced('refunds_daily', ['refunds', 'refunds_after_contact', 'refunded_after_contact']) }}
     from days
     left join sales
         on days.shop_domain = sales.shop_domain and days.date = sales.date

@@ -62,10 +62,7 @@ contact_customers as (
             when by_phone.customer_id is not null then 'phone'
         end as customer_link_method
     from contacts
-    left join customers as attributed
-        on
-            contacts.shop_domain = attributed.shop_domain
-            and contacts.shopify_customer_id = attributed.customer_id
+    {{ join_each('contacts', ['customers as attributed'], ['shop_domain', ['shopify_customer_id', 'customer_id']]) }}
     left join by_email
         on
             contacts.shop_domain = by_email.shop_domain
@@ -91,26 +88,11 @@ linked as (
         contact_customers.customer_id as contact_customer_id,
         contact_customers.customer_link_method
     from conversations
-    left join orders as by_id
-        on
-            conversations.shop_domain = by_id.shop_domain
-            and conversations.shopify_order_id = by_id.order_id
-    left join orders as by_name
-        on
-            conversations.shop_domain = by_name.shop_domain
-            and conversations.order_name = by_name.order_name
-    left join first_incoming
-        on
-            conversations.shop_domain = first_incoming.shop_domain
-            and conversations.conversation_id = first_incoming.conversation_id
-    left join orders as by_message
-        on
-            first_incoming.shop_domain = by_message.shop_domain
-            and first_incoming.named_order = by_message.order_name
-    left join contact_customers
-        on
-            conversations.shop_domain = contact_customers.shop_domain
-            and conversations.contact_id = contact_customers.contact_id
+    {{ join_each('conversations', ['orders as by_id'], ['shop_domain', ['shopify_order_id', 'order_id']]) }}
+    {{ join_each('conversations', ['orders as by_name'], ['shop_domain', 'order_name']) }}
+    {{ join_each('conversations', ['first_incoming'], ['shop_domain', 'conversation_id']) }}
+    {{ join_each('first_incoming', ['orders as by_message'], ['shop_domain', ['named_order', 'order_name']]) }}
+    {{ join_each('conversations', ['contact_customers'], ['shop_domain', 'contact_id']) }}
 ),
 
 final as (
@@ -127,10 +109,7 @@ final as (
             else linked.customer_link_method
         end as customer_link_method
     from linked
-    left join orders
-        on
-            linked.shop_domain = orders.shop_domain
-            and linked.order_id = orders.order_id
+    {{ join_each('linked', ['orders'], ['shop_domain', 'order_id']) }}
 )
 
 select * from final

@@ -5,21 +5,14 @@
 
 with
 
-ledger as (
-    select * from {{ ref('stg_warehouse__load_ledger') }}
-),
-
-shops as (
-    select * from {{ ref('shops') }}
-),
+{{ import_ctes(ledger='stg_warehouse__load_ledger', shops='shops') }},
 
 runs as (
     select
         ledger.*,
         (ledger.started_at at time zone coalesce(shops.iana_timezone, 'UTC'))::date as local_date
     from ledger
-    left join shops
-        on ledger.shop_domain = shops.shop_domain
+    {{ join_each('ledger', ['shops']) }}
     where ledger.load_mode <> 'webhook' and ledger.run_status <> 'running'
 ),
 

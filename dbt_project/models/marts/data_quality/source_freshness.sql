@@ -49,16 +49,7 @@ final as (
         coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
         {{ hotrod_as_of() }} as measured_at
     from raw_tables
-    left join last_runs
-        on
-            raw_tables.source_system = last_runs.source_system
-            and raw_tables.shop_domain = last_runs.shop_domain
-            and raw_tables.entity = last_runs.entity
-    left join quarantined
-        on
-            raw_tables.source_system = quarantined.source_system
-            and raw_tables.shop_domain = quarantined.shop_domain
-            and raw_tables.entity = quarantined.entity
+    {{ join_each('raw_tables', ['last_runs', 'quarantined'], ['source_system', 'shop_domain', 'entity']) }}
 )
 
 select * from final

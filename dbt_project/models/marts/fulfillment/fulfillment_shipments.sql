@@ -42,14 +42,8 @@ final as (
         fulfillments.display_status in ('ATTEMPTED_DELIVERY', 'DELAYED', 'FAILURE', 'NOT_DELIVERED')
             as is_exception
     from fulfillments
-    inner join orders
-        on
-            fulfillments.shop_domain = orders.shop_domain
-            and fulfillments.order_id = orders.order_id
-    left join carriers
-        on
-            fulfillments.shop_domain = carriers.shop_domain
-            and fulfillments.fulfillment_id = carriers.fulfillment_id
+    {{ join_each('fulfillments', ['orders'], ['shop_domain', 'order_id'], 'inner') }}
+    {{ join_each('fulfillments', ['carriers'], ['shop_domain', 'fulfillment_id']) }}
 )
 
 select * from final

@@ -23,8 +23,7 @@ stock_daily as (
         count(*) filter (where snapshots.stock_status = 'out_of_stock') as out_of_stock_skus,
         count(*) filter (where snapshots.stock_status = 'low_stock') as low_stock_skus
     from snapshots
-    inner join shops
-        on snapshots.shop_domain = shops.shop_domain
+    {{ join_each('snapshots', ['shops'], ['shop_domain'], 'inner') }}
     where snapshots.snapshot_date > shops.as_of_date - 90
     group by snapshots.shop_domain, snapshots.snapshot_date
 ),
@@ -37,8 +36,7 @@ fulfillment_daily as (
         count(*) filter (where tracking.is_sla_breach) as sla_breaches,
         count(*) filter (where tracking.issue_type = 'inventory_shortage') as inventory_shortage_issues
     from tracking
-    inner join shops
-        on tracking.shop_domain = shops.shop_domain
+    {{ join_each('tracking', ['shops'], ['shop_domain'], 'inner') }}
     where
         tracking.order_created_at >= {{ hotrod_as_of() }} - interval '91 days'
         and tracking.fulfillment_status <> 'cancelled'
@@ -55,10 +53,7 @@ joined as (
         (fulfillment_daily.sla_breaches::float8 / nullif(fulfillment_daily.orders, 0)) as breach_rate,
         fulfillment_daily.inventory_shortage_issues::float8 as inventory_shortage_issues
     from stock_daily
-    inner join fulfillment_daily
-        on
-            stock_daily.shop_domain = fulfillment_daily.shop_domain
-            and stock_daily.metric_date = fulfillment_daily.metric_date
+    {{ join_each('stock_daily', ['fulfillment_daily'], ['shop_domain', 'metric_date'], 'inner') }}
 ),
 
 final as (
@@ -75,8 +70,7 @@ final as (
             as corr_out_of_stock_shortage_issues,
         'pearson_90d_daily' as method
     from shops
-    left join joined
-        on shops.shop_domain = joined.shop_domain
+    {{ join_each('shops', ['joined']) }}
     group by shops.shop_domain
 )
 

@@ -11,18 +11,20 @@ latest as (
 
 projected as (
     select
-        shop_domain,
-        snapshot_date,
-        shopify_product_id,
-        shopify_variant_id,
-        sku,
-        quantity_available,
-        avg_daily_sales,
-        stock_status,
-        velocity_tier,
+        {{ qualified('latest', [
+            'shop_domain',
+            'snapshot_date',
+            'shopify_product_id',
+            'shopify_variant_id',
+            'sku',
+            'quantity_available',
+            'avg_daily_sales',
+            'stock_status',
+            'velocity_tier',
+        ]) }},
         case
-            when quantity_available <= 0 then 0
-            when avg_daily_sales > 0 then floor(quantity_available / avg_daily_sales)::integer
+            when latest.quantity_available <= 0 then 0
+            when latest.avg_daily_sales > 0 then floor(latest.quantity_available / latest.avg_daily_sales)::integer
         end as days_until_stockout
     from latest
 ),

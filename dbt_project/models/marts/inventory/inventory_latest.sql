@@ -17,10 +17,7 @@ latest_days as (
 final as (
     select snapshots.*
     from snapshots
-    inner join latest_days
-        on
-            snapshots.shop_domain = latest_days.shop_domain
-            and snapshots.snapshot_date = latest_days.snapshot_date
+    {{ join_each('snapshots', ['latest_days'], ['shop_domain', 'snapshot_date'], 'inner') }}
 )
 
 select * from final

@@ -28,10 +28,7 @@ final as (
         '/products/' || products.handle as landing_page,
         coalesce(stock.quantity_available, 0)::integer as quantity_available
     from products
-    left join stock
-        on
-            products.shop_domain = stock.shop_domain
-            and products.product_id = stock.product_id
+    {{ join_each('products', ['stock'], ['shop_domain', 'product_id']) }}
     where products.product_status = 'active' and products.handle is not null
 )
 

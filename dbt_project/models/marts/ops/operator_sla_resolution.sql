@@ -6,13 +6,7 @@
 
 with
 
-conversations as (
-    select * from {{ ref('int_conversations_measured') }}
-),
-
-shops as (
-    select * from {{ ref('stg_shopify__shops') }}
-),
+{{ import_ctes(conversations='int_conversations_measured', shops='stg_shopify__shops') }},
 
 localized as (
     select
@@ -21,8 +15,7 @@ localized as (
         extract(epoch from conversations.first_response_at - conversations.created_at) / 60.0
             as response_minutes
     from conversations
-    left join shops
-        on conversations.shop_domain = shops.shop_domain
+    {{ join_each('conversations', ['shops']) }}
     where conversations.assignee_id is not null
 ),
 

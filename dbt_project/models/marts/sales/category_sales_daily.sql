@@ -12,17 +12,13 @@ final as (
     select
         sku_sales.shop_domain,
         sku_sales.local_date as sales_date,
-        coalesce(categories.category_l1, 'Uncategorized') as category_l1,
-        coalesce(categories.category_l2, 'Uncategorized') as category_l2,
+        {{ coalesced('categories', ['category_l1', 'category_l2'], "'Uncategorized'") }},
         count(distinct sku_sales.sku) as skus_sold,
         sum(sku_sales.units_sold) as units_sold,
         sum(sku_sales.revenue) as revenue,
         sum(sku_sales.orders) as sku_orders
     from sku_sales
-    left join categories
-        on
-            sku_sales.shop_domain = categories.shop_domain
-            and sku_sales.product_id = categories.shopify_product_id
+    {{ join_each('sku_sales', ['categories'], ['shop_domain', ['product_id', 'shopify_product_id']]) }}
     group by 1, 2, 3, 4
 )
 

@@ -26,8 +26,7 @@ compared_days as (
         sales_so_far.days_ago,
         extract(hour from sales_so_far.cutoff_at at time zone shops.iana_timezone)::integer as complete_hours
     from sales_so_far
-    inner join shops
-        on sales_so_far.shop_domain = shops.shop_domain
+    {{ join_each('sales_so_far', ['shops'], ['shop_domain'], 'inner') }}
 ),
 
 final as (

@@ -29,8 +29,7 @@ conversations_per_day as (
         count(*) filter (where conversations.sentiment in ('negative', 'very_negative'))
             as negative_conversations
     from conversations
-    inner join shops
-        on conversations.shop_domain = shops.shop_domain
+    {{ join_each('conversations', ['shops'], ['shop_domain'], 'inner') }}
     group by 1, 2
 ),
 
@@ -39,19 +38,10 @@ final as (
         shop_days.shop_domain,
         shop_days.date,
         shop_days.days_ago,
-        coalesce(daily.total_revenue, 0) as total_revenue,
-        coalesce(daily.total_orders, 0) as total_orders,
-        coalesce(conversations_per_day.conversations, 0) as conversations,
-        coalesce(conversations_per_day.negative_conversations, 0) as negative_conversations
+        {{ coalesced('daily', ['total_revenue', 'total_orders']) }},
+        {{ coalesced('conversations_per_day', ['conversations', 'negative_conversations']) }}
     from shop_days
-    left join daily
-        on
-            shop_days.shop_domain = daily.shop_domain
-            and shop_days.date = daily.date
-    left join conversations_per_day
-        on
-            shop_days.shop_domain = conversations_per_day.shop_domain
-            and shop_days.date = conversations_per_day.date
+    {{ join_each('shop_days', ['daily', 'conversations_per_day'], ['shop_domain', 'date']) }}
 )
 
 select * from final

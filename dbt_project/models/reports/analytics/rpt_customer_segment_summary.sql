@@ -15,11 +15,7 @@ aggregated as (
         round(sum(total_revenue) / nullif(sum(total_orders), 0), 2) as avg_order_value,
         round(avg(segment_confidence), 3) as avg_segment_confidence,
         round(avg(days_since_last_order), 1) as avg_days_since_last_order,
-        count(*) filter (where lifecycle_stage = 'new') as new_customers,
-        count(*) filter (where lifecycle_stage = 'active') as active_customers,
-        count(*) filter (where lifecycle_stage = 'at_risk') as at_risk_customers,
-        count(*) filter (where lifecycle_stage = 'churned') as churned_customers,
-        count(*) filter (where lifecycle_stage = 'reactivated') as reactivated_customers,
+        {{ counts_by('lifecycle_stage', ['new', 'active', 'at_risk', 'churned', 'reactivated'], suffix='_customers') }},
         count(*) filter (where prefers_performance) as prefers_performance_customers,
         count(*) filter (where prefers_restoration) as prefers_restoration_customers
     from customers

@@ -18,16 +18,11 @@ sku_categories as (
         skus.orders_30d,
         skus.current_inventory,
         skus.is_trending,
-        coalesce(categories.category_l1, 'Uncategorized') as category_l1,
-        coalesce(categories.category_l2, 'Uncategorized') as category_l2,
+        {{ coalesced('categories', ['category_l1', 'category_l2'], "'Uncategorized'") }},
         categories.margin_pct,
-        coalesce(categories.is_performance_part, false) as is_performance_part,
-        coalesce(categories.is_restoration_part, false) as is_restoration_part
+        {{ coalesced('categories', ['is_performance_part', 'is_restoration_part'], 'false') }}
     from skus
-    left join categories
-        on
-            skus.shop_domain = categories.shop_domain
-            and skus.shopify_product_id = categories.shopify_product_id
+    {{ join_each('skus', ['categories'], ['shop_domain', 'shopify_product_id']) }}
 ),
 
 aggregated as (

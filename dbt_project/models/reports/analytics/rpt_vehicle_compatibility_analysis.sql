@@ -43,10 +43,7 @@ by_make as (
         coalesce(sum(product_revenue.revenue_30d), 0) as revenue_30d,
         coalesce(sum(product_revenue.units_sold_30d), 0) as units_sold_30d
     from product_makes
-    left join product_revenue
-        on
-            product_makes.shop_domain = product_revenue.shop_domain
-            and product_makes.shopify_product_id = product_revenue.shopify_product_id
+    {{ join_each('product_makes', ['product_revenue'], ['shop_domain', 'shopify_product_id']) }}
     group by 1, 2
 ),
 
@@ -84,14 +81,7 @@ final as (
         {{ views_pct('by_make.revenue_30d', 'sum(by_make.revenue_30d) over (partition by by_make.shop_domain)', 2) }}
             as revenue_share_pct
     from by_make
-    left join models_by_make
-        on
-            by_make.shop_domain = models_by_make.shop_domain
-            and by_make.make = models_by_make.make
-    left join customer_vehicles
-        on
-            by_make.shop_domain = customer_vehicles.shop_domain
-            and by_make.make = customer_vehicles.make
+    {{ join_each('by_make', ['models_by_make', 'customer_vehicles'], ['shop_domain', 'make']) }}
 )
 
 select * from final

@@ -20,8 +20,7 @@ final as (
         decisions.recommendation,
         to_char(decisions.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at_iso
     from decisions
-    left join shops
-        on decisions.shop_domain = shops.shop_domain
+    {{ join_each('decisions', ['shops']) }}
 )
 
 select * from final

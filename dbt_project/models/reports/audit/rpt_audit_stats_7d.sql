@@ -26,10 +26,7 @@ final as (
         count(distinct decisions.actor) as active_actors,
         count(distinct decisions.scope) as scopes
     from calendar
-    left join decisions
-        on
-            calendar.shop_domain = decisions.shop_domain
-            and calendar.decision_date = decisions.decision_local_date
+    {{ join_each('calendar', ['decisions'], ['shop_domain', ['decision_date', 'decision_local_date']]) }}
     group by calendar.shop_domain, calendar.decision_date
 )
 

@@ -9,8 +9,7 @@ aggregated as (
         shop_domain,
         scope,
         count(*) as total_decisions,
-        count(*) filter (where decision = 'approved') as approved,
-        count(*) filter (where decision = 'rejected') as rejected,
+        {{ counts_by('decision', ['approved', 'rejected']) }},
         count(distinct actor) as actors,
         max(created_at) as last_decision_at
     from decisions

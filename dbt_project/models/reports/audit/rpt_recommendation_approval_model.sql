@@ -63,8 +63,7 @@ model as (
         / (fitted.training_weight + {{ var('approval_prior_strength') }}) as training_likelihood,
         priors.training_prior_rate
     from fitted
-    inner join priors
-        on fitted.shop_domain = priors.shop_domain
+    {{ join_each('fitted', ['priors'], ['shop_domain'], 'inner') }}
 ),
 
 backtest as (

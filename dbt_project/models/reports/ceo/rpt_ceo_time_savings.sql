@@ -2,21 +2,14 @@
 
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-savings as (
-    select * from {{ ref('ceo_time_savings') }}
-),
+{{ import_ctes(shops='shops', savings='ceo_time_savings') }},
 
 in_window as (
     select
         savings.*,
         periods.savings_window
     from savings
-    inner join shops
-        on savings.shop_domain = shops.shop_domain
+    {{ join_each('savings', ['shops'], ['shop_domain'], 'inner') }}
     cross join (values ('30d'), ('ytd')) as periods (savings_window)
     where
         savings.date <= shops.as_of_date

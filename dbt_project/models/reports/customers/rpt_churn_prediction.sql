@@ -6,14 +6,7 @@ customers as (
 
 intervals as (
     select
-        shop_domain,
-        shopify_customer_id,
-        primary_segment,
-        lifecycle_stage,
-        total_orders,
-        total_revenue,
-        days_since_first_order,
-        days_since_last_order,
+        *,
         -- expected days between orders: the customer's own cadence, else 90 days for one-time buyers
         case
             when total_orders > 1

@@ -18,8 +18,7 @@ dated as (
             'month', shops.as_of_date - customers.days_since_first_order
         )::date as cohort_month
     from customers
-    inner join shops
-        on customers.shop_domain = shops.shop_domain
+    {{ join_each('customers', ['shops'], ['shop_domain'], 'inner') }}
     where customers.days_since_first_order is not null
 ),
 

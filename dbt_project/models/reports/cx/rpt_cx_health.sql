@@ -11,9 +11,7 @@ shops as (
 window_conversations as (
     select *
     from conversations
-    where
-        conversation_created_at >= {{ hotrod_as_of() }} - interval '7 days'
-        and conversation_created_at <= {{ hotrod_as_of() }}
+    where {{ within_trailing('conversation_created_at', 7) }}
 ),
 
 aggregated as (
@@ -28,10 +26,7 @@ aggregated as (
         round(avg(resolution_time_hours), 2) as avg_resolution_hours,
         count(*) filter (where is_sla_breach) as sla_breaches,
         count(*) filter (where is_escalated) as escalations,
-        count(*) filter (where sentiment = 'positive') as positive_conversations,
-        count(*) filter (where sentiment = 'neutral') as neutral_conversations,
-        count(*) filter (where sentiment = 'negative') as negative_conversations,
-        count(*) filter (where sentiment = 'very_negative') as very_negative_conversations
+        {{ counts_by('sentiment', ['positive', 'neutral', 'negative', 'very_negative'], suffix='_conversations') }}
     from window_conversations
     group by shop_domain
 ),
@@ -50,9 +45,7 @@ final as (
         shops.shop_domain,
         ({{ hotrod_as_of() }} - interval '7 days') as window_start,
         {{ hotrod_as_of() }} as window_end,
-        coalesce(aggregated.total_conversations, 0) as total_conversations,
-        coalesce(aggregated.open_conversations, 0) as open_conversations,
-        coalesce(aggregated.resolved_conversations, 0) as resolved_conversations,
+        {{ coalesced('aggregated', ['total_conversations', 'open_conversations', 'resolved_conversations']) }},
         aggregated.avg_first_response_minutes,
         aggregated.median_first_response_minutes,
         aggregated.avg_resolution_hours,
@@ -61,17 +54,19 @@ final as (
         coalesce(open_breaches.open_sla_breaches, 0) as open_sla_breaches,
         coalesce(aggregated.escalations, 0) as escalations,
         {{ views_pct('aggregated.escalations', 'aggregated.total_conversations') }} as escalation_rate_pct,
-        coalesce(aggregated.positive_conversations, 0) as positive_conversations,
-        coalesce(aggregated.neutral_conversations, 0) as neutral_conversations,
-        coalesce(aggregated.negative_conversations, 0) as negative_conversations,
-        coalesce(aggregated.very_negative_conversations, 0) as very_negative_conversations,
+        {{ coalesced(
+            'aggregated',
+            [
+                'positive_conversations',
+                'neutral_conversations',
+                'negative_conversations',
+                'very_negative_conversations',
+            ],
+        ) }},
         {{ views_pct('aggregated.positive_conversations', 'aggregated.total_conversations') }}
             as positive_sentiment_pct
     from shops
-    left join aggregated
-        on shops.shop_domain = aggregated.shop_domain
-    left join open_breaches
-        on shops.shop_domain = open_breaches.shop_domain
+    {{ join_each('shops', ['aggregated', 'open_breaches']) }}
 )
 
 select * from final

@@ -6,13 +6,7 @@
 
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-calls as (
-    select * from {{ ref('api_calls_daily') }}
-),
+{{ import_ctes(shops='shops', calls='api_calls_daily') }},
 
 with_baseline as (
     select
@@ -45,8 +39,7 @@ final as (
         round(with_baseline.p95_7d_median_ms::numeric, 2) as p95_7d_median_ms,
         coalesce(with_baseline.latency_p95_ms >= 2 * with_baseline.p95_7d_median_ms, false) as is_latency_spike
     from with_baseline
-    inner join shops
-        on with_baseline.shop_domain = shops.shop_domain
+    {{ join_each('with_baseline', ['shops'], ['shop_domain'], 'inner') }}
     where {{ within_last_days('with_baseline.date', 30) }}
 )
 

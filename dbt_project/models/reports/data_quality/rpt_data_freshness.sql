@@ -42,8 +42,7 @@ final as (
             else 'critical'
         end::vocab.freshness_status as freshness_status
     from latest
-    inner join shops
-        on latest.shop_domain = shops.shop_domain
+    {{ join_each('latest', ['shops'], ['shop_domain'], 'inner') }}
 )
 
 select * from final

@@ -36,6 +36,28 @@ order_issues as (
     select * from {{ ref('int_orders_data_issues') }}
 ),
 
+rejected_messages as (
+    -- a value of an order (the order is not counted) or of another source's record
+    select
+        shop_domain,
+        source_table,
+        'order ' || order_gid
+        || coalesce(' line ' || child_gid, case when child_position > 0 then ' #' || child_position else '' end)
+        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
+        || expected_type || ' (null in staging; order not counted)' as rejected_message
+    from rejected_values
+
+    union all
+
+    select
+        shop_domain,
+        source_table,
+        source_table || ' ' || record_key || coalesce(' ' || child_key, '')
+        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
+        || expected_type || ' (null in staging)' as rejected_message
+    from source_rejected_values
+),
+
 latency as (
     select * from {{ ref('rpt_api_latency_daily') }}
 ),
@@ -95,25 +117,9 @@ alerts as (
         'rejected_value' as alert_type,
         source_table as alert_source,
         'medium' as severity,
-        'order ' || order_gid
-        || coalesce(' line ' || child_gid, case when child_position > 0 then ' #' || child_position else '' end)
-        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
-        || expected_type || ' (null in staging; order not counted)' as alert_message,
+        rejected_message as alert_message,
         {{ hotrod_as_of() }} as detected_at
-    from rejected_values
-
-    union all
-
-    select
-        shop_domain,
-        'rejected_value' as alert_type,
-        source_table as alert_source,
-        'medium' as severity,
-        source_table || ' ' || record_key || coalesce(' ' || child_key, '')
-        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
-        || expected_type || ' (null in staging)' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from source_rejected_values
+    from rejected_messages
 
     union all
 

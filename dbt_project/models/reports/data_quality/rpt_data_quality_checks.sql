@@ -35,8 +35,7 @@ access_rows as (
         (case when access_checks.passed then 'pass' else 'fail' end)::vocab.check_status as status,
         {{ hotrod_as_of() }} as checked_at
     from access_checks
-    inner join shops
-        on access_checks.shop_domain = shops.shop_domain
+    {{ join_each('access_checks', ['shops'], ['shop_domain'], 'inner') }}
 ),
 
 final as (

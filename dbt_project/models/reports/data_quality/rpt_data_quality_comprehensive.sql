@@ -58,8 +58,7 @@ sales_checks as (
             )
         ) as ga4_vs_shopify_mismatch
     from sales
-    inner join shops
-        on sales.shop_domain = shops.shop_domain
+    {{ join_each('sales', ['shops'], ['shop_domain'], 'inner') }}
     group by sales.shop_domain
 ),
 
@@ -165,8 +164,7 @@ order_checks as (
             where order_issues.issue in ('missing_total', 'missing_created_at')
         ) as missing_totals
     from staged_orders
-    left join order_issues
-        on staged_orders.shop_domain = order_issues.shop_domain
+    {{ join_each('staged_orders', ['order_issues']) }}
     group by staged_orders.shop_domain, staged_orders.total_rows
 ),
 
@@ -233,22 +231,19 @@ checks as (
             'Customer, catalog, inventory, app, Chatwoot and GA4 values that did not parse (null in staging)'
         )
     ) as check_list (check_id, check_name, table_name, severity, description)
-    left join sales_checks
-        on shops.shop_domain = sales_checks.shop_domain
-    left join inventory_checks
-        on shops.shop_domain = inventory_checks.shop_domain
-    left join customer_checks
-        on shops.shop_domain = customer_checks.shop_domain
-    left join conversation_checks
-        on shops.shop_domain = conversation_checks.shop_domain
-    left join fulfillment_checks
-        on shops.shop_domain = fulfillment_checks.shop_domain
-    left join sku_checks
-        on shops.shop_domain = sku_checks.shop_domain
-    left join order_checks
-        on shops.shop_domain = order_checks.shop_domain
-    left join source_rejected_values
-        on shops.shop_domain = source_rejected_values.shop_domain
+    {{ join_each(
+        'shops',
+        [
+            'sales_checks',
+            'inventory_checks',
+            'customer_checks',
+            'conversation_checks',
+            'fulfillment_checks',
+            'sku_checks',
+            'order_checks',
+            'source_rejected_values',
+        ],
+    ) }}
 ),
 
 final as (

@@ -24,8 +24,7 @@ check_summary as (
     select
         shop_domain,
         count(*) as checks_total,
-        count(*) filter (where status = 'pass') as checks_passed,
-        count(*) filter (where status = 'fail') as checks_failed,
+        {{ counts_by('status', {'pass': 'checks_passed', 'fail': 'checks_failed'}) }},
         count(*) filter (where status = 'fail' and severity = 'critical') as critical_failures
     from checks
     group by shop_domain
@@ -60,15 +59,12 @@ alert_summary as (
 final as (
     select
         shops.shop_domain,
-        coalesce(check_summary.checks_total, 0) as checks_total,
-        coalesce(check_summary.checks_passed, 0) as checks_passed,
-        coalesce(check_summary.checks_failed, 0) as checks_failed,
+        {{ coalesced('check_summary', ['checks_total', 'checks_passed', 'checks_failed']) }},
         {{ views_pct('check_summary.checks_passed', 'check_summary.checks_total') }} as checks_pass_rate_pct,
         completeness_summary.avg_completeness_pct,
         coalesce(freshness_summary.stale_tables, 0) as stale_tables,
         freshness_summary.max_days_behind,
-        coalesce(alert_summary.open_alerts, 0) as open_alerts,
-        coalesce(alert_summary.anomalies_7d, 0) as anomalies_7d,
+        {{ coalesced('alert_summary', ['open_alerts', 'anomalies_7d']) }},
         case
             when coalesce(check_summary.critical_failures, 0) > 0 then 'critical'
             when coalesce(check_summary.checks_failed, 0) > 0 or coalesce(freshness_summary.stale_tables, 0) > 0
@@ -76,14 +72,7 @@ final as (
             else 'healthy'
         end::vocab.health_status as overall_status
     from shops
-    left join check_summary
-        on shops.shop_domain = check_summary.shop_domain
-    left join completeness_summary
-        on shops.shop_domain = completeness_summary.shop_domain
-    left join freshness_summary
-        on shops.shop_domain = freshness_summary.shop_domain
-    left join alert_summary
-        on shops.shop_domain = alert_summary.shop_domain
+    {{ join_each('shops', ['check_summary', 'completeness_summary', 'freshness_summary', 'alert_summary']) }}
 )
 
 select * from final

@@ -13,18 +13,19 @@ final as (
         daily.shop_domain,
         daily.date,
         shops.currency_code,
-        daily.total_revenue,
-        daily.total_orders,
-        daily.avg_order_value,
-        daily.revenue_vs_last_week_pct,
-        daily.orders_vs_last_week_pct,
-        daily.orders_fulfilled,
-        daily.fulfillment_rate_pct,
-        daily.refunded_amount,
-        daily.net_revenue
+        {{ qualified('daily', [
+            'total_revenue',
+            'total_orders',
+            'avg_order_value',
+            'revenue_vs_last_week_pct',
+            'orders_vs_last_week_pct',
+            'orders_fulfilled',
+            'fulfillment_rate_pct',
+            'refunded_amount',
+            'net_revenue',
+        ]) }}
     from daily
-    inner join shops
-        on daily.shop_domain = shops.shop_domain
+    {{ join_each('daily', ['shops'], ['shop_domain'], 'inner') }}
     where {{ within_last_days('daily.date', 90) }}
 )
 

@@ -34,10 +34,7 @@ final as (
         skus.trend_direction,
         skus.last_sale_at
     from skus
-    left join categories
-        on
-            skus.shop_domain = categories.shop_domain
-            and skus.shopify_product_id = categories.shopify_product_id
+    {{ join_each('skus', ['categories'], ['shop_domain', 'shopify_product_id']) }}
 )
 
 select * from final

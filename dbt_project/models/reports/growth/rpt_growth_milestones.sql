@@ -25,8 +25,7 @@ monthly as (
         coalesce(sum(daily.total_revenue) filter (where daily.date < shops.as_of_date), 0)
             as complete_days_revenue
     from daily
-    inner join shops
-        on daily.shop_domain = shops.shop_domain
+    {{ join_each('daily', ['shops'], ['shop_domain'], 'inner') }}
     where daily.date <= shops.as_of_date
     group by daily.shop_domain, shops.as_of_date, date_trunc('month', daily.date)
 ),

@@ -46,10 +46,8 @@ last_year as (
                 coalesce(sum(daily.total_orders), 0)
         end as same_week_last_year_orders
     from weekly
-    inner join shops
-        on weekly.shop_domain = shops.shop_domain
-    left join first_days
-        on weekly.shop_domain = first_days.shop_domain
+    {{ join_each('weekly', ['shops'], ['shop_domain'], 'inner') }}
+    {{ join_each('weekly', ['first_days']) }}
     left join daily
         on
             weekly.shop_domain = daily.shop_domain
@@ -102,10 +100,7 @@ final as (
             2,
         ) }} as yoy_orders_growth_pct
     from with_prior
-    left join last_year
-        on
-            with_prior.shop_domain = last_year.shop_domain
-            and with_prior.week_start = last_year.week_start
+    {{ join_each('with_prior', ['last_year'], ['shop_domain', 'week_start']) }}
 )
 
 select * from final

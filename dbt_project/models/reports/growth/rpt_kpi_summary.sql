@@ -1,5 +1,16 @@
 {#- Year over year: the same local dates one year back (doc block `yoy_rule`). -#}
 
+{%- set kpi_sums = {
+    'mtd_revenue': ['daily.total_revenue', 'mtd'],
+    'mtd_orders': ['daily.total_orders', 'mtd'],
+    'ytd_revenue': ['daily.total_revenue', 'ytd'],
+    'ytd_orders': ['daily.total_orders', 'ytd'],
+    'revenue_30d': ['daily.total_revenue', '30d'],
+    'orders_30d': ['daily.total_orders', '30d'],
+    'fulfilled_30d': ['daily.orders_fulfilled', '30d'],
+    'refunded_30d': ['daily.refunded_amount', '30d'],
+} %}
+
 with
 
 shops as (
@@ -10,89 +21,49 @@ daily as (
     select * from {{ ref('sales_metrics_daily') }}
 ),
 
-first_days as (
-    select
-        shop_domain,
-        min(date) as first_sales_date
-    from daily
-    group by shop_domain
-),
-
 last_year as (
     select
         shops.shop_domain,
-        first_days.first_sales_date,
+        (
+            select min(daily.date)
+            from daily
+            where daily.shop_domain = shops.shop_domain
+        ) as first_sales_date,
         (shops.as_of_date - interval '1 year')::date as ly_as_of_date
     from shops
-    left join first_days
-        on shops.shop_domain = first_days.shop_domain
 ),
 
 aggregated_ly as (
-    select
-        last_year.shop_domain,
-        sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('month', last_year.ly_as_of_date)
-        ) as mtd_revenue,
-        sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('year', last_year.ly_as_of_date)
-        ) as ytd_revenue,
-        sum(daily.total_orders) filter (
-            where daily.date >= date_trunc('year', last_year.ly_as_of_date)
-        ) as ytd_orders,
-        sum(daily.total_revenue) filter (where daily.date > last_year.ly_as_of_date - 30) as revenue_30d,
-        bool_or(last_year.first_sales_date <= date_trunc('month', last_year.ly_as_of_date)) as covers_mtd,
-        bool_or(last_year.first_sales_date <= date_trunc('year', last_year.ly_as_of_date)) as covers_ytd,
-        bool_or(last_year.first_sales_date <= last_year.ly_as_of_date - 29) as covers_30d
-    from last_year
-    left join daily
-        on
-            last_year.shop_domain = daily.shop_domain
-            and last_year.ly_as_of_date >= daily.date
-            and least(
-                date_trunc('year', last_year.ly_as_of_date)::date, last_year.ly_as_of_date - 29
-            ) <= daily.date
-    group by last_year.shop_domain
+    {{ period_totals(
+        'last_year', 'last_year.ly_as_of_date', 'daily', kpi_sums, ['mtd_revenue', 'ytd_revenue', 'ytd_orders', 'revenue_30d']
+    ) }}
 ),
 
 aggregated as (
-    select
-        shops.shop_domain,
-        sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('month', shops.as_of_date)
-        ) as mtd_revenue,
-        sum(daily.total_orders) filter (
-            where daily.date >= date_trunc('month', shops.as_of_date)
-        ) as mtd_orders,
-        sum(daily.total_revenue) filter (
-            where daily.date >= date_trunc('year', shops.as_of_date)
-        ) as ytd_revenue,
-        sum(daily.total_orders) filter (
-            where daily.date >= date_trunc('year', shops.as_of_date)
-        ) as ytd_orders,
-        sum(daily.total_revenue) filter (where daily.date > shops.as_of_date - 30) as revenue_30d,
-        sum(daily.total_orders) filter (where daily.date > shops.as_of_date - 30) as orders_30d,
-        sum(daily.orders_fulfilled) filter (where daily.date > shops.as_of_date - 30) as fulfilled_30d,
-        sum(daily.refunded_amount) filter (where daily.date > shops.as_of_date - 30) as refunded_30d
-    from shops
-    left join daily
-        on
-            shops.shop_domain = daily.shop_domain
-            and shops.as_of_date >= daily.date
-            and least(
-                date_trunc('year', shops.as_of_date)::date, shops.as_of_date - 29
-            ) <= daily.date
-    group by shops.shop_domain
+    {{ period_totals('shops', 'shops.as_of_date', 'daily', kpi_sums) }}
 ),
 
 ly_figures as (
     select
-        shop_domain,
-        case when covers_mtd then coalesce(mtd_revenue, 0) end as mtd_revenue_last_year,
-        case when covers_ytd then coalesce(ytd_revenue, 0) end as ytd_revenue_last_year,
-        case when covers_ytd then coalesce(ytd_orders, 0) end as ytd_orders_last_year,
-        case when covers_30d then coalesce(revenue_30d, 0) end as revenue_30d_last_year
-    from aggregated_ly
+        last_year.shop_domain,
+        case
+            when last_year.first_sales_date <= date_trunc('month', last_year.ly_as_of_date)
+                then coalesce(aggregated_ly.mtd_revenue, 0)
+        end as mtd_revenue_last_year,
+        case
+            when last_year.first_sales_date <= date_trunc('year', last_year.ly_as_of_date)
+                then coalesce(aggregated_ly.ytd_revenue, 0)
+        end as ytd_revenue_last_year,
+        case
+            when last_year.first_sales_date <= date_trunc('year', last_year.ly_as_of_date)
+                then coalesce(aggregated_ly.ytd_orders, 0)
+        end as ytd_orders_last_year,
+        case
+            when last_year.first_sales_date <= last_year.ly_as_of_date - 29
+                then coalesce(aggregated_ly.revenue_30d, 0)
+        end as revenue_30d_last_year
+    from last_year
+    {{ join_each('last_year', ['aggregated_ly']) }}
 ),
 
 final as (
@@ -100,10 +71,7 @@ final as (
         shops.shop_domain,
         shops.as_of_date,
         shops.currency_code,
-        coalesce(aggregated.mtd_revenue, 0) as mtd_revenue,
-        coalesce(aggregated.mtd_orders, 0) as mtd_orders,
-        coalesce(aggregated.ytd_revenue, 0) as ytd_revenue,
-        coalesce(aggregated.ytd_orders, 0) as ytd_orders,
+        {{ coalesced('aggregated', ['mtd_revenue', 'mtd_orders', 'ytd_revenue', 'ytd_orders']) }},
         round(coalesce(aggregated.revenue_30d, 0) / 30.0, 2) as avg_daily_revenue_30d,
         round(coalesce(aggregated.orders_30d, 0) / 30.0, 2) as avg_daily_orders_30d,
         round(aggregated.revenue_30d / nullif(aggregated.orders_30d, 0), 2) as avg_order_value_30d,
@@ -129,10 +97,7 @@ final as (
         {{ views_pct('coalesce(aggregated.revenue_30d, 0) - ly.revenue_30d_last_year', 'ly.revenue_30d_last_year', 2) }}
             as yoy_30d_revenue_pct
     from shops
-    left join aggregated
-        on shops.shop_domain = aggregated.shop_domain
-    left join ly_figures as ly
-        on shops.shop_domain = ly.shop_domain
+    {{ join_each('shops', ['aggregated', 'ly_figures as ly']) }}
 )
 
 select * from final

@@ -67,16 +67,7 @@ components as (
         100 - cx.sla_breach_rate_pct as cx_score,
         quality.checks_pass_rate_pct as data_quality_score
     from shops
-    left join sales_momentum
-        on shops.shop_domain = sales_momentum.shop_domain
-    left join inventory_health
-        on shops.shop_domain = inventory_health.shop_domain
-    left join fulfillment
-        on shops.shop_domain = fulfillment.shop_domain
-    left join cx
-        on shops.shop_domain = cx.shop_domain
-    left join quality
-        on shops.shop_domain = quality.shop_domain
+    {{ join_each('shops', ['sales_momentum', 'inventory_health', 'fulfillment', 'cx', 'quality']) }}
 ),
 
 scored as (

@@ -6,17 +6,7 @@
 
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-traffic as (
-    select * from {{ ref('landing_page_traffic_daily') }}
-),
-
-pages as (
-    select * from {{ ref('product_pages') }}
-),
+{{ import_ctes(shops='shops', traffic='landing_page_traffic_daily', pages='product_pages') }},
 
 windowed as (
     select
@@ -26,8 +16,7 @@ windowed as (
         {{ within_last_days('traffic.date', 28, 'shops.as_of_date - 29') }} as in_prev_28d,
         {{ within_last_days('traffic.date', 30) }} as in_last_30d
     from traffic
-    inner join shops
-        on traffic.shop_domain = shops.shop_domain
+    {{ join_each('traffic', ['shops'], ['shop_domain'], 'inner') }}
 ),
 
 totals as (
@@ -94,10 +83,7 @@ gaps as (
             partition by pages.shop_domain order by pages.quantity_available desc, pages.handle asc
         ) as gap_rank
     from pages
-    left join organic_pages
-        on
-            pages.shop_domain = organic_pages.shop_domain
-            and pages.landing_page = organic_pages.landing_page
+    {{ join_each('pages', ['organic_pages'], ['shop_domain', 'landing_page']) }}
     where pages.quantity_available > 0 and organic_pages.landing_page is null
 ),
 
@@ -123,8 +109,7 @@ final as (
         shops.shop_domain,
         shops.as_of_date as "current_date",
         totals.last_traffic_date,
-        coalesce(totals.organic_sessions_28d, 0) as organic_sessions_28d,
-        coalesce(totals.organic_sessions_prev_28d, 0) as organic_sessions_prev_28d,
+        {{ coalesced('totals', ['organic_sessions_28d', 'organic_sessions_prev_28d']) }},
         {{ views_pct(
             'totals.organic_sessions_28d - totals.organic_sessions_prev_28d',
             'totals.organic_sessions_prev_28d',
@@ -144,12 +129,7 @@ final as (
         case when totals.has_recent_traffic then coalesce(gap_lists.content_gaps, '[]'::jsonb) end
             as content_gaps
     from shops
-    left join totals
-        on shops.shop_domain = totals.shop_domain
-    left join top_pages
-        on shops.shop_domain = top_pages.shop_domain
-    left join gap_lists
-        on shops.shop_domain = gap_lists.shop_domain
+    {{ join_each('shops', ['totals', 'top_pages', 'gap_lists']) }}
 )
 
 select * from final

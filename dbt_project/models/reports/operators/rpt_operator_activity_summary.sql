@@ -44,23 +44,15 @@ month as (
 final as (
     select
         shops.shop_domain,
-        coalesce(week.active_operators_7d, 0) as active_operators_7d,
-        coalesce(week.sla_breaches_detected_7d, 0) as sla_breaches_detected_7d,
-        coalesce(week.sla_breaches_resolved_7d, 0) as sla_breaches_resolved_7d,
+        {{ coalesced('week', ['active_operators_7d', 'sla_breaches_detected_7d', 'sla_breaches_resolved_7d']) }},
         {{ views_pct('week.sla_breaches_resolved_7d', 'week.sla_breaches_detected_7d') }}
             as resolution_rate_7d_pct,
         week.worst_p95_response_time_7d,
-        coalesce(month.active_operators_30d, 0) as active_operators_30d,
-        coalesce(month.operators_below_target_30d, 0) as operators_below_target_30d,
+        {{ coalesced('month', ['active_operators_30d', 'operators_below_target_30d']) }},
         top_operator.top_operator_id,
         top_operator.top_efficiency_score
     from shops
-    left join week
-        on shops.shop_domain = week.shop_domain
-    left join month
-        on shops.shop_domain = month.shop_domain
-    left join top_operator
-        on shops.shop_domain = top_operator.shop_domain
+    {{ join_each('shops', ['week', 'month', 'top_operator']) }}
 )
 
 select * from final

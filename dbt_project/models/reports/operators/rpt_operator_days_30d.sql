@@ -6,8 +6,8 @@ resolution as (
     select * from {{ ref('operator_sla_resolution') }}
 ),
 
-shops as (
-    select * from {{ ref('shops') }}
+shop_days as (
+    select * from {{ ref('shop_days') }}
 ),
 
 final as (
@@ -15,16 +15,17 @@ final as (
         resolution.shop_domain,
         resolution.operator_id,
         resolution.date,
-        shops.as_of_date - resolution.date as days_ago,
-        resolution.sla_breaches_detected,
-        resolution.sla_breaches_resolved,
-        resolution.median_response_time,
-        resolution.p90_response_time,
-        resolution.p95_response_time
+        shop_days.days_ago,
+        {{ qualified('resolution', [
+            'sla_breaches_detected',
+            'sla_breaches_resolved',
+            'median_response_time',
+            'p90_response_time',
+            'p95_response_time',
+        ]) }}
     from resolution
-    inner join shops
-        on resolution.shop_domain = shops.shop_domain
-    where {{ within_last_days('resolution.date', 30) }}
+    {{ join_each('resolution', ['shop_days'], ['shop_domain', 'date'], 'inner') }}
+    where shop_days.days_ago < 30
 )
 
 select * from final

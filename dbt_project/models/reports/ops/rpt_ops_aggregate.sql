@@ -49,10 +49,7 @@ final as (
     -- activation is platform-wide (shop_domain 'platform'): every shop's tile shows it
     left join latest_activation
         on latest_activation.shop_domain in (sla.shop_domain, 'platform')
-    left join fulfillment
-        on sla.shop_domain = fulfillment.shop_domain
-    left join cx
-        on sla.shop_domain = cx.shop_domain
+    {{ join_each('sla', ['fulfillment', 'cx']) }}
 )
 
 select * from final

@@ -33,17 +33,14 @@ responses as (
     from conversations
     where
         first_response_time_minutes is not null
-        and conversation_created_at >= {{ hotrod_as_of() }} - interval '7 days'
-        and conversation_created_at <= {{ hotrod_as_of() }}
+        and {{ within_trailing('conversation_created_at', 7) }}
     group by shop_domain
 ),
 
 final as (
     select
         shops.shop_domain,
-        coalesce(breaches.operators, 0) as operators,
-        coalesce(breaches.sla_breaches_detected, 0) as sla_breaches_detected,
-        coalesce(breaches.sla_breaches_resolved, 0) as sla_breaches_resolved,
+        {{ coalesced('breaches', ['operators', 'sla_breaches_detected', 'sla_breaches_resolved']) }},
         {{ views_pct('breaches.sla_breaches_resolved', 'breaches.sla_breaches_detected') }}
             as resolution_rate_pct,
         coalesce(responses.responded_conversations, 0) as responded_conversations,
@@ -51,10 +48,7 @@ final as (
         round(responses.p90_response_time::numeric, 1) as p90_response_time,
         round(responses.p95_response_time::numeric, 1) as p95_response_time
     from shops
-    left join breaches
-        on shops.shop_domain = breaches.shop_domain
-    left join responses
-        on shops.shop_domain = responses.shop_domain
+    {{ join_each('shops', ['breaches', 'responses']) }}
 )
 
 select * from final

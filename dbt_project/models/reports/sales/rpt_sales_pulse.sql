@@ -27,8 +27,7 @@ final as (
         shops.shop_domain,
         shops.as_of_date as "current_date",
         shops.as_of_at as measured_at,
-        coalesce(today.total_revenue, 0) as total_revenue,
-        coalesce(today.total_orders, 0) as total_orders,
+        {{ coalesced('today', ['total_revenue', 'total_orders']) }},
         today.avg_order_value,
         last_week.revenue_so_far as last_week_same_time_revenue,
         last_week.orders_so_far as last_week_same_time_orders,
@@ -40,8 +39,7 @@ final as (
         last_week.orders_full_day as last_week_full_day_orders,
         coalesce(today.orders_fulfilled, 0) as orders_fulfilled,
         today.fulfillment_rate_pct,
-        coalesce(today.refunded_amount, 0) as refunded_amount,
-        coalesce(today.net_revenue, 0) as net_revenue,
+        {{ coalesced('today', ['refunded_amount', 'net_revenue']) }},
         coalesce(top_products.top_products, '[]'::jsonb) as top_products,
         today_sessions.sessions_so_far,
         today_sessions.conversion_rate_pct,
@@ -49,16 +47,12 @@ final as (
         round(today_sessions.conversion_rate_pct - last_week_sessions.conversion_rate_pct, 2)
             as conversion_rate_vs_last_week_pts
     from shops
-    left join daily as today
-        on
-            shops.shop_domain = today.shop_domain
-            and shops.as_of_date = today.date
+    {{ join_each('shops', ['daily as today'], ['shop_domain', ['as_of_date', 'date']]) }}
     left join so_far as last_week
         on
             shops.shop_domain = last_week.shop_domain
             and last_week.days_ago = 7
-    left join top_products
-        on shops.shop_domain = top_products.shop_domain
+    {{ join_each('shops', ['top_products']) }}
     left join sessions_so_far as today_sessions
         on
             shops.shop_domain = today_sessions.shop_domain

@@ -1,19 +1,7 @@
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-category_sales as (
-    select * from {{ ref('category_sales_daily') }}
-),
-
 window_sales as (
-    select category_sales.*
-    from category_sales
-    inner join shops
-        on category_sales.shop_domain = shops.shop_domain
-    where {{ within_last_days('category_sales.sales_date', 30) }}
+    {{ shop_window(ref('category_sales_daily'), 'sales_date', 30) }}
 ),
 
 final as (

@@ -18,8 +18,7 @@ dated as (
             as last_order_week,
         date_trunc('week', shops.as_of_date)::date as current_week
     from customers
-    inner join shops
-        on customers.shop_domain = shops.shop_domain
+    {{ join_each('customers', ['shops'], ['shop_domain'], 'inner') }}
 ),
 
 segment_weeks as (
@@ -83,20 +82,8 @@ final as (
             order by weeks.week_start
         ) as cumulative_customers
     from weeks
-    left join first_orders
-        on
-            weeks.shop_domain = first_orders.shop_domain
-            and weeks.primary_segment = first_orders.primary_segment
-            and weeks.week_start = first_orders.week_start
-    left join last_orders
-        on
-            weeks.shop_domain = last_orders.shop_domain
-            and weeks.primary_segment = last_orders.primary_segment
-            and weeks.week_start = last_orders.week_start
-    inner join earlier_customers
-        on
-            weeks.shop_domain = earlier_customers.shop_domain
-            and weeks.primary_segment = earlier_customers.primary_segment
+    {{ join_each('weeks', ['first_orders', 'last_orders'], ['shop_domain', 'primary_segment', 'week_start']) }}
+    {{ join_each('weeks', ['earlier_customers'], ['shop_domain', 'primary_segment'], 'inner') }}
 )
 
 select * from final

@@ -1,19 +1,7 @@
 with
 
-shops as (
-    select * from {{ ref('shops') }}
-),
-
-snapshots as (
-    select * from {{ ref('inventory_snapshots') }}
-),
-
 window_snapshots as (
-    select snapshots.*
-    from snapshots
-    inner join shops
-        on snapshots.shop_domain = shops.shop_domain
-    where {{ within_last_days('snapshots.snapshot_date', 30) }}
+    {{ shop_window(ref('inventory_snapshots'), 'snapshot_date', 30) }}
 ),
 
 final as (

@@ -16,18 +16,13 @@ joined as (
     select
         calendar.shop_domain,
         calendar.date,
-        coalesce(daily.total_revenue, 0) as total_revenue,
-        coalesce(daily.total_orders, 0) as total_orders,
+        {{ coalesced('daily', ['total_revenue', 'total_orders']) }},
         daily.avg_order_value,
-        coalesce(daily.refunded_amount, 0) as refunded_amount,
-        coalesce(daily.net_revenue, 0) as net_revenue,
+        {{ coalesced('daily', ['refunded_amount', 'net_revenue']) }},
         daily.revenue_vs_last_week_pct,
         daily.fulfillment_rate_pct
     from calendar
-    left join daily
-        on
-            calendar.shop_domain = daily.shop_domain
-            and calendar.date = daily.date
+    {{ join_each('calendar', ['daily'], ['shop_domain', 'date']) }}
 ),
 
 final as (
