@@ -17,6 +17,26 @@ conversations as (
     select * from {{ ref('cx_conversations') }}
 ),
 
+csat as (
+    select * from {{ ref('stg_chatwoot__csat_survey_responses') }}
+),
+
+-- the customer's latest CSAT answer over their linked conversations
+last_csat as (
+    select distinct on (links.shop_domain, links.customer_id)
+        links.shop_domain,
+        links.customer_id,
+        csat.rating as last_csat_rating,
+        csat.responded_at as last_csat_at
+    from links
+    inner join csat
+        on
+            links.shop_domain = csat.shop_domain
+            and links.conversation_id = csat.conversation_id
+    where links.customer_id is not null and csat.responded_at <= {{ hotrod_as_of() }}
+    order by links.shop_domain asc, links.customer_id asc, csat.responded_at desc, csat.csat_response_id desc
+),
+
 support as (
     select
         links.shop_domain,
@@ -50,12 +70,18 @@ final as (
         coalesce(support.open_conversations, 0) as open_conversations,
         coalesce(support.sla_breaches, 0) as sla_breaches,
         support.first_conversation_at,
-        support.last_conversation_at
+        support.last_conversation_at,
+        last_csat.last_csat_rating,
+        last_csat.last_csat_at
     from customers
     left join support
         on
             customers.shop_domain = support.shop_domain
             and customers.shopify_customer_id = support.customer_id
+    left join last_csat
+        on
+            customers.shop_domain = last_csat.shop_domain
+            and customers.shopify_customer_id = last_csat.customer_id
 )
 
 select * from final
