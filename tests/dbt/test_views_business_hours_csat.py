@@ -126,50 +126,59 @@ def test_first_response_in_business_minutes_matches_the_inbox_hours(built, store
     assert breaches_differ > 0, "nights and weekends should excuse some calendar breaches"
 
 
-def test_a_known_weekend_conversation_counts_only_monday_hours(built, store):
-    """One conversation written to the store's clock: created on a Saturday evening in an inbox
-    closed on Sunday, answered on Monday morning: only Monday's minutes count."""
+def _opening(day_spec: dict, local: datetime, which: str) -> datetime | None:
+    if day_spec["closed_all_day"]:
+        return None
+    hour, minute = day_spec[f"{which}_hour"], day_spec[f"{which}_minutes"]
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def test_a_conversation_opened_after_closing_counts_from_the_next_opening(built, store):
+    """A known conversation: created after its inbox closed (or on a closed day) and answered
+    the next local day; its business minutes are the minutes since that day's opening (none if
+    answered before it), while its calendar minutes include the night."""
     shop = "hot-rod-an.sandbox.test"
     inboxes = {r.payload["id"]: r.payload for r in store.iter_records("chatwoot", "inboxes", shop)}
     replies = _first_replies(store, shop)
     holidays = _holidays(store)[shop]
-    tz = ZoneInfo("America/Los_Angeles")
     rows = {
         r["chatwoot_conversation_id"]: r
         for r in _dicts(
             built, "select * from marts.cx_conversations where shop_domain = %s", (shop,)
         )
     }
-    for record in store.iter_records("chatwoot", "conversations", shop):
+    for record in sorted(
+        store.iter_records("chatwoot", "conversations", shop), key=lambda r: r.payload["id"]
+    ):
         conv = record.payload
         inbox = inboxes[conv["inbox_id"]]
         reply = replies.get(conv["id"])
+        if not inbox["working_hours_enabled"] or reply is None:
+            continue
+        tz = ZoneInfo(inbox["timezone"])
         created = datetime.fromtimestamp(conv["created_at"], tz)
-        if not inbox["working_hours_enabled"] or reply is None or created.weekday() != 5:
-            continue
         answered = datetime.fromtimestamp(reply, tz)
-        if answered.weekday() != 0 or answered.date() - created.date() != timedelta(days=2):
+        if answered.date() - created.date() != timedelta(days=1):
             continue
-        if answered.date() in holidays:
+        if created.date() in holidays or answered.date() in holidays:
             continue
-        monday = inbox["working_hours"][1]
-        saturday = inbox["working_hours"][6]
-        opens = answered.replace(hour=monday["open_hour"], minute=monday["open_minutes"], second=0)
-        expected = max(int((answered - opens).total_seconds()), 0)
-        if not saturday["closed_all_day"]:
-            sat_close = created.replace(
-                hour=saturday["close_hour"], minute=saturday["close_minutes"], second=0
-            )
-            sat_open = created.replace(
-                hour=saturday["open_hour"], minute=saturday["open_minutes"], second=0
-            )
-            expected += max(int((sat_close - max(created, sat_open)).total_seconds()), 0)
-        assert rows[conv["id"]]["first_response_business_minutes"] == expected // 60
-        calendar = (reply - conv["created_at"]) // 60
-        assert rows[conv["id"]]["first_response_time_minutes"] == calendar
-        assert expected // 60 < calendar
+        day_before = inbox["working_hours"][(created.weekday() + 1) % 7]
+        day_of = inbox["working_hours"][(answered.weekday() + 1) % 7]
+        closed = _opening(day_before, created, "close")
+        opens = _opening(day_of, answered, "open")
+        if day_of["open_all_day"] or day_before["open_all_day"] or opens is None:
+            continue
+        if closed is not None and created < closed:
+            continue
+        expected = max(int((answered - opens).total_seconds()), 0) // 60  # 0: before opening
+        row = rows[conv["id"]]
+        assert row["first_response_business_minutes"] == expected, conv["id"]
+        assert row["first_response_time_minutes"] == (reply - conv["created_at"]) // 60
+        assert expected < row["first_response_time_minutes"]
         return
-    raise AssertionError("the demo should have a Saturday conversation answered on Monday")
+    raise AssertionError(
+        "the demo should have a conversation opened after hours, answered next day"
+    )
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
