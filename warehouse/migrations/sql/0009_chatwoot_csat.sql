@@ -8,9 +8,50 @@ create table if not exists raw_chatwoot.csat_survey_responses (
 grant select, insert, update, delete, truncate on raw_chatwoot.csat_survey_responses to service_role;
 
 -- A response names a contact (with its email and phone) and may carry the customer's own words:
--- privacy covers it like the contacts and conversations (0001_baseline/004). The three
+-- privacy covers it like the contacts and conversations (0001_baseline/004). The four
 -- functions below are the baseline's, with the new table added where the person tables are
--- listed (subject keys: its conversation, its contact, the contact's email and phone).
+-- listed (subject keys: its conversation, its contact, the contact's email and phone), and the
+-- customer's CSAT comment (`feedback_message`) among the personal values scrubbed.
+create or replace function security.scrub_pii(doc jsonb, in_person boolean default false)
+returns jsonb
+language sql
+immutable
+parallel safe
+as $fn$
+    select case jsonb_typeof(doc)
+        when 'object' then coalesce((
+            select jsonb_object_agg(
+                e.key,
+                case
+                    when e.key in (
+                        'email', 'emailAddress', 'contact_email', 'contactEmail', 'phone',
+                        'phoneNumber', 'phone_number', 'firstName', 'lastName', 'first_name',
+                        'last_name', 'displayName', 'display_name', 'address1', 'address2',
+                        'city', 'zip', 'latitude', 'longitude', 'company', 'identifier',
+                        'content', 'note', 'thumbnail', 'avatar_url', 'browser_ip',
+                        'defaultEmailAddress', 'defaultPhoneNumber', 'feedback_message'
+                    ) and e.value <> 'null'::jsonb then 'null'::jsonb
+                    when in_person and e.key = 'name' then 'null'::jsonb
+                    else security.scrub_pii(
+                        e.value,
+                        in_person or e.key in (
+                            'customer', 'defaultAddress', 'billingAddress', 'shippingAddress',
+                            'default_address', 'billing_address', 'shipping_address',
+                            'addresses', 'sender', 'contact'
+                        )
+                    )
+                end
+            )
+            from jsonb_each(doc) as e
+        ), '{}'::jsonb)
+        when 'array' then coalesce((
+            select jsonb_agg(security.scrub_pii(a.value, in_person) order by a.ordinality)
+            from jsonb_array_elements(doc) with ordinality as a
+        ), '[]'::jsonb)
+        else doc
+    end
+$fn$;
+
 create or replace function security.subject_keys(entity text, row_key text, doc jsonb)
 returns text []
 language sql
