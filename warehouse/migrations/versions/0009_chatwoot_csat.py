@@ -5,7 +5,7 @@ functions (subject keys, the sweep, the redaction pass) learn the new table, and
 updates run the redaction sweep like the other person tables.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0012
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from warehouse.migrate import run_sql
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as inbox_id,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as inbox_id,
         payload ->> 'name' as inbox_name,
         payload ->> 'channel_type' as channel_type,
         coalesce((payload ->> 'working_hours_enabled')::boolean, false) as working_hours_enabled,
@@ -16,6 +16,7 @@ renamed as (
         updated_at,
         extracted_at
     from source
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed
