@@ -47,7 +47,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 SHOPIFY_ENTITIES = ("shops",) + tuple(e.entity for e in queries.ENTITIES)
-CHATWOOT_ENTITIES = ("conversations", "agents", "inboxes", "contacts")  # messages ride along
+# messages ride along with conversations
+CHATWOOT_ENTITIES = ("conversations", "agents", "inboxes", "contacts", "csat_survey_responses")
 SOURCES: dict[str, tuple[str, ...]] = {
     "shopify": SHOPIFY_ENTITIES,
     "chatwoot": CHATWOOT_ENTITIES,
@@ -350,6 +351,9 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
             elif entity == "contacts":
                 made = [make("chatwoot", shop, "contacts")]
                 extractor.contacts(made[0])
+            elif entity == "csat_survey_responses":
+                made = [make("chatwoot", shop, entity)]
+                extractor.csat_survey_responses(made[0], full=opts.full, since=opts.since)
             else:
                 made = [make("chatwoot", shop, entity, first_seen=True)]
                 records = client.agents() if entity == "agents" else client.inboxes()

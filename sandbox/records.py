@@ -11,7 +11,14 @@ from typing import Protocol
 
 ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": ("shops", "locations", "products", "inventory_levels", "customers", "orders"),
-    "chatwoot": ("conversations", "messages", "agents", "inboxes", "contacts"),
+    "chatwoot": (
+        "conversations",
+        "messages",
+        "agents",
+        "inboxes",
+        "contacts",
+        "csat_survey_responses",
+    ),
     "app": ("shops", "decision_log", "ceo_time_entries"),
 }
 

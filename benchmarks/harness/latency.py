@@ -89,6 +89,7 @@ EXTENSION_VIEWS = (
     "v_carrier_performance",
     "v_cx_commerce_daily",
     "v_recommendation_approval_model",
+    "v_csat_summary",
     "v_seo_pulse",
     "v_api_latency_daily",
 )

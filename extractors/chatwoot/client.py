@@ -35,6 +35,17 @@ class ChatwootClient:
     def contacts_page(self, page: int) -> list[dict[str, Any]]:
         return _items(self.http.get_json(f"{self.base}/contacts", {"page": page}))
 
+    def csat_page(
+        self, page: int, since: int | None = None, until: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One page (25, ascending id) of the account's CSAT survey responses
+        (``GET .../csat_survey_responses``; an administrator's token); ``since``/``until``
+        (epoch seconds, both or neither) keep those created in [since, until)."""
+        params: dict[str, Any] = {"page": page}
+        if since is not None and until is not None:
+            params.update({"since": since, "until": until})
+        return _items(self.http.get_json(f"{self.base}/csat_survey_responses", params))
+
     def agents(self) -> list[dict[str, Any]]:
         return _items(self.http.get_json(f"{self.base}/agents"))
 

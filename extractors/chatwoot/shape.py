@@ -51,6 +51,11 @@ def contact_row(c: dict[str, Any]) -> Row:
     )
 
 
+def csat_row(r: dict[str, Any]) -> Row:
+    """A CSAT survey response: its time is when the customer answered (``created_at``)."""
+    return make_row(r.get("id"), r.get("created_at"), r, "created_at")
+
+
 def first_seen_row(record: dict[str, Any], now: datetime) -> Row:
     return make_row(record.get("id"), now, record)
 

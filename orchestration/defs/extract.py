@@ -15,7 +15,14 @@ from orchestration.defs.resources import ExtractionResource, WarehouseResource
 # docs/raw-landing.md, in landing order (parents before children).
 ENTITIES: dict[str, tuple[str, ...]] = {
     "shopify": ("shops", "locations", "products", "inventory_levels", "customers", "orders"),
-    "chatwoot": ("inboxes", "agents", "contacts", "conversations", "messages"),
+    "chatwoot": (
+        "inboxes",
+        "agents",
+        "contacts",
+        "conversations",
+        "messages",
+        "csat_survey_responses",
+    ),
     "app": ("shops", "decision_log", "ceo_time_entries"),
     "ga4": ("traffic_daily", "traffic_hourly"),
 }

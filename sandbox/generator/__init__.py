@@ -30,6 +30,7 @@ from sandbox.generator.chatwoot import (
     inbox_payload,
     inboxes_by_account,
     render_conversation,
+    render_csat,
 )
 from sandbox.generator.clock import (
     DAY,
@@ -44,11 +45,19 @@ from sandbox.generator.inventory import initial_levels
 from sandbox.generator.orders import ShopState, next_due, render_order
 from sandbox.generator.rand import below
 from sandbox.generator.schema import SCHEMA
-from sandbox.generator.shops import SHOPS, ShopDef, location_payloads, shop_payload, split_orders
+from sandbox.generator.shops import (
+    SHOP_BY_DOMAIN,
+    SHOPS,
+    ShopDef,
+    location_payloads,
+    shop_payload,
+    split_orders,
+)
 from sandbox.generator.writer import Writer
 
-# 5: shops under .sandbox.test; 6: trackingInfo, shippingLine; 7: order edits
-GENERATOR_VERSION = "7"
+# 5: shops under .sandbox.test; 6: trackingInfo, shippingLine; 7: order edits; 8: inbox working
+# hours and timezone, CSAT survey responses
+GENERATOR_VERSION = "8"
 HOUR_CUMULATIVE = [sum(HOUR_WEIGHTS[: h + 1]) for h in range(24)]
 PARALLEL_FROM = 100_000  # orders; below this the second part is generated in-process
 CHATWOOT_ID_SPAN = 100_000_000  # account k's conversation/message/contact ids start at (k-1)*span
@@ -303,7 +312,11 @@ def _write_shared(conn: sqlite3.Connection, seed: int, now: int) -> dict[str, st
             )
         for inbox in inboxes[account]:
             writer.record(
-                "chatwoot.inboxes", domain, str(inbox[0]), first_start, inbox_payload(inbox)
+                "chatwoot.inboxes",
+                domain,
+                str(inbox[0]),
+                first_start,
+                inbox_payload(inbox, account, SHOP_BY_DOMAIN[domain].timezone),
             )
     writer.flush()
     meta["decision_seq"] = str(decision_seq)
@@ -397,6 +410,9 @@ def _write_conversation(writer: Writer, run: ShopRun, conv: dict, now: int) -> N
         else:
             seen[1] = min(seen[1], conv["created"])
             seen[2] = max(seen[2], payload["last_activity_at"])
+        csat = render_csat(conv, now)
+        if csat is not None:
+            writer.record("chatwoot.csat_survey_responses", domain, cid, csat[0], csat[1])
     due = conversation_due(conv, now)
     if due is not None:
         writer.park("chatwoot.conversations", domain, str(conv["id"]), due, conv)

@@ -25,6 +25,7 @@ from sandbox.generator.chatwoot import (
     conversation_events,
     inboxes_by_account,
     render_conversation,
+    render_csat,
 )
 from sandbox.generator.clock import (
     DAY,
@@ -262,6 +263,9 @@ def _apply_conversation(
             if msg_at > old:
                 _upsert(conn, "chatwoot.messages", domain, str(message["id"]), msg_at, message, cid)
         _touch_contact(conn, changes, domain, plan, payload["last_activity_at"])
+    csat = render_csat(plan, new)
+    if csat is not None and csat[0] > old:
+        _upsert(conn, "chatwoot.csat_survey_responses", domain, cid, csat[0], csat[1])
     _park(conn, "chatwoot.conversations", domain, cid, conversation_due(plan, new), plan)
 
 

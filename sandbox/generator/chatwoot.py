@@ -177,8 +177,66 @@ def agent_payload(agent: Agent) -> dict:
     }
 
 
-def inbox_payload(inbox: tuple[int, str, str]) -> dict:
-    return {"id": inbox[0], "name": inbox[1], "channel_type": inbox[2]}
+# Working hours per (account, inbox name), as Chatwoot's ``weekly_schedule`` renders them:
+# day_of_week 0 (Sunday) .. 6, each a day closed, open all day, or open from (hour, minutes) to
+# (hour, minutes) local time. An inbox not listed keeps Chatwoot's default schedule (Monday to
+# Friday 9:00-17:00, the weekend closed, ``OutOfOffisable#create_default_working_hours``) with
+# working hours disabled.
+WEEKDAYS_9_TO_5 = {day: ((9, 0), (17, 0)) for day in range(1, 6)}
+WORKING_HOURS = {
+    (1, "Website Chat"): {**{d: ((8, 0), (18, 0)) for d in range(1, 6)}, 6: ((9, 0), (13, 0))},
+    (1, "Support Email"): WEEKDAYS_9_TO_5,
+    (2, "Website Chat"): {d: ((7, 30), (17, 30)) for d in range(1, 6)},
+    (3, "Website Chat"): {**WEEKDAYS_9_TO_5, 6: "open_all_day"},
+    (3, "Support Email"): WEEKDAYS_9_TO_5,
+}
+CSAT_CHANNELS = ("Channel::WebWidget", "Channel::Email")  # inboxes that send the CSAT survey
+
+
+def weekly_schedule(hours: dict) -> list[dict]:
+    """Chatwoot's ``weekly_schedule``: one entry per day of the week, Sunday first."""
+    days = []
+    for day in range(7):
+        spec = hours.get(day)
+        if isinstance(spec, tuple):
+            (open_hour, open_minutes), (close_hour, close_minutes) = spec
+            days.append(
+                {"day_of_week": day, "closed_all_day": False, "open_hour": open_hour,
+                 "open_minutes": open_minutes, "close_hour": close_hour,
+                 "close_minutes": close_minutes, "open_all_day": False}
+            )  # fmt: skip
+        elif spec == "open_all_day":  # Chatwoot stores an all-day opening as 00:00-23:59
+            days.append(
+                {"day_of_week": day, "closed_all_day": False, "open_hour": 0,
+                 "open_minutes": 0, "close_hour": 23, "close_minutes": 59, "open_all_day": True}
+            )  # fmt: skip
+        else:
+            days.append(
+                {"day_of_week": day, "closed_all_day": True, "open_hour": None,
+                 "open_minutes": None, "close_hour": None, "close_minutes": None,
+                 "open_all_day": False}
+            )  # fmt: skip
+    return days
+
+
+def inbox_payload(inbox: tuple[int, str, str], account_id: int, timezone: str) -> dict:
+    """An inbox as the inboxes list renders it (the fields the sandbox models): its working
+    hours (enabled or not; every inbox has a schedule), its timezone, and whether it sends the
+    CSAT survey."""
+    hours = WORKING_HOURS.get((account_id, inbox[1]))
+    return {
+        "id": inbox[0],
+        "name": inbox[1],
+        "channel_type": inbox[2],
+        "working_hours_enabled": hours is not None,
+        "working_hours": weekly_schedule(hours if hours is not None else WEEKDAYS_9_TO_5),
+        "timezone": timezone,
+        "csat_survey_enabled": inbox[2] in CSAT_CHANNELS,
+    }
+
+
+_INBOX_CHANNELS = {i[0]: i[2] for inboxes in inboxes_by_account().values() for i in inboxes}
+_AGENT_DEFS = {a.id: a for agents in agents_by_account().values() for a in agents}
 
 
 class ChatwootIds:
@@ -294,6 +352,72 @@ def plan_conversation(
     }
 
 
+# CSAT: (rating weights for 1..5) by the conversation's final sentiment
+CSAT_RATING_WEIGHTS = {
+    "positive": (0, 0, 1, 3, 8),
+    "neutral": (1, 1, 3, 6, 5),
+    "negative": (3, 4, 4, 2, 1),
+    "very_negative": (8, 4, 2, 1, 0),
+}
+CSAT_RESPONSE_RATE = 0.4
+CSAT_FEEDBACK = {
+    1: "Took far too long and the problem is still not fixed.",
+    2: "Slow answers, had to chase several times.",
+    3: "Got there in the end.",
+    4: "Helpful, thanks.",
+    5: "Fantastic support, fixed it fast!",
+}
+CSAT_MESSAGE_ID_OFFSET = 99_000_000  # the survey message's id: conversation id + this
+
+
+def csat_plan(plan: dict) -> dict | None:
+    """The customer's answer to the CSAT survey Chatwoot sends when the conversation is resolved
+    in an inbox with the survey enabled, or None. Drawn from its own generator seeded with the
+    conversation id, so the rest of the business (and every existing figure) is unchanged."""
+    resolved = plan.get("resolved")
+    inbox = _INBOX_CHANNELS.get(plan["inbox"])
+    if resolved is None or inbox not in CSAT_CHANNELS or plan["assignee"] is None:
+        return None
+    rng = random.Random(f"csat:{plan['id']}")
+    if rng.random() >= CSAT_RESPONSE_RATE:
+        return None
+    rating = rng.choices((1, 2, 3, 4, 5), CSAT_RATING_WEIGHTS[plan["sentiment"]])[0]
+    return {
+        "at": resolved + randint(rng, 2 * MINUTE, 2 * DAY),
+        "rating": rating,
+        "feedback": CSAT_FEEDBACK[rating] if rng.random() < 0.3 else None,
+    }
+
+
+def render_csat(plan: dict, as_of: int) -> tuple[int, dict] | None:
+    """(created_at, payload) of a conversation's CSAT response as the CSAT responses list
+    renders it, once it exists; ``contact`` is the contact at the time (the stand-in serves the
+    current contact record), ``assigned_agent`` the conversation's assignee."""
+    csat = csat_plan(plan)
+    if csat is None or csat["at"] > as_of:
+        return None
+    contact, agent = plan["contact"], plan["assignee"]
+    agent_def = _AGENT_DEFS[agent[0]]
+    return csat["at"], {
+        "id": plan["id"],
+        "rating": csat["rating"],
+        "feedback_message": csat["feedback"],
+        "account_id": plan["account"],
+        "message_id": plan["id"] + CSAT_MESSAGE_ID_OFFSET,
+        "contact": {
+            "id": contact["id"],
+            "name": contact["name"],
+            "email": contact["email"],
+            "phone_number": contact["phone_number"],
+            "identifier": contact["identifier"],
+            "custom_attributes": dict(contact["custom_attributes"]),
+        },
+        "conversation_id": plan["id"],
+        "assigned_agent": agent_payload(agent_def),
+        "created_at": csat["at"],
+    }
+
+
 def conversation_events(plan: dict) -> list[int]:
     times = [plan["created"], plan["assign_at"]]
     times.extend(m[1] for m in plan["messages"])
@@ -301,6 +425,9 @@ def conversation_events(plan: dict) -> list[int]:
         times.append(plan["escalation"][0])
     if plan["resolved"]:
         times.append(plan["resolved"])
+    csat = csat_plan(plan)
+    if csat is not None:
+        times.append(csat["at"])
     return times
 
 

@@ -1,4 +1,5 @@
-"""Chatwoot Application API stand-in: profile, conversations, messages, agents, inboxes, contacts.
+"""Chatwoot Application API stand-in: profile, conversations, messages, agents, inboxes, contacts,
+CSAT survey responses.
 
 Shapes follow the Chatwoot OpenAPI description (``user``, ``conversation_list``, the messages
 response, ``agent``, the inboxes response, ``contacts_list_response``) and Chatwoot's own views
@@ -37,6 +38,7 @@ CONVERSATIONS_PER_PAGE = 25
 MESSAGES_PER_PAGE = 20
 MESSAGES_AFTER_PER_PAGE = 100
 CONTACTS_PER_PAGE = 15
+CSAT_PER_PAGE = 25  # CsatSurveyResponsesController::RESULTS_PER_PAGE
 STATUSES = ("open", "resolved", "pending", "snoozed")
 ABSENT_AS_ZERO = ("first_reply_created_at", "waiting_since")
 OWNER_ID = 9001
@@ -210,6 +212,10 @@ class Chatwoot:
             }
         if rest == ["contacts"]:
             return self.contacts(domain, params)
+        if rest == ["csat_survey_responses"]:
+            if not user.is_admin(account_id):  # CsatSurveyResponsePolicy#index?
+                return 401, NOT_AUTHORIZED
+            return self.csat_survey_responses(domain, params)
         if rest == ["v2", "reports", "summary"] and members is None:
             return self.reports_summary(domain, params)
         if rest == ["webhooks"]:
@@ -367,6 +373,41 @@ class Chatwoot:
             if payload is not None:
                 rows.append(_maybe_corrupt(self.faults, payload))
         return 200, {"meta": {"count": len(ids), "current_page": page}, "payload": rows}
+
+    def csat_survey_responses(self, shop: str, params: dict[str, str]) -> Response:
+        """``GET /api/v1/accounts/{id}/csat_survey_responses`` (Chatwoot's
+        ``CsatSurveyResponsesController#index``, administrators only): a bare JSON array of 25
+        responses per ``page``; ``since`` and ``until`` (epoch seconds, both or neither) keep
+        those created in [since, until); ``inbox_id`` and ``rating`` filter too. No sort is asked
+        for, so the order is the table's: ascending id. ``contact`` is the contact's current
+        record (the model's association), ``assigned_agent`` the agent as the agents list."""
+        rows = [r.payload for r in self.data.scan("chatwoot", "csat_survey_responses", shop)]
+        try:
+            if params.get("since") and params.get("until"):
+                since, until = int(params["since"]), int(params["until"])
+                rows = [r for r in rows if since <= int(r["created_at"]) < until]
+            if params.get("rating"):
+                rows = [r for r in rows if r.get("rating") == int(params["rating"])]
+            if params.get("inbox_id"):
+                inbox = int(params["inbox_id"])
+                rows = [r for r in rows if self._conversation_inbox(shop, r) == inbox]
+        except ValueError:
+            return 422, {"error": "since, until, rating and inbox_id must be integers"}
+        rows.sort(key=lambda r: int(r.get("id") or 0))
+        page = _page(params)
+        start = (page - 1) * CSAT_PER_PAGE
+        served = []
+        for row in rows[start : start + CSAT_PER_PAGE]:
+            contact = row.get("contact") or {}
+            current = self.data.get("chatwoot", "contacts", shop, str(contact.get("id")))
+            served.append(_maybe_corrupt(self.faults, {**row, "contact": current or contact}))
+        return 200, served
+
+    def _conversation_inbox(self, shop: str, response: dict) -> int | None:
+        conversation = self.data.get(
+            "chatwoot", "conversations", shop, str(response.get("conversation_id"))
+        )
+        return int(conversation["inbox_id"]) if conversation else None
 
     def _resolved_contacts(self, shop: str) -> list[str]:
         def build() -> list[str]:

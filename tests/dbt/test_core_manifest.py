@@ -42,10 +42,10 @@ def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) 
 def test_core_layer_is_complete(manifest: dict) -> None:
     names = {node["name"] for node in core_model_nodes(manifest).values()}
     assert set(CORE_TABLES) <= names
-    # one per source entity (20, GA4's 2 included), fulfillments' carriers, the decision-log
-    # archive, the rejected values (orders; every other source), and the warehouse's own
-    # records (access checks included)
-    assert sum(name.startswith("stg_") for name in names) == 29
+    # one per source entity (21, GA4's 2 and CSAT responses included), inbox working hours,
+    # fulfillments' carriers, the decision-log archive, the rejected values (orders; every other
+    # source), and the warehouse's own records (access checks included)
+    assert sum(name.startswith("stg_") for name in names) == 31
     assert sum(name.startswith("int_") for name in names) >= 10
 
 

@@ -263,3 +263,74 @@ def test_control_config_truth_advance_and_changes(store):
         assert body["data"]["meta"]["all_count"] == 11
     finally:
         running.stop()
+
+
+def _csat_store() -> FakeStore:
+    """Account 1 with 30 CSAT survey responses, one per conversation, answered an hour apart."""
+    store = FakeStore(orders=5)
+    base = store.now - timedelta(days=2)
+    contacts = [r.payload for r in store.iter_records("chatwoot", "contacts", SHOP)]
+    conversations = sorted(
+        r.payload["id"] for r in store.iter_records("chatwoot", "conversations", SHOP)
+    )
+    for n, conversation_id in enumerate(conversations):
+        contact = contacts[n % len(contacts)]
+        at = base + timedelta(hours=n)
+        response = {
+            "id": 500 + n,
+            "rating": 1 + n % 5,
+            "feedback_message": None,
+            "account_id": 1,
+            "message_id": 900_000 + n,
+            "contact": {"id": contact["id"], "name": "stale name"},
+            "conversation_id": conversation_id,
+            "assigned_agent": None,
+            "created_at": int(at.timestamp()),
+        }
+        store.put("chatwoot", "csat_survey_responses", SHOP, str(500 + n), at, response)
+    agent = {"id": 8, "account_id": 1, "name": "A8", "email": "a8@x.com", "role": "agent",
+             "availability_status": "online"}  # fmt: skip
+    store.put("chatwoot", "agents", SHOP, "8", base, agent)
+    return store
+
+
+def test_csat_survey_responses_page_by_25_filter_by_time_and_need_an_administrator():
+    store = _csat_store()
+    running = start_server(store)
+    try:
+        path = "/api/v1/accounts/1/csat_survey_responses"
+        first = get(running.url, path).json()
+        second = get(running.url, path, page=2).json()
+        assert [len(first), len(second)] == [25, 5]  # a bare array, 25 a page
+        assert get(running.url, path, page=3).json() == []
+        ids = [r["id"] for r in first + second]
+        assert ids == sorted(ids) == list(range(500, 530))
+        # the contact is the contact's current record, as Chatwoot renders the association
+        contact = store.get("chatwoot", "contacts", SHOP, str(first[0]["contact"]["id"]))
+        assert first[0]["contact"] == contact
+        since = first[10]["created_at"]
+        window = get(running.url, path, since=since, until=since + 3 * 3600).json()
+        assert [r["id"] for r in window] == [510, 511, 512]
+        assert {r["rating"] for r in get(running.url, path, rating=5).json()} == {5}
+        refused = get(running.url, path, headers={"api_access_token": agent_token(8)})
+        assert refused.status_code == 401  # CsatSurveyResponsePolicy: administrators only
+        assert get(running.url, "/api/v1/accounts/1/agents",
+                   headers={"api_access_token": agent_token(8)}).status_code == 200  # fmt: skip
+    finally:
+        running.stop()
+
+
+def test_generated_inboxes_validate_against_the_chatwoot_inbox_schema():
+    from sandbox.generator.chatwoot import inbox_payload, inboxes_by_account
+
+    schema = chatwoot_reference.load()["components"]["schemas"]["inbox"]
+    validate = chatwoot_reference.validator("inbox")
+    for account, inboxes in inboxes_by_account().items():
+        for inbox in inboxes:
+            payload = inbox_payload(inbox, account, "America/Chicago")
+            assert list(validate.iter_errors(payload)) == []
+            assert set(payload) <= set(schema["properties"])  # nothing made up
+            days = payload["working_hours"]
+            assert [d["day_of_week"] for d in days] == list(range(7))
+            day_keys = set(schema["properties"]["working_hours"]["items"]["properties"])
+            assert all(set(d) == day_keys for d in days)

@@ -243,6 +243,21 @@ def messages(shop_index: int, n: int, conv: dict, cont: dict) -> list[dict]:
     ]
 
 
+def csat_response(shop_index: int, n: int, conv: dict, cont: dict) -> dict:
+    """A CSAT survey response as Chatwoot lists it: the contact nested, the customer's words."""
+    return {
+        "id": int(f"{shop_index}{n:03d}"),
+        "rating": 2,
+        "feedback_message": f"{cont['name']} here, still waiting, call {cont['phone_number']}",
+        "account_id": shop_index,
+        "message_id": int(f"{shop_index}{n:03d}9"),
+        "contact": cont,
+        "conversation_id": conv["id"],
+        "assigned_agent": {"id": 7, "name": "Agent Smith", "email": "agent@hotrod.example"},
+        "created_at": 1767232800,
+    }
+
+
 def raw_rows(customers_per_shop: int = 3) -> dict[str, list[tuple[str, str, str, dict]]]:
     """table -> (shop, id, updated_at, payload) rows for three shops."""
     out: dict[str, list[tuple[str, str, str, dict]]] = {}
@@ -268,6 +283,8 @@ def raw_rows(customers_per_shop: int = 3) -> dict[str, list[tuple[str, str, str,
             add("raw_chatwoot.conversations", shop, conv["id"], conv)
             for message in messages(i, n, conv, cont):
                 add("raw_chatwoot.messages", shop, message["id"], message)
+            response = csat_response(i, n, conv, cont)
+            add("raw_chatwoot.csat_survey_responses", shop, response["id"], response)
     return out
 
 

@@ -129,6 +129,7 @@ def test_customer_redact_webhook_removes_pii_everywhere_and_it_stays_removed(war
     )
     assert counts["raw_shopify.customers"] == 1
     assert counts["raw_chatwoot.messages"] == 2
+    assert counts["raw_chatwoot.csat_survey_responses"] == 1
     assert counts["raw_app.quarantine (deleted)"] == 1
 
     # A full re-extraction lands the PII again, with newer timestamps: the trigger scrubs it.
@@ -159,6 +160,7 @@ def test_data_request_exports_everything_and_redaction_removes_the_export(wareho
     assert [o["id"] for o in document["raw"]["raw_shopify.orders"]] == ["gid://shopify/Order/10000"]
     assert len(document["raw"]["raw_chatwoot.contacts"]) == 1
     assert len(document["raw"]["raw_chatwoot.messages"]) == 2
+    assert len(document["raw"]["raw_chatwoot.csat_survey_responses"]) == 1
     assert document["marts"]["marts.customer_demo"][0]["email"] == EMAIL
     assert NEIGHBOUR["displayName"] not in path.read_text()
 

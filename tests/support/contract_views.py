@@ -11,6 +11,7 @@ EXTENSION_VIEWS = (
     "v_carrier_performance",  # issue 18: carriers
     "v_cx_commerce_daily",  # issue 18: support beside commerce
     "v_recommendation_approval_model",  # issue 18: learning from decisions
+    "v_csat_summary",  # issue 18: CSAT per shop, inbox and agent
     "v_seo_pulse",  # issue 19: GA4 organic traffic, landing pages, content gaps
     "v_api_latency_daily",  # issue 19: API latency per source and endpoint kind
 )

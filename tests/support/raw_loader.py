@@ -30,6 +30,7 @@ RAW_TABLES: dict[tuple[str, str], str] = {
     ("chatwoot", "agents"): "raw_chatwoot.agents",
     ("chatwoot", "inboxes"): "raw_chatwoot.inboxes",
     ("chatwoot", "contacts"): "raw_chatwoot.contacts",
+    ("chatwoot", "csat_survey_responses"): "raw_chatwoot.csat_survey_responses",
     ("app", "shops"): "raw_app.shops",
     ("app", "decision_log"): "raw_app.decision_log",
     ("app", "ceo_time_entries"): "raw_app.ceo_time_entries",

@@ -42,6 +42,10 @@ def _raw(cur: psycopg2.extensions.cursor, subject: subjects.Subject) -> dict[str
             "payload ->> 'conversation_id' = any(%s)",
             sorted(subject.conversation_ids),
         ),
+        ("raw_chatwoot", "csat_survey_responses"): (
+            "payload ->> 'conversation_id' = any(%s)",
+            sorted(subject.conversation_ids),
+        ),
     }
     out: dict[str, list[Any]] = {}
     for (schema, table), (condition, ids) in wanted.items():

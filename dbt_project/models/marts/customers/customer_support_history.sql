@@ -17,6 +17,26 @@ conversations as (
     select * from {{ ref('cx_conversations') }}
 ),
 
+csat as (
+    select * from {{ ref('stg_chatwoot__csat_survey_responses') }}
+),
+
+-- the customer's latest CSAT answer over their linked conversations
+last_csat as (
+    select distinct on (links.shop_domain, links.customer_id)
+        links.shop_domain,
+        links.customer_id,
+        csat.rating as last_csat_rating,
+        csat.responded_at as last_csat_at
+    from links
+    inner join csat
+        on
+            links.shop_domain = csat.shop_domain
+            and links.conversation_id = csat.conversation_id
+    where links.customer_id is not null and csat.responded_at <= {{ hotrod_as_of() }}
+    order by links.shop_domain asc, links.customer_id asc, csat.responded_at desc, csat.csat_response_id desc
+),
+
 support as (
     select
         links.shop_domain,
@@ -49,9 +69,11 @@ final as (
         customers.days_since_first_order,
         {{ coalesced('support', ['conversations', 'escalations', 'open_conversations', 'sla_breaches']) }},
         support.first_conversation_at,
-        support.last_conversation_at
+        support.last_conversation_at,
+        last_csat.last_csat_rating,
+        last_csat.last_csat_at
     from customers
-    {{ join_each('customers', ['support'], ['shop_domain', ['shopify_customer_id', 'customer_id']]) }}
+    {{ join_each('customers', ['support', 'last_csat'], ['shop_domain', ['shopify_customer_id', 'customer_id']]) }}
 )
 
 select * from final

@@ -6,6 +6,10 @@ conversations as (
     select * from {{ ref('int_conversations_measured') }}
 ),
 
+business as (
+    select * from {{ ref('int_conversation_business_minutes') }}
+),
+
 contacts as (
     select * from {{ ref('stg_chatwoot__contacts') }}
 ),
@@ -28,6 +32,11 @@ final as (
         )::numeric as resolution_time_hours,
         conversations.sla_target_minutes::integer as sla_target_minutes,
         conversations.is_sla_breach::boolean as is_sla_breach,
+        coalesce(business.has_working_hours, false)::boolean as has_working_hours,
+        business.first_response_business_minutes::integer as first_response_business_minutes,
+        business.resolution_business_minutes::integer as resolution_business_minutes,
+        coalesce(business.is_sla_breach_business_hours, conversations.is_sla_breach)::boolean
+            as is_sla_breach_business_hours,
         conversations.priority::text as priority,
         conversations.sentiment::text as sentiment,
         conversations.is_escalated::boolean as is_escalated,
@@ -42,6 +51,10 @@ final as (
         conversations.created_at::timestamptz as created_at,
         coalesce(conversations.source_updated_at, conversations.updated_at)::timestamptz as updated_at
     from conversations
+    left join business
+        on
+            conversations.shop_domain = business.shop_domain
+            and conversations.conversation_id = business.conversation_id
     left join contacts
         on
             conversations.shop_domain = contacts.shop_domain

@@ -25,6 +25,8 @@ aggregated as (
             as median_first_response_minutes,
         round(avg(resolution_time_hours), 2) as avg_resolution_hours,
         count(*) filter (where is_sla_breach) as sla_breaches,
+        round(avg(first_response_business_minutes), 1) as avg_first_response_business_minutes,
+        count(*) filter (where is_sla_breach_business_hours) as sla_breaches_business_hours,
         count(*) filter (where is_escalated) as escalations,
         {{ counts_by('sentiment', ['positive', 'neutral', 'negative', 'very_negative'], suffix='_conversations') }}
     from window_conversations
@@ -51,6 +53,8 @@ final as (
         aggregated.avg_resolution_hours,
         coalesce(aggregated.sla_breaches, 0) as sla_breaches,
         {{ views_pct('aggregated.sla_breaches', 'aggregated.total_conversations') }} as sla_breach_rate_pct,
+        aggregated.avg_first_response_business_minutes,
+        coalesce(aggregated.sla_breaches_business_hours, 0) as sla_breaches_business_hours,
         coalesce(open_breaches.open_sla_breaches, 0) as open_sla_breaches,
         coalesce(aggregated.escalations, 0) as escalations,
         {{ views_pct('aggregated.escalations', 'aggregated.total_conversations') }} as escalation_rate_pct,

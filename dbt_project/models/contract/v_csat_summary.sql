@@ -1,0 +1,3 @@
+select
+    {{ contract_columns() }}
+from {{ ref('rpt_csat_summary') }}
