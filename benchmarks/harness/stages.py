@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -253,3 +255,85 @@ def _run_results(path: Path) -> dict[str, Any]:
 
 def workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="hotrod-bench-"))
+
+
+# --- extractor only -----------------------------------------------------------------------------
+
+
+def extractor_only(
+    server: DatabaseUrl,
+    env: dict[str, str],
+    upstream: str,
+    workdir: Path,
+    prefix: str,
+    out: Callable[[str], None],
+) -> dict[str, Any]:
+    """The extractor against pre-rendered answers (benchmarks/harness/replay.py): one recording
+    pass through a proxy into a scratch database, then the timed extraction into an empty one,
+    in a process of its own, from a replay server in another."""
+    from benchmarks.harness import replay
+    from benchmarks.harness.extract_child import RESULT, URL_ENV
+    from warehouse.bootstrap import bootstrap
+    from warehouse.connection import drop_database
+
+    recorded_db = server.with_database(f"{prefix}_rec")
+    replay_db = server.with_database(f"{prefix}_rep")
+    recording = workdir / "replay.pickle"
+    started = time.perf_counter()
+    try:
+        bootstrap(recorded_db)
+        recorder = replay.Recorder(upstream)
+        extract(recorded_db, recorder.env(env), progress=False)
+        size = recorder.save(recording)
+    finally:
+        drop_database(recorded_db)
+    render_s = time.perf_counter() - started
+    out(f"  rendered {len(recorder.answers):,} answers ({size / 1e6:,.1f} MB) in {render_s:,.1f}s")
+    served = replay.start_replay(recording)
+    try:
+        bootstrap(replay_db)
+        child_env = served.env(env, upstream)
+        child_env = {**os.environ, **child_env, URL_ENV: replay_db.url}
+        lines: list[str] = []
+        finished = run_measured(
+            [sys.executable, "-m", "benchmarks.harness.extract_child"],
+            child_env,
+            on_line=lines.append,
+        )
+        if finished.returncode != 0:
+            raise RuntimeError("the extractor-only extraction failed:\n" + "\n".join(lines[-20:]))
+        figures = json.loads(
+            next(x for x in reversed(lines) if x.startswith(RESULT))[len(RESULT) :]
+        )
+        stats = served.stats()
+        server_rss = served.peak_rss_mb()
+        raw = raw_tables(replay_db)
+    finally:
+        served.stop()
+        recording.unlink(missing_ok=True)
+        drop_database(replay_db)
+    raw_rows = sum(n for _s, _t, n in raw)
+    seconds = figures["seconds"]
+    records = figures["records_read"]
+    return {
+        "seconds": seconds,
+        "records_read": records,
+        "records_per_second": figures["records_per_second"],
+        "raw_rows": raw_rows,
+        "raw_rows_per_second": round(raw_rows / seconds, 1) if seconds else None,
+        "api_calls": figures["api_calls"],
+        "client_cpu_seconds": finished.cpu_seconds,
+        "cpu_seconds_per_1000_records": (
+            round(finished.cpu_seconds / records * 1000, 4) if records else None
+        ),
+        "client_cpu_share_of_wall": (
+            round(finished.cpu_seconds / finished.seconds, 3) if finished.seconds else None
+        ),
+        "peak_rss_mb": finished.peak_rss_mb,
+        "replay_answers": stats["recorded"],
+        "replay_answered": stats["answered"],
+        "replay_missed": stats["missed"],
+        "replay_server_peak_rss_mb": server_rss,
+        "recording_mb": round(size / 1e6, 1),
+        "render_seconds": round(render_s, 1),
+    }
