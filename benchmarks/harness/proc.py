@@ -61,3 +61,14 @@ def run_measured(
         peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
         cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
     )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a child and wait for it (killed when it does not stop within 15 s)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.harness.proc import reset_signals
+from benchmarks.harness.memory import peak_rss_mb
+from benchmarks.harness.proc import reset_signals, stop
 from warehouse.settings import REPO_ROOT
 
 PLACEHOLDER = b"http://replay.invalid"
@@ -142,23 +143,10 @@ class Replay:
         return requests.get(f"{self.url}/_replay/stats", timeout=30).json()
 
     def peak_rss_mb(self) -> float | None:
-        try:
-            with open(f"/proc/{self.process.pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmHWM:"):
-                        return round(int(line.split()[1]) / 1024, 1)
-        except OSError:
-            return None
-        return None
+        return peak_rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop(self.process)
 
 
 def start_replay(recording: Path, timeout: float = 600) -> Replay:

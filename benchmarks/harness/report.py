@@ -121,7 +121,9 @@ def _extractor_only(result: dict[str, Any], goal: Any) -> list[str]:
         f"{_n(alone['records_per_second'], 0)} records/s; {_n(alone['raw_rows'])} raw rows = "
         f"{_n(alone['raw_rows_per_second'], 0)} rows/s; client CPU "
         f"{_n(alone['cpu_seconds_per_1000_records'], 3)} s per 1,000 records "
-        f"({_n(alone['client_cpu_seconds'])} s, {alone['replay_missed']} answers missed) "
+        f"({_n(alone['client_cpu_seconds'])} s; PostgreSQL "
+        f"{_n(alone.get('postgres_cpu_seconds_per_1000_records'), 3)} s per 1,000; "
+        f"{alone['replay_missed']} answers missed) "
         f"| {_n(alone['peak_rss_mb'], 0)} MB (client); replay server "
         f"{_n(alone['replay_server_peak_rss_mb'], 0)} MB |",
         f"| extractor only as share of COPY | {_n(share)}% (goal ≥ 50%: "

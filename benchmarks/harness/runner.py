@@ -168,12 +168,8 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
             with sampler.stage("copy_ceiling") as peak:
                 ceiling = stages.copy_ceiling(url, work)
             result["copy_ceiling"] = {**ceiling, **peak}
-            share = (
-                result["extraction"]["raw_rows_per_second"] / ceiling["records_per_second"]
-                if ceiling["records_per_second"]
-                else None
-            )
-            result["extraction_share_of_copy"] = round(share, 4) if share is not None else None
+            share = _share(result["extraction"]["raw_rows_per_second"], ceiling)
+            result["extraction_share_of_copy"] = share
             out(
                 f"  {ceiling['records']:,} records in {ceiling['seconds']:,.2f}s "
                 f"({ceiling['records_per_second']:,.0f}/s); extraction = "
@@ -187,12 +183,8 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
                     server, served.env, served.url, work, url.database, _indent(out)
                 )
             result["extractor_only"] = {**alone, "harness": peak}
-            share = (
-                alone["raw_rows_per_second"] / ceiling["records_per_second"]
-                if ceiling["records_per_second"] and alone["raw_rows_per_second"]
-                else None
-            )
-            result["extractor_only_share_of_copy"] = round(share, 4) if share is not None else None
+            share = _share(alone["raw_rows_per_second"], ceiling)
+            result["extractor_only_share_of_copy"] = share
             out(
                 f"  {alone['records_read']:,} records in {alone['seconds']:,.1f}s "
                 f"({alone['records_per_second']:,.0f}/s), {alone['raw_rows']:,} raw rows = "
@@ -330,17 +322,18 @@ def _versus(views: dict[str, Any], baselines: dict[str, Any]) -> dict[str, Any]:
     return pairs
 
 
-def _server_rss(served: sandbox.ServedSandbox) -> float | None:
-    from benchmarks.harness.memory import tree_rss_mb
+def _share(rows_per_second: float | None, ceiling: dict[str, Any]) -> float | None:
+    """Rows/s as a share of the COPY ceiling's rows/s (None when either is missing)."""
+    if not rows_per_second or not ceiling["records_per_second"]:
+        return None
+    return round(rows_per_second / ceiling["records_per_second"], 4)
 
-    try:
-        with open(f"/proc/{served.process.pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(tree_rss_mb(served.process.pid), 1)
+
+def _server_rss(served: sandbox.ServedSandbox) -> float | None:
+    from benchmarks.harness.memory import peak_rss_mb, tree_rss_mb
+
+    peak = peak_rss_mb(served.process.pid)
+    return peak if peak is not None else round(tree_rss_mb(served.process.pid), 1)
 
 
 def _count(value: Any) -> int | None:

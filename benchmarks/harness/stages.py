@@ -260,6 +260,17 @@ def workdir() -> Path:
 # --- extractor only -----------------------------------------------------------------------------
 
 
+def _backends(watcher: Any, db: DatabaseUrl) -> Callable[[], list[int]]:
+    def pids() -> list[int]:
+        with watcher.cursor() as cur:
+            cur.execute("select pid from pg_stat_activity where datname = %s", (db.database,))
+            rows = [row[0] for row in cur.fetchall()]
+        watcher.rollback()
+        return rows
+
+    return pids
+
+
 def extractor_only(
     server: DatabaseUrl,
     env: dict[str, str],
@@ -273,6 +284,7 @@ def extractor_only(
     in a process of its own, from a replay server in another."""
     from benchmarks.harness import replay
     from benchmarks.harness.extract_child import RESULT, URL_ENV
+    from benchmarks.harness.memory import BackendCpu
     from warehouse.bootstrap import bootstrap
     from warehouse.connection import drop_database
 
@@ -295,11 +307,12 @@ def extractor_only(
         child_env = served.env(env, upstream)
         child_env = {**os.environ, **child_env, URL_ENV: replay_db.url}
         lines: list[str] = []
-        finished = run_measured(
-            [sys.executable, "-m", "benchmarks.harness.extract_child"],
-            child_env,
-            on_line=lines.append,
-        )
+        with connection(server) as watcher, BackendCpu(_backends(watcher, replay_db)) as backends:
+            finished = run_measured(
+                [sys.executable, "-m", "benchmarks.harness.extract_child"],
+                child_env,
+                on_line=lines.append,
+            )
         if finished.returncode != 0:
             raise RuntimeError("the extractor-only extraction failed:\n" + "\n".join(lines[-20:]))
         figures = json.loads(
@@ -330,6 +343,14 @@ def extractor_only(
             round(finished.cpu_seconds / finished.seconds, 3) if finished.seconds else None
         ),
         "peak_rss_mb": finished.peak_rss_mb,
+        # the PostgreSQL side of the same extraction, a lower bound (a backend that lives less
+        # than one 0.2 s sample is missed); None on a server /proc cannot see
+        "postgres_cpu_seconds": backends.seconds,
+        "postgres_cpu_seconds_per_1000_records": (
+            round(backends.seconds / records * 1000, 4)
+            if backends.seconds is not None and records
+            else None
+        ),
         "replay_answers": stats["recorded"],
         "replay_answered": stats["answered"],
         "replay_missed": stats["missed"],
