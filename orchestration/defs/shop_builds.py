@@ -85,7 +85,6 @@ def build_shops_landed_sensor(
     )
     def _sensor(context: dg.SensorEvaluationContext):
         requests, cursor, waiting = evaluate(context.instance, plans, context.cursor)
-        context.update_cursor(cursor)
         if requests:
             return dg.SensorResult(run_requests=requests, cursor=cursor)
         return dg.SkipReason("; ".join(waiting) or "no shop has landed since the last build")

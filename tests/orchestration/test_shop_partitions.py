@@ -139,4 +139,16 @@ def test_each_shop_extracts_alone_and_a_failing_shop_holds_no_other_back(
             builds, cursor, _ = evaluate(instance, plans, cursor)
             assert builds[0].tags["hotrod/shops"] == shops[1]
             assert json.loads(cursor)[DAILY] > 0
+
+            # the sensor itself, as the daemon evaluates it: one build of the daily job
+            with dg.build_sensor_context(
+                instance=instance, repository_def=defs.get_repository_def()
+            ) as context:
+                tick = sensor.evaluate_tick(context)
+            assert [r.job_name for r in tick.run_requests] == [DAILY]
+            assert json.loads(tick.cursor)[DAILY] == json.loads(cursor)[DAILY]
+            with dg.build_sensor_context(
+                instance=instance, cursor=tick.cursor, repository_def=defs.get_repository_def()
+            ) as context:
+                assert not sensor.evaluate_tick(context).run_requests  # nothing new landed
         assert DAILY in {job.name for job in sensor.jobs}
