@@ -6,7 +6,13 @@ import dagster as dg
 
 from orchestration.defs import maintenance
 from orchestration.defs.alerting import build_alert_sensor
-from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
+from orchestration.defs.dbt import (
+    build_dbt_assets,
+    exposure_specs,
+    load_manifest,
+    model_names,
+    raw_sources_for,
+)
 from orchestration.defs.extract import extraction_assets, per_shop_keys
 from orchestration.defs.freshness import build_freshness_checks
 from orchestration.defs.privacy import build_privacy_sensor, privacy_job
@@ -40,9 +46,12 @@ def build_definitions() -> dg.Definitions:
     dbt_assets = build_dbt_assets(project, manifest_path)
     shops = shop_partitions()
     assets = [*extraction_assets(shops), dbt_assets, *exposure_specs(manifest)]
-    graph = dg.Definitions(assets=assets, resources=resources()).resolve_asset_graph()
     jobs, schedules, plans = build_jobs_and_schedules(
-        dbt_assets, model_names(manifest), graph, per_shop_keys(), shops
+        dbt_assets,
+        model_names(manifest),
+        lambda models: raw_sources_for(manifest, models),
+        per_shop_keys(),
+        shops,
     )
     sensor_status = (
         dg.DefaultSensorStatus.RUNNING

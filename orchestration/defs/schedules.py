@@ -16,7 +16,7 @@ would rerun every model and test once per shop.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,12 +139,14 @@ def _shop_schedule(
 def build_jobs_and_schedules(
     dbt_assets: dg.AssetsDefinition,
     existing_models: set[str],
-    graph: Any = None,
+    raw_for: Callable[[Sequence[str]], set[dg.AssetKey]] | None = None,
     shop_keys: Sequence[dg.AssetKey] = (),
     shops: dg.StaticPartitionsDefinition | None = None,
 ) -> tuple[Sequence[Any], list[dg.ScheduleDefinition], list[Plan]]:
-    """Jobs, schedules and the per-shop plans. With ``graph`` (the asset graph) and
-    ``shop_keys`` (the raw tables partitioned by shop), cadences extract per shop."""
+    """Jobs, schedules and the per-shop plans. With ``raw_for`` (the raw tables a list of
+    models reads, up- and downstream) and ``shop_keys`` (the raw tables partitioned by shop),
+    cadences extract per shop; the daily one every per-shop table (it covers every asset no
+    other schedule does)."""
     status = default_status()
     selections: dict[str, dg.AssetSelection] = {}
     for cadence in CADENCES:
@@ -164,8 +166,10 @@ def build_jobs_and_schedules(
     per_shop = dg.AssetSelection.assets(*shop_keys)
     plans: dict[str, Plan] = {}
     for cadence in CADENCES:
-        keys = selections[cadence.name].resolve(graph) if graph is not None and shop_keys else ()
-        mine = tuple(sorted((k for k in keys if k in set(shop_keys)), key=str))
+        if raw_for is None or not shop_keys:
+            break
+        keys = set(shop_keys) if cadence.name == DAILY else raw_for(cadence.models)
+        mine = tuple(sorted((k for k in shop_keys if k in keys), key=str))
         if mine:
             plans[cadence.name] = Plan(cadence.name, mine)
             selections[cadence.name] = selections[cadence.name] - per_shop
