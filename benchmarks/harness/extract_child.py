@@ -7,17 +7,14 @@ import json
 import os
 import sys
 
-from benchmarks.harness.stages import extract
+from benchmarks.harness.stages import EXTRACT_RESULT, EXTRACT_URL_ENV, extract
 from warehouse.settings import DatabaseUrl
-
-URL_ENV = "HOTROD_BENCH_EXTRACT_URL"
-RESULT = "bench-extract-result "
 
 
 def main() -> int:
-    url = DatabaseUrl.parse(os.environ[URL_ENV])
+    url = DatabaseUrl.parse(os.environ[EXTRACT_URL_ENV])
     figures = extract(url, dict(os.environ), progress=False)
-    print(RESULT + json.dumps(figures), flush=True)
+    print(EXTRACT_RESULT + json.dumps(figures), flush=True)
     return 0
 
 

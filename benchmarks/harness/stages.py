@@ -22,6 +22,9 @@ from warehouse.settings import DatabaseUrl
 
 RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
 RAW_COLUMNS = ("shop_domain", "id", "updated_at", "payload", "batch_id")
+# The extractor-only child (benchmarks/harness/extract_child.py): its database, its result line.
+EXTRACT_URL_ENV = "HOTROD_BENCH_EXTRACT_URL"
+EXTRACT_RESULT = "bench-extract-result "
 
 
 # --- extraction ---------------------------------------------------------------------------------
@@ -283,7 +286,6 @@ def extractor_only(
     pass through a proxy into a scratch database, then the timed extraction into an empty one,
     in a process of its own, from a replay server in another."""
     from benchmarks.harness import replay
-    from benchmarks.harness.extract_child import RESULT, URL_ENV
     from benchmarks.harness.memory import BackendCpu
     from warehouse.bootstrap import bootstrap
     from warehouse.connection import drop_database
@@ -305,7 +307,7 @@ def extractor_only(
     try:
         bootstrap(replay_db)
         child_env = served.env(env, upstream)
-        child_env = {**os.environ, **child_env, URL_ENV: replay_db.url}
+        child_env = {**os.environ, **child_env, EXTRACT_URL_ENV: replay_db.url}
         lines: list[str] = []
         with connection(server) as watcher, BackendCpu(_backends(watcher, replay_db)) as backends:
             finished = run_measured(
@@ -316,7 +318,7 @@ def extractor_only(
         if finished.returncode != 0:
             raise RuntimeError("the extractor-only extraction failed:\n" + "\n".join(lines[-20:]))
         figures = json.loads(
-            next(x for x in reversed(lines) if x.startswith(RESULT))[len(RESULT) :]
+            next(x for x in reversed(lines) if x.startswith(EXTRACT_RESULT))[len(EXTRACT_RESULT) :]
         )
         stats = served.stats()
         server_rss = served.peak_rss_mb()

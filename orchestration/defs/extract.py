@@ -114,7 +114,9 @@ def _build(source: str, partitions: dg.PartitionsDefinition | None) -> dg.Assets
                         metadata={"configured": False, "rows_read": 0},
                     )
             return
-        shops = context.partition_keys if partitions is not None else None
+        # the run's shops; a run without a partition (no shop configured yet) covers them all
+        partitioned = context.has_partition_key or context.has_partition_key_range
+        shops = list(context.partition_keys) if partitioned else None
         where = f" for {', '.join(shops)}" if shops is not None else ""
         landed: dict[str, Any] = {}
         for entity in entities:
