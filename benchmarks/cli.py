@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--markdown", type=Path, help="write the results table to this file")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database")
     parser.add_argument("--quiet", action="store_true", help="no extractor progress lines")
+    parser.add_argument(
+        "--extract-only",
+        action="store_true",
+        help="stop after the extraction stages (end to end, COPY ceiling, extractor alone)",
+    )
     parser.set_defaults(handler=_bench)
 
 
@@ -45,6 +50,7 @@ def _bench(args: argparse.Namespace) -> int:
             max_seconds_per_view=args.max_seconds_per_view,
             keep_database=args.keep_database,
             progress=not args.quiet,
+            extract_only=args.extract_only,
         )
     )
     table = markdown(result)

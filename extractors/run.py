@@ -84,6 +84,14 @@ class RunOptions:
     # extract_all: each source in its own process (parsing on separate cores); threads when
     # False or when an on_commit hook must run in this process
     processes: bool = True
+    # only these shops (Dagster's per-shop partitions); None: every configured shop
+    shops: tuple[str, ...] | None = None
+
+    def for_shops(self, pairs: Sequence[T], shop_of: Callable[[T], str]) -> list[T]:
+        """The configured shops/accounts/properties this run covers (all when ``shops`` is None)."""
+        if self.shops is None:
+            return list(pairs)
+        return [pair for pair in pairs if shop_of(pair) in self.shops]
 
 
 def configured_sources(settings: Settings) -> list[str]:
@@ -114,10 +122,14 @@ def extract_entity(
     entity: str,
     full: bool = False,
     options: RunOptions | None = None,
+    shops: Sequence[str] | None = None,
 ) -> list[LedgerRow]:
-    """Extract one entity of one source for every configured shop/account; ledger rows back."""
+    """Extract one entity of one source for every configured shop/account (or only ``shops``);
+    ledger rows back."""
     opts = options or RunOptions()
     opts.full = opts.full or full
+    if shops is not None:
+        opts.shops = tuple(shops)
     if source == "chatwoot" and entity == "messages":
         entity = "conversations"
     if entity not in SOURCES.get(source, ()):
@@ -331,7 +343,7 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
         http.close()
         return load.ledger
 
-    return _at_once(one_shop, cfg.shops)
+    return _at_once(one_shop, opts.for_shops(cfg.shops, lambda shop: shop))
 
 
 def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
@@ -362,7 +374,8 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
         http.close()
         return [load.ledger for load in made]
 
-    return [row for rows in _at_once(one_account, cfg.accounts) for row in rows]
+    accounts = opts.for_shops(cfg.accounts, lambda pair: pair[1])
+    return [row for rows in _at_once(one_account, accounts) for row in rows]
 
 
 def _app(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
@@ -401,4 +414,4 @@ def _ga4(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
         client.close()
         return load.ledger
 
-    return _at_once(one_property, cfg.properties)
+    return _at_once(one_property, opts.for_shops(cfg.properties, lambda pair: pair[1]))

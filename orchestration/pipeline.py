@@ -23,10 +23,12 @@ class PipelineResult:
 
 
 def materialize_everything(url: DatabaseUrl) -> PipelineResult:
-    """Run the `materialize_all` job in-process, recorded in the Dagster instance's storage."""
+    """Run the `materialize_all` job in-process, recorded in the Dagster instance's storage:
+    every shop partition of the extraction in the one run (a partition range), then dbt."""
     from dagster import DagsterEventType, DagsterInstance
 
     from orchestration.defs.loader import build_definitions
+    from orchestration.defs.shops import every_shop_tags
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # storage migrations: not news
     _home, env = prepare_home(url=url)
@@ -36,6 +38,7 @@ def materialize_everything(url: DatabaseUrl) -> PipelineResult:
             instance=instance,
             raise_on_error=False,
             run_config=INFO_LOGS,  # progress without the per-event debug lines
+            tags=every_shop_tags(job.partitions_def),
         )
     failed_steps = [e.step_key or "?" for e in result.all_events if e.is_step_failure]
     failed_checks = []

@@ -128,3 +128,66 @@ class PeakSampler:
             for key, value in self.peaks[name].items():
                 if value is not None:
                     self.peaks[name][key] = round(value, 1)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (None when /proc does not show it)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCpu:
+    """CPU seconds the PostgreSQL backends of one database spend while the block runs, sampled
+    every ``interval`` s from /proc (an external server's backends are not readable: None).
+    A backend that exits between two samples loses at most its last ``interval``."""
+
+    def __init__(self, pids: Callable[[], list[int]], interval: float = 0.2) -> None:
+        self._pids = pids
+        self._interval = interval
+        self._last: dict[int, float] = {}
+        self._readable = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bench-backend-cpu", daemon=True)
+
+    def __enter__(self) -> BackendCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        try:
+            pids = self._pids()
+        except Exception:  # noqa: BLE001 - a failed look is a missed sample, not a failed run
+            return
+        for pid in pids:
+            seconds = cpu_seconds(pid)
+            if seconds is not None:
+                self._readable = True
+                self._last[pid] = seconds
+
+    @property
+    def seconds(self) -> float | None:
+        return round(sum(self._last.values()), 2) if self._readable else None
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The peak RSS (VmHWM) of ``pid`` in MB, None when /proc does not show it."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

@@ -27,6 +27,7 @@ class Finished:
     returncode: int
     seconds: float
     peak_rss_mb: float  # the child and its waited-for descendants (ru_maxrss from wait4)
+    cpu_seconds: float = 0.0  # user + system CPU of the child and its waited-for descendants
 
 
 def run_measured(
@@ -58,4 +59,16 @@ def run_measured(
         returncode=proc.returncode,
         seconds=time.perf_counter() - started,
         peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
     )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a child and wait for it (killed when it does not stop within 15 s)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -29,8 +29,6 @@ def _mem(section: dict[str, Any]) -> str:
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     gen, ext, ceil = result["generation"], result["extraction"], result["copy_ceiling"]
-    full, inc, lat = result["dbt_full_build"], result["incremental"], result["latency"]
-    s = lat["summary"]
     goals = result["goals"]
 
     def goal(key: str) -> str:
@@ -58,6 +56,13 @@ def markdown(result: dict[str, Any]) -> str:
         f"{', '.join(_n(x, 2) for x in ceil.get('attempts_seconds', []))} s) | {_mem(ceil)} |",
         f"| extraction as share of COPY | {_n((result['extraction_share_of_copy'] or 0) * 100)}% "
         f"(goal ≥ 30%: {goal('extraction_ge_30pct_of_copy')}) | |",
+        *_extractor_only(result, goal),
+    ]
+    if "latency" not in result:  # --extract-only
+        return "\n".join([*lines, ""])
+    full, inc, lat = result["dbt_full_build"], result["incremental"], result["latency"]
+    s = lat["summary"]
+    lines += [
         f"| full `dbt build` | {_n(full['seconds'])} s ({full['nodes']} nodes, "
         f"tests {_n(full['tests_seconds'])} s; {full['statuses']}) (goal ≤ 600 s: "
         f"{goal('full_build_le_600s')}) | {_mem(full)}; dbt {_n(full['peak_rss_mb_dbt'], 0)} MB |",
@@ -103,3 +108,24 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append(", ".join(f"`{k.split('.')[-1]}` {v:.1f}" for k, v in top) or "-")
     lines.append("")
     return "\n".join(lines)
+
+
+def _extractor_only(result: dict[str, Any], goal: Any) -> list[str]:
+    alone = result.get("extractor_only")
+    if not alone:
+        return []
+    share = (result.get("extractor_only_share_of_copy") or 0) * 100
+    return [
+        f"| extractor only (pre-rendered answers from memory → raw) | "
+        f"{_n(alone['records_read'])} records in {_n(alone['seconds'])} s = "
+        f"{_n(alone['records_per_second'], 0)} records/s; {_n(alone['raw_rows'])} raw rows = "
+        f"{_n(alone['raw_rows_per_second'], 0)} rows/s; client CPU "
+        f"{_n(alone['cpu_seconds_per_1000_records'], 3)} s per 1,000 records "
+        f"({_n(alone['client_cpu_seconds'])} s; PostgreSQL "
+        f"{_n(alone.get('postgres_cpu_seconds_per_1000_records'), 3)} s per 1,000; "
+        f"{alone['replay_missed']} answers missed) "
+        f"| {_n(alone['peak_rss_mb'], 0)} MB (client); replay server "
+        f"{_n(alone['replay_server_peak_rss_mb'], 0)} MB |",
+        f"| extractor only as share of COPY | {_n(share)}% (goal ≥ 50%: "
+        f"{goal('extractor_only_ge_50pct_of_copy')}) | |",
+    ]

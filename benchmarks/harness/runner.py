@@ -1,5 +1,6 @@
 """One benchmark run, in order: an empty warehouse, generation, extraction, the COPY ceiling, the
-full build, view latency (and the baseline), then a day later: advance, extract, build.
+extractor alone (pre-rendered answers), the full build, view latency (and the baseline), then a
+day later: advance, extract, build. ``extract_only`` stops after the extractor-only stage.
 
 The database is created for the run and dropped afterwards (``keep_database`` keeps it for a
 look); the sandbox files live in a temporary folder that is removed too.
@@ -39,6 +40,11 @@ FIGURE_PATHS = (
     "extraction.sandbox_server_peak_rss_mb",
     "copy_ceiling.records_per_second",
     "extraction_share_of_copy",
+    "extractor_only.records_per_second",
+    "extractor_only.cpu_seconds_per_1000_records",
+    "extractor_only.peak_rss_mb",
+    "extractor_only.replay_missed",
+    "extractor_only_share_of_copy",
     "dbt_full_build.seconds",
     "dbt_full_build.model_seconds",
     "dbt_full_build.peak_rss_mb",
@@ -56,6 +62,13 @@ FIGURE_PATHS = (
     "goals",
     "memory",
 )
+# What `hotrod bench --extract-only` measures (the stages up to the extractor alone).
+EXTRACT_ONLY_PATHS = tuple(
+    p
+    for p in FIGURE_PATHS
+    if p.split(".")[0] in {"machine", "generation", "extraction", "copy_ceiling", "goals"}
+    or p.startswith(("extraction_share", "extractor_only"))
+)
 
 
 @dataclass
@@ -67,10 +80,15 @@ class BenchOptions:
     max_seconds_per_view: float = 120.0
     keep_database: bool = False
     progress: bool = True
+    extract_only: bool = False  # stop after the extractor-only stage
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+class _StopAfterExtractionError(Exception):
+    """Raised after the extractor-only stage when that is all the run measures."""
 
 
 def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
@@ -89,6 +107,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
         "warmup": options.warmup,
         "database": url.database,
         "dbt_as_of": "the sandbox clock (dbt var as_of) for both builds",
+        "extract_only": options.extract_only,
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     result["machine"] = machine.describe(server)
@@ -151,17 +170,33 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
             with sampler.stage("copy_ceiling") as peak:
                 ceiling = stages.copy_ceiling(url, work)
             result["copy_ceiling"] = {**ceiling, **peak}
-            share = (
-                result["extraction"]["raw_rows_per_second"] / ceiling["records_per_second"]
-                if ceiling["records_per_second"]
-                else None
-            )
-            result["extraction_share_of_copy"] = round(share, 4) if share is not None else None
+            share = _share(result["extraction"]["raw_rows_per_second"], ceiling)
+            result["extraction_share_of_copy"] = share
             out(
                 f"  {ceiling['records']:,} records in {ceiling['seconds']:,.2f}s "
                 f"({ceiling['records_per_second']:,.0f}/s); extraction = "
                 f"{(share or 0) * 100:.1f}% of COPY"
             )
+
+            # 3b. the extractor alone ------------------------------------------------------
+            out("[3b] extractor only: the same extraction from pre-rendered answers in memory")
+            with sampler.stage("extractor_only") as peak:
+                alone = stages.extractor_only(
+                    server, served.env, served.url, work, url.database, _indent(out)
+                )
+            result["extractor_only"] = {**alone, "harness": peak}
+            share = _share(alone["raw_rows_per_second"], ceiling)
+            result["extractor_only_share_of_copy"] = share
+            out(
+                f"  {alone['records_read']:,} records in {alone['seconds']:,.1f}s "
+                f"({alone['records_per_second']:,.0f}/s), {alone['raw_rows']:,} raw rows = "
+                f"{(share or 0) * 100:.1f}% of COPY; client CPU "
+                f"{alone['cpu_seconds_per_1000_records']} s per 1,000 records, peak "
+                f"{alone['peak_rss_mb']:,.0f} MB; {alone['replay_missed']} answers missed"
+            )
+            if options.extract_only:
+                result["memory"] = sampler.peaks
+                raise _StopAfterExtractionError
 
             # 4. full dbt build ------------------------------------------------------------
             out("[4/6] full dbt build")
@@ -227,6 +262,8 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
             )
             _slowest(inc_dbt, out)
             result["memory"] = sampler.peaks
+    except _StopAfterExtractionError:
+        pass  # --extract-only: the later stages are not run
     finally:
         if served is not None:
             served.stop()
@@ -245,21 +282,31 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
 
 def goals(result: dict[str, Any]) -> dict[str, Any]:
     """The issue's targets next to the measured figures."""
+    share = result["extraction_share_of_copy"]
+    alone = result.get("extractor_only_share_of_copy")
+    extraction = {
+        "extraction_ge_30pct_of_copy": {
+            "measured": share,
+            "met": share is not None and share >= 0.30,
+        },
+        "extractor_only_ge_50pct_of_copy": {
+            "measured": alone,
+            "met": alone is not None and alone >= 0.50,
+        },
+    }
+    if "latency" not in result:  # --extract-only
+        return extraction
     summary = result["latency"]["summary"]
     tile = summary["tile"]["worst_p95_ms"]
     every = summary["all_views_worst_p95_ms"]
     inc = result["incremental"]["total_seconds"]
     full = result["dbt_full_build"]["seconds"]
-    share = result["extraction_share_of_copy"]
     return {
         "tile_p95_le_5ms": {"measured": tile, "met": tile is not None and tile <= 5},
         "every_view_p95_le_100ms": {"measured": every, "met": every is not None and every <= 100},
         "incremental_daily_run_le_60s": {"measured": inc, "met": inc <= 60},
         "full_build_le_600s": {"measured": full, "met": full <= 600},
-        "extraction_ge_30pct_of_copy": {
-            "measured": share,
-            "met": share is not None and share >= 0.30,
-        },
+        **extraction,
     }
 
 
@@ -277,17 +324,18 @@ def _versus(views: dict[str, Any], baselines: dict[str, Any]) -> dict[str, Any]:
     return pairs
 
 
-def _server_rss(served: sandbox.ServedSandbox) -> float | None:
-    from benchmarks.harness.memory import tree_rss_mb
+def _share(rows_per_second: float | None, ceiling: dict[str, Any]) -> float | None:
+    """Rows/s as a share of the COPY ceiling's rows/s (None when either is missing)."""
+    if not rows_per_second or not ceiling["records_per_second"]:
+        return None
+    return round(rows_per_second / ceiling["records_per_second"], 4)
 
-    try:
-        with open(f"/proc/{served.process.pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(tree_rss_mb(served.process.pid), 1)
+
+def _server_rss(served: sandbox.ServedSandbox) -> float | None:
+    from benchmarks.harness.memory import peak_rss_mb, tree_rss_mb
+
+    peak = peak_rss_mb(served.process.pid)
+    return peak if peak is not None else round(tree_rss_mb(served.process.pid), 1)
 
 
 def _count(value: Any) -> int | None:
@@ -311,9 +359,10 @@ def _indent(out: Callable[[str], None]) -> Callable[[str], None]:
 
 
 def missing_figures(result: dict[str, Any]) -> list[str]:
-    """FIGURE_PATHS absent from ``result`` (an empty list when the JSON is complete)."""
+    """FIGURE_PATHS (EXTRACT_ONLY_PATHS for --extract-only) absent from ``result`` (an empty
+    list when the JSON is complete)."""
     missing = []
-    for path in FIGURE_PATHS:
+    for path in EXTRACT_ONLY_PATHS if result.get("extract_only") else FIGURE_PATHS:
         node: Any = result
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.harness.proc import Finished, hotrod_command, reset_signals, run_measured
+from benchmarks.harness.proc import Finished, hotrod_command, reset_signals, run_measured, stop
 from warehouse.settings import REPO_ROOT
 
 
@@ -70,13 +70,7 @@ class ServedSandbox:
         return response.json()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop(self.process)
 
 
 def serve(orders: int, seed: int, now: str, home: Path, timeout: float = 600) -> ServedSandbox:

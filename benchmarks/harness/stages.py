@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,6 +22,9 @@ from warehouse.settings import DatabaseUrl
 
 RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app")
 RAW_COLUMNS = ("shop_domain", "id", "updated_at", "payload", "batch_id")
+# The extractor-only child (benchmarks/harness/extract_child.py): its database, its result line.
+EXTRACT_URL_ENV = "HOTROD_BENCH_EXTRACT_URL"
+EXTRACT_RESULT = "bench-extract-result "
 
 
 # --- extraction ---------------------------------------------------------------------------------
@@ -253,3 +258,105 @@ def _run_results(path: Path) -> dict[str, Any]:
 
 def workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="hotrod-bench-"))
+
+
+# --- extractor only -----------------------------------------------------------------------------
+
+
+def _backends(watcher: Any, db: DatabaseUrl) -> Callable[[], list[int]]:
+    def pids() -> list[int]:
+        with watcher.cursor() as cur:
+            cur.execute("select pid from pg_stat_activity where datname = %s", (db.database,))
+            rows = [row[0] for row in cur.fetchall()]
+        watcher.rollback()
+        return rows
+
+    return pids
+
+
+def extractor_only(
+    server: DatabaseUrl,
+    env: dict[str, str],
+    upstream: str,
+    workdir: Path,
+    prefix: str,
+    out: Callable[[str], None],
+) -> dict[str, Any]:
+    """The extractor against pre-rendered answers (benchmarks/harness/replay.py): one recording
+    pass through a proxy into a scratch database, then the timed extraction into an empty one,
+    in a process of its own, from a replay server in another."""
+    from benchmarks.harness import replay
+    from benchmarks.harness.memory import BackendCpu
+    from warehouse.bootstrap import bootstrap
+    from warehouse.connection import drop_database
+
+    recorded_db = server.with_database(f"{prefix}_rec")
+    replay_db = server.with_database(f"{prefix}_rep")
+    recording = workdir / "replay.pickle"
+    started = time.perf_counter()
+    try:
+        bootstrap(recorded_db)
+        recorder = replay.Recorder(upstream)
+        extract(recorded_db, recorder.env(env), progress=False)
+        size = recorder.save(recording)
+    finally:
+        drop_database(recorded_db)
+    render_s = time.perf_counter() - started
+    out(f"  rendered {len(recorder.answers):,} answers ({size / 1e6:,.1f} MB) in {render_s:,.1f}s")
+    served = replay.start_replay(recording)
+    try:
+        bootstrap(replay_db)
+        child_env = served.env(env, upstream)
+        child_env = {**os.environ, **child_env, EXTRACT_URL_ENV: replay_db.url}
+        lines: list[str] = []
+        with connection(server) as watcher, BackendCpu(_backends(watcher, replay_db)) as backends:
+            finished = run_measured(
+                [sys.executable, "-m", "benchmarks.harness.extract_child"],
+                child_env,
+                on_line=lines.append,
+            )
+        if finished.returncode != 0:
+            raise RuntimeError("the extractor-only extraction failed:\n" + "\n".join(lines[-20:]))
+        figures = json.loads(
+            next(x for x in reversed(lines) if x.startswith(EXTRACT_RESULT))[len(EXTRACT_RESULT) :]
+        )
+        stats = served.stats()
+        server_rss = served.peak_rss_mb()
+        raw = raw_tables(replay_db)
+    finally:
+        served.stop()
+        recording.unlink(missing_ok=True)
+        drop_database(replay_db)
+    raw_rows = sum(n for _s, _t, n in raw)
+    seconds = figures["seconds"]
+    records = figures["records_read"]
+    return {
+        "seconds": seconds,
+        "records_read": records,
+        "records_per_second": figures["records_per_second"],
+        "raw_rows": raw_rows,
+        "raw_rows_per_second": round(raw_rows / seconds, 1) if seconds else None,
+        "api_calls": figures["api_calls"],
+        "client_cpu_seconds": finished.cpu_seconds,
+        "cpu_seconds_per_1000_records": (
+            round(finished.cpu_seconds / records * 1000, 4) if records else None
+        ),
+        "client_cpu_share_of_wall": (
+            round(finished.cpu_seconds / finished.seconds, 3) if finished.seconds else None
+        ),
+        "peak_rss_mb": finished.peak_rss_mb,
+        # the PostgreSQL side of the same extraction, a lower bound (a backend that lives less
+        # than one 0.2 s sample is missed); None on a server /proc cannot see
+        "postgres_cpu_seconds": backends.seconds,
+        "postgres_cpu_seconds_per_1000_records": (
+            round(backends.seconds / records * 1000, 4)
+            if backends.seconds is not None and records
+            else None
+        ),
+        "replay_answers": stats["recorded"],
+        "replay_answered": stats["answered"],
+        "replay_missed": stats["missed"],
+        "replay_server_peak_rss_mb": server_rss,
+        "recording_mb": round(size / 1e6, 1),
+        "render_seconds": round(render_s, 1),
+    }

@@ -11,7 +11,7 @@ import filecmp
 import json
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -183,3 +183,29 @@ def model_names(manifest: Mapping[str, Any]) -> set[str]:
         for node in manifest.get("nodes", {}).values()
         if node["resource_type"] in ("model", "seed", "snapshot")
     }
+
+
+def raw_sources_for(manifest: Mapping[str, Any], models: Iterable[str]) -> set[dg.AssetKey]:
+    """The raw tables (dbt sources, as asset keys) a cadence reads: the sources upstream of the
+    models, of everything downstream of them, and of those (what ``+model+`` and its upstream
+    select), found by walking the manifest's maps (no dbt selector: cheap at load time)."""
+    wanted = set(models)
+    nodes = manifest.get("nodes", {})
+    parents, children = manifest.get("parent_map", {}), manifest.get("child_map", {})
+    start = [uid for uid, n in nodes.items() if n.get("name") in wanted]
+    down = _walk(start, children)
+    up = _walk(down, parents)
+    tr = translator()
+    sources = manifest.get("sources", {})
+    return {tr.get_asset_key(sources[uid]) for uid in up if uid in sources}
+
+
+def _walk(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
+    seen = set(start)
+    todo = list(seen)
+    while todo:
+        for nxt in edges.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

@@ -2,6 +2,10 @@
 
 One multi-asset per source (subsettable), so a run that needs only ``raw_shopify/orders`` lands
 only orders, while a full run extracts each source in one step with one API session.
+
+Shopify, Chatwoot and GA4 are partitioned by shop (``defs/shops.py``): a run extracts the shops
+of its partition(s) only. The app API is not: it serves every shop's records in one listing, so
+a per-shop run would read all of them once per shop.
 """
 
 import os
@@ -11,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.resources import ExtractionResource, WarehouseResource
+from orchestration.defs.shops import shop_partitions
 
 # docs/raw-landing.md, in landing order (parents before children).
 ENTITIES: dict[str, tuple[str, ...]] = {
@@ -55,6 +60,9 @@ class ExtractConfig(dg.Config):
 # that includes them, as a required source does.
 OPTIONAL_SOURCES = {"ga4": "GA4_PROPERTY_ID"}
 
+# Sources extracted per shop (one Dagster partition per configured shop).
+PER_SHOP_SOURCES = ("shopify", "chatwoot", "ga4")
+
 # Entities the extractor lands as part of another one (Chatwoot messages ride along with the
 # conversations they belong to).
 RIDES_WITH = {("chatwoot", "messages"): "conversations"}
@@ -73,7 +81,12 @@ def ledger_metadata(rows: Any, entity: str) -> dict[str, Any]:
     return out
 
 
-def _build(source: str) -> dg.AssetsDefinition:
+def per_shop_keys() -> list[dg.AssetKey]:
+    """The raw tables extracted per shop partition."""
+    return [raw_key(s, e) for s in PER_SHOP_SOURCES for e in ENTITIES[s]]
+
+
+def _build(source: str, partitions: dg.PartitionsDefinition | None) -> dg.AssetsDefinition:
     entities = ENTITIES[source]
     specs = [
         dg.AssetSpec(
@@ -87,7 +100,9 @@ def _build(source: str) -> dg.AssetsDefinition:
         for entity in entities
     ]
 
-    @dg.multi_asset(name=f"extract_{source}", specs=specs, can_subset=True)
+    @dg.multi_asset(
+        name=f"extract_{source}", specs=specs, can_subset=True, partitions_def=partitions
+    )
     def _extract(
         context: dg.AssetExecutionContext,
         config: ExtractConfig,
@@ -106,6 +121,10 @@ def _build(source: str) -> dg.AssetsDefinition:
                         metadata={"configured": False, "rows_read": 0},
                     )
             return
+        # the run's shops; a run without a partition (no shop configured yet) covers them all
+        partitioned = context.has_partition_key or context.has_partition_key_range
+        shops = list(context.partition_keys) if partitioned else None
+        where = f" for {', '.join(shops)}" if shops is not None else ""
         landed: dict[str, Any] = {}
         for entity in entities:
             key = raw_key(source, entity)
@@ -115,13 +134,20 @@ def _build(source: str) -> dg.AssetsDefinition:
             if parent is not None and parent in landed:
                 rows = landed[parent]
             else:
-                context.log.info(f"extracting {entity} from {extraction.source_label(source)}")
-                rows = extraction.extract(url, source, entity, full=config.full_refresh)
+                context.log.info(
+                    f"extracting {entity} from {extraction.source_label(source)}{where}"
+                )
+                rows = extraction.extract(
+                    url, source, entity, full=config.full_refresh, shops=shops
+                )
                 landed[entity] = rows
             yield dg.MaterializeResult(asset_key=key, metadata=ledger_metadata(rows, entity))
 
     return _extract
 
 
-def extraction_assets() -> list[dg.AssetsDefinition]:
-    return [_build(source) for source in ENTITIES]
+def extraction_assets(shops: dg.PartitionsDefinition | None = None) -> list[dg.AssetsDefinition]:
+    """The four extraction multi-assets; the per-shop sources partitioned by ``shops`` (the
+    configured shops when not given)."""
+    shops = shops if shops is not None else shop_partitions()
+    return [_build(s, shops if s in PER_SHOP_SOURCES else None) for s in ENTITIES]

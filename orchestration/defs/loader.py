@@ -6,14 +6,22 @@ import dagster as dg
 
 from orchestration.defs import maintenance
 from orchestration.defs.alerting import build_alert_sensor
-from orchestration.defs.dbt import build_dbt_assets, exposure_specs, load_manifest, model_names
-from orchestration.defs.extract import extraction_assets
+from orchestration.defs.dbt import (
+    build_dbt_assets,
+    exposure_specs,
+    load_manifest,
+    model_names,
+    raw_sources_for,
+)
+from orchestration.defs.extract import extraction_assets, per_shop_keys
 from orchestration.defs.freshness import build_freshness_checks
 from orchestration.defs.privacy import build_privacy_sensor, privacy_job
 from orchestration.defs.project import loadable_project
 from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
 from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
 from orchestration.defs.sensors import build_webhook_sensor
+from orchestration.defs.shop_builds import build_shops_landed_sensor
+from orchestration.defs.shops import shop_partitions
 from orchestration.defs.tieout_checks import build_tieout_checks
 from warehouse.connection import running_url
 from warehouse.settings import env_int
@@ -36,19 +44,30 @@ def build_definitions() -> dg.Definitions:
     manifest_path = project.manifest_path
     manifest = load_manifest(manifest_path)
     dbt_assets = build_dbt_assets(project, manifest_path)
-    jobs, schedules = build_jobs_and_schedules(dbt_assets, model_names(manifest))
+    shops = shop_partitions()
+    assets = [*extraction_assets(shops), dbt_assets, *exposure_specs(manifest)]
+    jobs, schedules, plans = build_jobs_and_schedules(
+        dbt_assets,
+        model_names(manifest),
+        lambda models: raw_sources_for(manifest, models),
+        per_shop_keys(),
+        shops,
+    )
     sensor_status = (
         dg.DefaultSensorStatus.RUNNING
         if default_status() == dg.DefaultScheduleStatus.RUNNING
         else dg.DefaultSensorStatus.STOPPED
     )
     return dg.Definitions(
-        assets=[*extraction_assets(), dbt_assets, *exposure_specs(manifest)],
+        assets=assets,
         asset_checks=[*build_freshness_checks(manifest), *build_tieout_checks()],
         jobs=[*jobs, privacy_job],
         schedules=schedules,
         sensors=[
             build_webhook_sensor(REALTIME_JOB, sensor_status),
+            build_shops_landed_sensor(
+                plans, [j for j in jobs if j.name in {p.cadence for p in plans}], sensor_status
+            ),
             build_privacy_sensor(sensor_status),
             build_alert_sensor(sensor_status),
         ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import dagster as dg
@@ -63,10 +63,18 @@ class ExtractionResource(dg.ConfigurableResource):
         }
         return redact(f"{source} at {where.get(source, '?')}")  # a URL's password never shows
 
-    def extract(self, url: DatabaseUrl, source: str, entity: str, full: bool = False) -> Any:
-        """Land one entity into its raw table; returns the extractor's result (load figures)."""
+    def extract(
+        self,
+        url: DatabaseUrl,
+        source: str,
+        entity: str,
+        full: bool = False,
+        shops: Sequence[str] | None = None,
+    ) -> Any:
+        """Land one entity into its raw table (every configured shop, or only ``shops``);
+        returns the extractor's result (load figures)."""
         try:
-            return extract_entity(url, from_env(), source, entity, full=full)
+            return extract_entity(url, from_env(), source, entity, full=full, shops=shops)
         except ConfigError as exc:
             raise dg.Failure(description=unconfigured_message(source, exc)) from None
 

@@ -1,15 +1,22 @@
 """Jobs and schedules (SPEC §6), built from dbt selections by model name.
 
-Each scheduled job runs its models with everything upstream (staging, intermediate, and the
+Each cadence covers its models with everything upstream (staging, intermediate, and the
 extraction of the raw tables they read) and everything downstream (the views that read them).
-The daily 02:00 UTC job also takes every asset no other schedule covers, so every asset is
+The daily 02:00 UTC cadence also takes every asset no other schedule covers, so every asset is
 scheduled. Models that are not (yet) in the dbt project are left out of the selection.
+
+Per shop (issue 17): a cadence's schedule starts one run of ``extract_shop`` per shop partition
+(tags ``shop`` and ``hotrod/cadence``, only the raw tables the cadence reads), and the cadence's
+own job (the app extraction and dbt, warehouse-wide) is started by ``shops_landed_sensor``
+(``defs/shop_builds.py``) once a shop has landed. dbt stays unpartitioned: its models are
+set-based over every shop (cross-shop marts, table models rebuilt whole), and a per-shop build
+would rerun every model and test once per shop.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +24,7 @@ import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.defs import maintenance
+from orchestration.defs.shops import SHOP_TAG
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ RETENTION_CRON = "0 2 * * *"  # the documents' 02:00 UTC, beside the daily build
 MATERIALIZE_ALL = "materialize_all"
 REALTIME_JOB = "realtime_fulfillment_cx"
 DAILY = "core_tables_daily"
+EXTRACT_SHOP = "extract_shop"
+CADENCE_TAG = "hotrod/cadence"
 
 
 def default_status() -> dg.DefaultScheduleStatus:
@@ -83,9 +93,60 @@ def with_extraction(selection: dg.AssetSelection) -> dg.AssetSelection:
     return (selection | selection.upstream()).materializable()
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a cadence runs: per-shop extraction runs, then its warehouse-wide job."""
+
+    cadence: str
+    shop_keys: tuple[dg.AssetKey, ...]  # raw tables extracted per shop partition (may be empty)
+
+
+def shop_run_requests(
+    plan: Plan, shops: Sequence[str], tick: str
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """One run of `extract_shop` per shop: only the raw tables the cadence reads."""
+    if not shops:
+        return dg.SkipReason("no shop is configured (SHOPIFY_SHOP)")
+    return [
+        dg.RunRequest(
+            run_key=f"{plan.cadence}:{tick}:{shop}",
+            partition_key=shop,
+            asset_selection=list(plan.shop_keys),
+            tags={SHOP_TAG: shop, CADENCE_TAG: plan.cadence},
+        )
+        for shop in shops
+    ]
+
+
+def _shop_schedule(
+    plan: Plan, cadence: Cadence, job: Any, shops: Sequence[str], status: dg.DefaultScheduleStatus
+) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=f"{cadence.name}_schedule",
+        job=job,
+        cron_schedule=cadence.cron,
+        execution_timezone="UTC",
+        default_status=status,
+        description=f"{cadence.description}: one extraction run per shop, then the build",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext):
+        tick = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
+        return shop_run_requests(plan, shops, tick)
+
+    return _schedule
+
+
 def build_jobs_and_schedules(
-    dbt_assets: dg.AssetsDefinition, existing_models: set[str]
-) -> tuple[Sequence[Any], list[dg.ScheduleDefinition]]:
+    dbt_assets: dg.AssetsDefinition,
+    existing_models: set[str],
+    raw_for: Callable[[Sequence[str]], set[dg.AssetKey]] | None = None,
+    shop_keys: Sequence[dg.AssetKey] = (),
+    shops: dg.StaticPartitionsDefinition | None = None,
+) -> tuple[Sequence[Any], list[dg.ScheduleDefinition], list[Plan]]:
+    """Jobs, schedules and the per-shop plans. With ``raw_for`` (the raw tables a list of
+    models reads, up- and downstream) and ``shop_keys`` (the raw tables partitioned by shop),
+    cadences extract per shop; the daily one every per-shop table (it covers every asset no
+    other schedule does)."""
     status = default_status()
     selections: dict[str, dg.AssetSelection] = {}
     for cadence in CADENCES:
@@ -102,6 +163,17 @@ def build_jobs_and_schedules(
             covered = covered | sel
     everything = dg.AssetSelection.all().materializable()
     selections[DAILY] = selections[DAILY] | (everything - covered)
+    per_shop = dg.AssetSelection.assets(*shop_keys)
+    plans: dict[str, Plan] = {}
+    for cadence in CADENCES:
+        if raw_for is None or not shop_keys:
+            break
+        keys = set(shop_keys) if cadence.name == DAILY else raw_for(cadence.models)
+        mine = tuple(sorted((k for k in shop_keys if k in keys), key=str))
+        if mine:
+            plans[cadence.name] = Plan(cadence.name, mine)
+            selections[cadence.name] = selections[cadence.name] - per_shop
+    shop_names = shops.get_partition_keys() if shops is not None else []
 
     jobs: list = [
         dg.define_asset_job(
@@ -117,11 +189,29 @@ def build_jobs_and_schedules(
         ),
     ]
     schedules = []
+    extract_shop = None
+    if plans:
+        extract_shop = dg.define_asset_job(
+            EXTRACT_SHOP,
+            selection=per_shop,
+            partitions_def=shops,
+            description="One shop's extraction (Shopify, Chatwoot, GA4): a partition per shop; "
+            "the cadence schedules start one run per shop, backfills run per shop.",
+        )
+        jobs.append(extract_shop)
     for cadence in CADENCES:
         job = dg.define_asset_job(
-            cadence.name, selection=selections[cadence.name], description=cadence.description
+            cadence.name,
+            selection=selections[cadence.name],
+            description=cadence.description
+            + ("; started after the shops' extraction runs" if cadence.name in plans else ""),
         )
         jobs.append(job)
+        if cadence.name in plans:
+            schedules.append(
+                _shop_schedule(plans[cadence.name], cadence, extract_shop, shop_names, status)
+            )
+            continue
         schedules.append(
             dg.ScheduleDefinition(
                 name=f"{cadence.name}_schedule",
@@ -151,4 +241,4 @@ def build_jobs_and_schedules(
             description="Daily retention (decision archive, sync logs, access audit)",
         ),
     ]
-    return jobs, schedules
+    return jobs, schedules, list(plans.values())

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.cli import register
 from benchmarks.harness.latency import ALL_VIEWS
-from benchmarks.harness.runner import FIGURE_PATHS, missing_figures
+from benchmarks.harness.runner import EXTRACT_ONLY_PATHS, FIGURE_PATHS, missing_figures
 from warehouse.connection import connect
 
 
@@ -55,7 +55,8 @@ def test_reference_points_and_stages_are_measured(figures: dict) -> None:
     assert figures["incremental"]["advance"]["changes"] > 0
     assert figures["incremental"]["dbt_build"]["returncode"] == 0
     assert set(figures["memory"]) == {
-        "generation", "extraction", "copy_ceiling", "dbt_full_build", "latency", "incremental"
+        "generation", "extraction", "copy_ceiling", "extractor_only", "dbt_full_build",
+        "latency", "incremental",
     }  # fmt: skip
     assert all(peak["peak_rss_mb"] > 0 for peak in figures["memory"].values())
 
@@ -64,7 +65,8 @@ def test_the_markdown_table_names_the_machine_and_every_stage(figures: dict) -> 
     text = figures["_markdown"]
     assert f"{figures['machine']['nproc']} CPUs" in text
     assert f"PostgreSQL {figures['machine']['postgres']}" in text
-    for stage in ("sandbox generation", "extraction", "COPY", "full `dbt build`", "daily run"):
+    stages = ("sandbox generation", "extraction", "COPY", "extractor only", "full `dbt build`")
+    for stage in (*stages, "daily run"):
         assert stage in text
     assert "v_data_quality_dashboard" in text
 
@@ -82,3 +84,32 @@ def test_the_bench_drops_its_database_and_login(figures: dict, server_url) -> No
     finally:
         conn.close()
     assert figures["database"].startswith("hotrod_bench_")
+
+
+@pytest.fixture(scope="module")
+def extract_only(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    out = tmp_path_factory.mktemp("bench") / "extract-only.json"
+    args = parser.parse_args(
+        ["bench", "--orders", "500", "--extract-only", "--quiet", "--json", str(out)]
+    )
+    assert args.handler(args) == 0
+    return json.loads(out.read_text())
+
+
+def test_extract_only_measures_the_client_beside_the_copy_ceiling(extract_only: dict) -> None:
+    assert missing_figures(extract_only) == []
+    assert {p.split(".")[0] for p in EXTRACT_ONLY_PATHS} >= {"extractor_only", "copy_ceiling"}
+    assert "dbt_full_build" not in extract_only and "latency" not in extract_only
+    alone = extract_only["extractor_only"]
+    # every answer came from the recording, and the same rows landed as end to end
+    assert alone["replay_missed"] == 0
+    assert alone["replay_answered"] > 0 and alone["api_calls"] > 0
+    assert alone["raw_rows"] == extract_only["extraction"]["raw_rows"]
+    assert alone["cpu_seconds_per_1000_records"] > 0
+    assert alone["peak_rss_mb"] > 0
+    assert extract_only["extractor_only_share_of_copy"] > 0
+    assert "extractor_only_ge_50pct_of_copy" in extract_only["goals"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,7 @@ from orchestration.defs.extract import raw_keys
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.project import dbt_project, loadable_project
 from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_JOB
+from orchestration.defs.shops import configured_shops
 from warehouse.settings import REPO_ROOT
 
 BIN = Path(sys.executable).parent
@@ -108,7 +110,10 @@ def test_every_asset_is_scheduled_and_crons_follow_the_spec(defs):
 
     graph = defs.resolve_asset_graph()
     materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+    # the cadence jobs after the shops' extraction runs are started by the shops_landed sensor
+    landed = next(s for s in defs.sensors if s.name == "shops_landed_sensor")
     scheduled_jobs = [s.job_name for s in defs.schedules] + [REALTIME_JOB]
+    scheduled_jobs += [job.name for job in landed.jobs]
     covered = set()
     for job in scheduled_jobs:
         covered |= set(defs.resolve_job_def(job).asset_layer.selected_asset_keys)
@@ -123,11 +128,17 @@ def test_schedule_jobs_select_their_models(defs):
         return {k.path[-1] for k in defs.resolve_job_def(job).asset_layer.selected_asset_keys}
 
     assert "sku_performance" in names("sku_performance_hourly")
-    assert {"raw_shopify", "orders"} <= {
-        p
-        for k in defs.resolve_job_def("sku_performance_hourly").asset_layer.selected_asset_keys
-        for p in k.path
-    }
+    # its raw tables are extracted per shop: the schedule's runs of `extract_shop` select them
+    schedule = next(s for s in defs.schedules if s.name == "sku_performance_hourly_schedule")
+    with dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 30, 5, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
+    ) as context:
+        requests = schedule.evaluate_tick(context).run_requests or []
+    shops = configured_shops()
+    assert [r.partition_key for r in requests] == shops
+    for request in requests:
+        assert dg.AssetKey(["raw_shopify", "orders"]) in request.asset_selection
     assert {"sales_metrics_daily", "inventory_snapshots"} <= names("core_tables_daily")
     assert {"customer_segments", "product_categories"} <= names("segments_categories_weekly")
     assert {"fulfillment_tracking", "cx_conversations"} <= names(REALTIME_JOB)

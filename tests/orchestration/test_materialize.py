@@ -8,6 +8,7 @@ from dagster import DagsterEventType, DagsterInstance
 from hotrod.sources import sources
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.schedules import MATERIALIZE_ALL
+from orchestration.defs.shops import every_shop_tags
 from warehouse.connection import connect
 
 ORDERS = 400
@@ -18,16 +19,20 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
     pytest.importorskip("extractors.run", reason="the extractors have not landed")
     use_db(module_db)
     monkeypatch.setenv("HOTROD_SOURCES", "sandbox")  # what `make run` sets
-    defs = build_definitions()
-    job = defs.resolve_job_def(MATERIALIZE_ALL)
-    graph = defs.resolve_asset_graph()
-    materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
-    assert job.asset_layer.selected_asset_keys == materializable
-
     with sources(ORDERS, 42, out=lambda _line: None) as env:
         assert env["SHOPIFY_SHOP"].split(",")[0].endswith(".sandbox.test")
+        defs = build_definitions()  # the shop partitions: the sandbox's shops
+        job = defs.resolve_job_def(MATERIALIZE_ALL)
+        graph = defs.resolve_asset_graph()
+        materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+        assert job.asset_layer.selected_asset_keys == materializable
+        assert job.partitions_def.get_partition_keys() == sorted(env["SHOPIFY_SHOP"].split(","))
         with DagsterInstance.ephemeral() as instance:
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags=every_shop_tags(job.partitions_def),  # what `hotrod run` does
+            )
 
     failures = [
         f"{e.step_key}: {e.event_specific_data.error.message[:400]}"
