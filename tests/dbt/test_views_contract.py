@@ -26,7 +26,7 @@ from sandbox.store import SandboxStore
 from tests.support.contract_views import CONTRACT_VIEW_COUNT, EXTENSION_VIEWS, SPEC_VIEW_COUNT
 from tests.support.core_models import CORE_TABLES
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
-from tests.support.raw_loader import load_store
+from tests.support.warehouse_templates import every_model
 from warehouse.connection import connect
 from warehouse.dbt_invocation import run_dbt
 from warehouse.settings import REPO_ROOT, DatabaseUrl
@@ -173,13 +173,11 @@ def dbt_target(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(module_db: DatabaseUrl, store: SandboxStore, dbt_target: Path) -> DatabaseUrl:
-    """The sandbox loaded into raw, and every model built as of the store's clock."""
-    load_store(module_db, store)
-    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
-    _dbt(module_db, dbt_target, ["seed"])
-    _dbt(module_db, dbt_target, ["run", "--vars", as_of])
-    return module_db
+def built(warehouse_templates, store: SandboxStore, dbt_target: Path) -> Iterator[DatabaseUrl]:
+    """The sandbox loaded into raw, and every model built as of the store's clock: built once
+    per session (test_views_issue18 and test_view_swap use the same), a copy for this module."""
+    with warehouse_templates.copy(*every_model(store), "hotrod_mod", dbt_target) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
