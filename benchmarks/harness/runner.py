@@ -75,7 +75,9 @@ def _say(message: str) -> None:
 
 def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
     """Run every stage and return the figures (see FIGURE_PATHS)."""
-    server = resolve()
+    # The server's maintenance database: the configured one may not exist yet (a fresh
+    # checkout that never ran `hotrod db up`), and the benchmark needs only the server.
+    server = resolve().with_database("postgres")
     url = server.with_database(f"hotrod_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}")
     work = stages.workdir()
     started = time.perf_counter()
