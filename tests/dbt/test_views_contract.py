@@ -64,9 +64,9 @@ def spec_section_4_views(spec: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def parsed(manifest: dict) -> dict:
-    """The project's manifest: the one the build below wrote (no parse of its own needed)."""
-    return manifest
+def parsed(parsed_manifest: dict) -> dict:
+    """The project's manifest of `dbt parse` (parsed once per session: tests/dbt/conftest.py)."""
+    return parsed_manifest
 
 
 @pytest.fixture(scope="module")
