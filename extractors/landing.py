@@ -105,6 +105,48 @@ def upsert_rows(
     return int(inserted), int(updated)
 
 
+def mark_missing(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    shop_domain: str,
+    seen: Iterable[str],
+    as_of: str,
+    chunk: int = 50_000,
+) -> int:
+    """Mark deleted (``deleted_at = as_of``) the rows of ``shop_domain`` that a complete full read
+    taken at ``as_of`` did not return; returns how many. Does not commit.
+
+    Only rows last changed at or before ``as_of`` are marked (a record created or changed after
+    the read began, e.g. landed by a webhook meanwhile, is not in it and is not deleted); rows
+    already marked keep their first mark. ``seen`` (every id the read returned) streams through
+    a temp table in chunks, so memory stays bounded whatever the size of the read."""
+    cur.execute("create temp table if not exists hotrod_seen (id text)")
+    cur.execute("truncate hotrod_seen")
+    buffer: list[str] = []
+    for record_id in seen:
+        buffer.append(_copy_escape(record_id) + "\n")
+        if len(buffer) >= chunk:
+            cur.copy_expert("copy hotrod_seen (id) from stdin", io.StringIO("".join(buffer)))
+            buffer.clear()
+    if buffer:
+        cur.copy_expert("copy hotrod_seen (id) from stdin", io.StringIO("".join(buffer)))
+    cur.execute("analyze hotrod_seen")
+    schema, name = table.split(".")
+    cur.execute(
+        sql.SQL(
+            """
+            update {table} as t set deleted_at = %s::timestamptz
+            where t.shop_domain = %s and t.deleted_at is null and t.updated_at <= %s::timestamptz
+              and not exists (select 1 from hotrod_seen s where s.id = t.id)
+            """
+        ).format(table=sql.Identifier(schema, name)),
+        (as_of, shop_domain, as_of),
+    )
+    marked = int(cur.rowcount)
+    cur.execute("truncate hotrod_seen")
+    return marked
+
+
 def quarantine(
     cur: psycopg2.extensions.cursor,
     source: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg2.extensions
@@ -68,6 +68,16 @@ class EntityLoad:
         self.ledger.rows_updated += updated
         self.ledger.rows_quarantined += quarantined
         self.progress.add(len(rows) + len(bad))
+
+    def mark_missing(self, seen: Iterable[str], as_of: str) -> int:
+        """After a complete full read taken at ``as_of``: mark deleted the rows it did not
+        return (``landing.mark_missing``); counted as updates and noted in the ledger."""
+        marked = landing.mark_missing(self.cur, self.table, self.shop, seen, as_of)
+        self.ledger.rows_updated += marked
+        if marked:
+            note = f"{marked} missing from the full read marked deleted"
+            self.ledger.notes = f"{self.ledger.notes}; {note}" if self.ledger.notes else note
+        return marked
 
     def save(self, state: dict[str, Any]) -> None:
         landing.save_state(self.cur, self.source, self.shop, self.ledger.entity, state)

@@ -134,6 +134,64 @@ def product_body(node: dict) -> dict[str, Any]:
     }
 
 
+def order_edit_body(node: dict) -> dict[str, Any]:
+    """orders/edited: the committed edit of the order as of ``node`` (the sandbox's edits only
+    remove units, before any refund: each line's removed units are quantity - currentQuantity).
+    Only keys of the documented OrderEdit body the sandbox knows (no edit id, staff, app)."""
+    removals = [
+        {"id": numeric_id(line.get("id")), "delta": line["quantity"] - line["currentQuantity"]}
+        for line in node.get("lineItems") or []
+        if isinstance(line.get("quantity"), int)
+        and isinstance(line.get("currentQuantity"), int)
+        and line["quantity"] > line["currentQuantity"]
+    ]
+    return {
+        "order_edit": {
+            "created_at": node.get("updatedAt"),
+            "committed_at": node.get("updatedAt"),
+            "order_id": numeric_id(node.get("id")),
+            "line_items": {"additions": [], "removals": removals},
+        }
+    }
+
+
+def refund_body(node: dict) -> dict[str, Any]:
+    """refunds/create: the order's newest refund (a Refund REST resource, without the line
+    items and transactions the sandbox's order node does not carry)."""
+    refund = max(node.get("refunds") or [{}], key=lambda r: r.get("createdAt") or "")
+    return {
+        "id": numeric_id(refund.get("id")),
+        "order_id": numeric_id(node.get("id")),
+        "created_at": refund.get("createdAt"),
+        "note": refund.get("note"),
+        "processed_at": refund.get("createdAt"),
+        "admin_graphql_api_id": refund.get("id"),
+    }
+
+
+def inventory_item_body(node: dict) -> dict[str, Any]:
+    """inventory_items/update: an InventoryItem REST resource (as the stand-in serves the item)."""
+    return {
+        "id": numeric_id(node.get("id")),
+        "sku": node.get("sku"),
+        "updated_at": node.get("updatedAt"),
+        "tracked": node.get("tracked"),
+    }
+
+
+def shop_body(node: dict) -> dict[str, Any]:
+    """shop/update: a Shop REST resource."""
+    return {
+        "id": numeric_id(node.get("id")),
+        "name": node.get("name"),
+        "myshopify_domain": node.get("myshopifyDomain"),
+        "iana_timezone": node.get("ianaTimezone"),
+        "currency": node.get("currencyCode"),
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
+    }
+
+
 def customer_body(node: dict) -> dict[str, Any]:
     return {
         "id": numeric_id(node.get("id")),
@@ -153,6 +211,14 @@ def body(topic: str, node: dict) -> dict[str, Any]:
     """The REST body Shopify sends for ``topic`` about the sandbox record ``node``."""
     if topic in DELETE_TOPICS:
         return {"id": numeric_id(node.get("id"))}
+    if topic == "orders/edited":
+        return order_edit_body(node)
+    if topic == "refunds/create":
+        return refund_body(node)
+    if topic == "inventory_items/update":
+        return inventory_item_body(node)
+    if topic == "shop/update":
+        return shop_body(node)
     if topic.startswith("fulfillments/"):
         return fulfillment_body(node)
     if topic.startswith("inventory_levels/"):

@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.generator import GENERATOR_VERSION, generate
-from sandbox.generator.clock import floor_hour, from_epoch, to_epoch
+from sandbox.generator.clock import floor_hour, from_epoch, iso, to_epoch
 from sandbox.generator.schema import INDEXES, SCHEMA
 from sandbox.generator.shops import SHOPS
-from sandbox.generator.writer import loads
+from sandbox.generator.writer import dumps, loads
 from sandbox.records import ENTITIES, Change, Record
 
 __all__ = ["ENTITIES", "Change", "Record", "SandboxStore"]
@@ -241,6 +241,81 @@ class SandboxStore:
             )
             self._truth = None
             return payload
+
+    def rename_shop(self, shop_domain: str, name: str) -> dict | None:
+        """The merchant renames the shop in its settings (Shopify sends shop/update); the shop's
+        new payload, or None for an unknown shop."""
+        with self._lock:
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT id, payload FROM records WHERE kind = 'shopify.shops' AND shop = ?",
+                    (shop_domain,),
+                )
+                .fetchone()
+            )
+            if row is None:
+                return None
+            self._ensure_working_copy()
+            payload = loads(row[1])
+            payload["name"] = name
+            payload["updatedAt"] = iso(to_epoch(self.now))
+            self._conn().execute(
+                "UPDATE records SET payload = ?, updated_at = ? "
+                "WHERE kind = 'shopify.shops' AND shop = ? AND id = ?",
+                (dumps(payload), to_epoch(self.now), shop_domain, row[0]),
+            )
+            self._truth = None
+            return payload
+
+    def set_sku(self, shop_domain: str, variant_gid: str, sku: str) -> tuple[dict, str] | None:
+        """The merchant changes a variant's SKU (its inventory item's SKU: Shopify sends
+        products/update and inventory_items/update); (the product's new payload, the inventory
+        item's GID), or None when the shop has no such variant."""
+        with self._lock:
+            conn = self._conn()
+            rows = conn.execute(
+                "SELECT id, payload FROM records WHERE kind = 'shopify.products' AND shop = ?",
+                (shop_domain,),
+            ).fetchall()
+            found = next(
+                (
+                    (product_id, product, variant)
+                    for product_id, product in ((r[0], loads(r[1])) for r in rows)
+                    for variant in product["variants"]
+                    if variant["id"] == variant_gid
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            product_id, product, variant = found
+            self._ensure_working_copy()
+            conn = self._conn()
+            stamp = iso(to_epoch(self.now))
+            variant["sku"] = sku
+            variant["updatedAt"] = product["updatedAt"] = stamp
+            conn.execute(
+                "UPDATE records SET payload = ?, updated_at = ? "
+                "WHERE kind = 'shopify.products' AND shop = ? AND id = ?",
+                (dumps(product), to_epoch(self.now), shop_domain, product_id),
+            )
+            item = (variant.get("inventoryItem") or {}).get("id")
+            levels = conn.execute(
+                "SELECT id, payload FROM records "
+                "WHERE kind = 'shopify.inventory_levels' AND shop = ? AND parent_id = ?",
+                (shop_domain, item),
+            ).fetchall()
+            for level_id, level_text in levels:
+                level = loads(level_text)
+                level["item"]["sku"] = sku
+                conn.execute(
+                    "UPDATE records SET payload = ? "
+                    "WHERE kind = 'shopify.inventory_levels' AND shop = ? AND id = ?",
+                    (dumps(level), shop_domain, level_id),
+                )
+            self._truth = None
+            return product, str(item)
 
     def _ensure_working_copy(self) -> None:
         if self._working is not None:

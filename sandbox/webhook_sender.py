@@ -61,7 +61,10 @@ class SendReport:
 
 
 def _action(change: dict, seed: int) -> str:
-    """One merchant action: the topics of one record at one moment share their Event-Id."""
+    """One merchant action: the topics of one record at one moment share their Event-Id (and
+    the records of an action the stand-in names, e.g. a SKU change: product and item)."""
+    if change.get("action"):
+        return f"{seed}:{change['source']}:{change['shop_domain']}:{change['action']}"
     payload = change.get("payload") or {}
     stamp = payload.get("updatedAt") or payload.get("updated_at") or change.get("seq")
     return f"{seed}:{change['source']}:{change['shop_domain']}:{change['id']}:{stamp}"
@@ -82,7 +85,8 @@ def build_deliveries(changes: Iterable[dict], *, seed: int = 0) -> list[Delivery
         else:
             body = chatwoot.body(change)
             event = key
-        stamp = body.get("updated_at") or datetime.now(UTC).isoformat()
+        payload = change.get("payload") or {}
+        stamp = body.get("updated_at") or payload.get("updatedAt") or datetime.now(UTC).isoformat()
         if isinstance(stamp, int):
             stamp = datetime.fromtimestamp(stamp, UTC).isoformat()
         out.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
 from extractors.records import Row, dumps, iso, parse_timestamp
-from extractors.shopify import queries, shape
+from extractors.shopify import nested, queries, shape
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
 from extractors.shopify.regroup import Spill
@@ -33,6 +33,11 @@ PAGE_SIZE = 250
 # under a 100 points/s restore rate), bulk operations are not.
 BULK_INCREMENT_AFTER = 2500
 BULK_ATTEMPTS = 3  # bulk operations started per entity and run before giving up
+# Entities whose records missing from a complete full read are marked deleted (``deleted_at``).
+# Products only: a variant lives inside its product's payload (re-landed whole, so a removed
+# variant leaves it), customers and orders have their delete webhooks, and without
+# read_all_orders a full read of orders returns only the last 60 days.
+MARK_MISSING = frozenset({"products"})
 
 
 class ShopifyExtractor:
@@ -111,7 +116,9 @@ class ShopifyExtractor:
             restart = {"max": bulk.get("max"), "search": bulk.get("search")}
             if status == "COMPLETED":
                 try:
-                    self._land_result(entity, load, state, bulk, node.get("url"))
+                    self._land_result(
+                        entity, load, state, bulk, node.get("url"), started=node.get("createdAt")
+                    )
                     return
                 except ApiError as exc:
                     if exc.status not in (403, 404, 410):
@@ -142,12 +149,15 @@ class ShopifyExtractor:
         bulk: dict[str, Any],
         url: str | None,
         partial: bool = False,
+        started: str | None = None,
     ) -> str | None:
         """Land a bulk result (or a failed operation's partial data); the newest updatedAt back.
 
         The result is spilled to disk and regrouped (children anywhere in the file), then landed
         root by root in batches, each committed with the state that resumes after it. Parsing
         (this thread) overlaps with the previous batch's COPY and merge in one landing thread.
+        A complete full read (no updated_at filter, not partial data) of a MARK_MISSING entity
+        also marks deleted, in its last batch's transaction, the records it did not return.
         """
         skip = 0 if partial else int(bulk.get("roots_done") or 0)
         max_seen = bulk.get("max")
@@ -164,11 +174,33 @@ class ShopifyExtractor:
                     final = {k: v for k, v in state.items() if k != "bulk"}
                     final["loaded"] = True
                     final["cursor"] = _later(state.get("cursor"), max_seen)
-                    lander.submit(rows, bad, final)
+                    mark = self._missing(entity, bulk, spill, started)
+                    if mark is None:
+                        lander.submit(rows, bad, final)
+                    else:  # here, in this thread: the spill's ids are read from it
+                        lander.last(rows, bad, final, mark)
                 else:
                     position = {**bulk, "roots_done": done, "max": max_seen}
                     lander.submit(rows, bad, {**state, "bulk": position})
         return max_seen
+
+    @staticmethod
+    def _missing(
+        entity: EntityQuery, bulk: dict[str, Any], spill: Spill, started: str | None
+    ) -> Callable[[EntityLoad], object] | None:
+        """What marks deleted the records a complete full read did not return; None when this
+        read may not (an increment's filtered read, an entity not in MARK_MISSING, an empty
+        result, or no start time to tell records changed during the read)."""
+        if entity.entity not in MARK_MISSING or bulk.get("search"):
+            return None
+        if not started or not spill.root_count:
+            log.warning(
+                "%s full read: %s, records missing from it are not marked deleted",
+                entity.entity,
+                "no start time" if not started else "empty result",
+            )
+            return None
+        return lambda load: load.mark_missing(spill.ids(), started)
 
     def _batches(
         self, entity: EntityQuery, spill: Spill, skip: int, partial: bool
@@ -216,10 +248,7 @@ class ShopifyExtractor:
             rows: list[Row] = []
             bad: list[tuple[str, str]] = []
             for edge in conn.get("edges") or []:
-                raw = (edge or {}).get("node")
-                rest = shape.more_pages(entity, raw)
-                node = shape.flatten_paginated(entity, raw)
-                problem = self._read_rest(entity, node, rest) if rest else None
+                node, problem = nested.complete(self.client, entity, (edge or {}).get("node"))
                 if problem:
                     bad.append((problem, dumps(node)))
                     continue
@@ -251,32 +280,6 @@ class ShopifyExtractor:
                 return
             variables["after"] = info["endCursor"]
 
-    def _read_rest(
-        self, entity: EntityQuery, node: dict[str, Any], rest: list[tuple[Any, str | None]]
-    ) -> str | None:
-        """Read the remaining pages of the node's nested connections into its lists, so no
-        record is landed truncated; a reason to quarantine it when that cannot be done."""
-        for nested, after in rest:
-            if not after:
-                return f"{entity.entity}: {nested.field} has more pages and no endCursor"
-            items = node[nested.field]
-            document = entity.nested_page_document(nested)
-            while after:
-                variables = {"id": node.get("id"), "first": nested.first, "after": after}
-                found = self.client.query(document, variables).get("node")
-                if not isinstance(found, dict):
-                    return (
-                        f"{entity.entity}: {node.get('id')} was gone while its {nested.field} "
-                        "were read to the end (the next run reads it again)"
-                    )
-                conn = found.get(nested.field) or {}
-                items.extend((e or {}).get("node") for e in conn.get("edges") or [])
-                info = conn.get("pageInfo") or {}
-                if info.get("hasNextPage") and not info.get("endCursor"):
-                    return f"{entity.entity}: {nested.field} has more pages and no endCursor"
-                after = info.get("endCursor") if info.get("hasNextPage") else None
-        return None
-
 
 class _BackgroundLander:
     """One thread that lands, saves state and commits batches in order (at most one queued).
@@ -290,10 +293,32 @@ class _BackgroundLander:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lander")
         self.pending: Future | None = None
 
-    def _work(self, rows: list[Row], bad: list[tuple[str, str]], state: dict[str, Any]) -> None:
+    def _work(
+        self,
+        rows: list[Row],
+        bad: list[tuple[str, str]],
+        state: dict[str, Any],
+        then: Callable[[EntityLoad], object] | None = None,
+    ) -> None:
         self.load.land(rows, bad)
+        if then is not None:
+            then(self.load)
         self.load.save(state)
         self.load.commit()
+
+    def last(
+        self,
+        rows: list[Row],
+        bad: list[tuple[str, str]],
+        state: dict[str, Any],
+        then: Callable[[EntityLoad], object],
+    ) -> None:
+        """The last batch, landed in the calling thread after the one in flight, with ``then``
+        run in its transaction."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+        self._work(rows, bad, state, then)
 
     def submit(self, rows: list[Row], bad: list[tuple[str, str]], state: dict[str, Any]) -> None:
         if self.pending is not None:

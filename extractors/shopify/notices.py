@@ -15,7 +15,7 @@ from typing import Any
 
 from extractors.errors import QueryCostError
 from extractors.records import RecordError, Row, make_row
-from extractors.shopify import queries, shape
+from extractors.shopify import nested, queries, shape
 from extractors.shopify.client import ShopifyClient
 
 # topic -> (GID type of the record to land, the body key holding its numeric id; None: the body
@@ -99,14 +99,17 @@ def _gid(topic: str, type_name: str, body: dict[str, Any], path: tuple[str, ...]
 
 def fetch(
     client: ShopifyClient, entity: str, gids: Sequence[str]
-) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
-    """(the GIDs asked, the node or None when the API returned none) for each distinct record.
+) -> Iterator[tuple[list[str], dict[str, Any] | None, str | None]]:
+    """(the GIDs asked, the node or None when the API returned none, why the node cannot be
+    landed or None) for each distinct record.
 
     Batched ``nodes(ids:)`` requests; THROTTLED is waited out by the client (cost-based), a batch
-    over the single-query cost limit is split in halves."""
+    over the single-query cost limit is split in halves. A node whose nested connections (line
+    items, variants, inventory levels) have more pages is read to the end first, as an
+    extraction does (``nested.complete``): a notice never lands a truncated record."""
     if entity == "shops":
         node = client.query(queries.SHOP_DOCUMENT).get("shop")
-        yield list(gids), node if isinstance(node, dict) else None
+        yield list(gids), node if isinstance(node, dict) else None, None
         return
     distinct = list(dict.fromkeys(gids))
     size = BATCH.get(entity, 50)
@@ -122,7 +125,11 @@ def fetch(
             size = max(1, size // 2)
             continue
         for gid, node in zip(batch, found, strict=False):
-            yield [gid], node if isinstance(node, dict) and node.get("id") else None
+            if not isinstance(node, dict) or not node.get("id"):
+                yield [gid], None, None
+                continue
+            complete, problem = nested.complete(client, _QUERIES[entity], node)
+            yield [gid], complete, problem
         start += len(batch)
 
 

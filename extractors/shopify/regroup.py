@@ -125,6 +125,13 @@ class Spill:
                 parent[self.child_field] = kids
             yield seq, parent, line
 
+    def ids(self) -> Iterator[str]:
+        """The id of every record in the result (streamed, in file order)."""
+        for (record_id,) in self.db.execute(
+            "select id from roots where id is not null order by seq"
+        ):
+            yield record_id
+
     def problems(self, partial: bool = False) -> Iterator[tuple[str, str]]:
         """Invalid lines, then children whose parent is not in the result (a partial result
         lacks parents it never reached: its orphans are left for the full run, not reported)."""

@@ -133,16 +133,19 @@ def _land(
                 continue
             rows: list[Row] = []
             bad: list[tuple[str, str]] = []
-            for gids, node in fetched:
+            for gids, node, problem in fetched:
                 ids = [d for g in gids for d in named.get(g, [])]
                 if node is None:
                     _settle(cur, ids, "not returned by the Admin API (deleted or not visible)")
                     applied += len(ids)
                     continue
-                try:
-                    rows.extend(notices.rows(entity, node))
-                except RecordError as exc:
-                    bad.append((f"{entity}: {exc}", dumps(node)))
+                if problem:  # its nested lists could not be read to the end
+                    bad.append((problem, dumps(node)))
+                else:
+                    try:
+                        rows.extend(notices.rows(entity, node))
+                    except RecordError as exc:
+                        bad.append((f"{entity}: {exc}", dumps(node)))
                 _settle(cur, ids, None)
                 applied += len(ids)
             landing.upsert_rows(cur, f"raw_shopify.{entity}", shop, batch, rows)

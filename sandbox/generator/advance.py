@@ -186,9 +186,14 @@ def _process_pending(conn: sqlite3.Connection, changes: Changes, old: int, new: 
 
 
 def _order_topics(plan: dict, at: int) -> list[str]:
+    """The topics Shopify sends for the order's change at ``at`` (one merchant action)."""
     topics = []
     if plan["cancel"] == at:
         topics.append("orders/cancelled")
+    if plan.get("edit") and plan["edit"][0] == at:
+        topics.append("orders/edited")
+    if any(refund[1] == at for refund in plan["refunds"]):
+        topics.append("refunds/create")
     ful = plan["ful"]
     if any(f[1] == at for f in ful):
         topics.append("fulfillments/create")
@@ -213,6 +218,8 @@ def _apply_order(
     if is_new:
         _, payload = render_order(plan, plan["created"], shop.currency)
         changes.add(plan["created"], "shopify", "orders", domain, rid, "orders/create", payload)
+        if payload["displayFinancialStatus"] == "PAID":  # paid at checkout
+            changes.add(plan["created"], "shopify", "orders", domain, rid, "orders/paid", payload)
     for at in sorted({t for t in order_events(plan) if old < t <= new}):
         _, payload = render_order(plan, at, shop.currency)
         for topic in _order_topics(plan, at):

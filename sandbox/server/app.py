@@ -302,23 +302,58 @@ class Handler(BaseHTTPRequestHandler):
         status, body = self.sandbox.app.route(entity, params)
         self._send(status, body)
 
+    def _fields(self, *names: str) -> list[str] | None:
+        """The JSON body's named fields as non-empty strings; None (400 sent) otherwise."""
+        try:
+            given = json.loads(self._body() or b"{}")
+            values = [given[name] for name in names]
+        except (ValueError, KeyError, TypeError):
+            values = []
+        if len(values) != len(names) or not all(isinstance(v, str) and v.strip() for v in values):
+            fields = ", ".join(f'"{name}"' for name in names)
+            self._send(400, {"error": f"body must be {{{fields}}} (non-empty strings)"})
+            return None
+        return values
+
     def _delete(self, data: DataAccess) -> None:
         """``{"entity": "orders|products|customers", "shop": domain, "id": gid}``: the merchant
         deletes the record; the change (``{entity}/delete``) joins /_sandbox/changes."""
-        try:
-            given = json.loads(self._body() or b"{}")
-            entity, shop, rid = given["entity"], given["shop"], given["id"]
-        except (ValueError, KeyError, TypeError):
-            self._send(400, {"error": 'body must be {"entity", "shop", "id"}'})
+        given = self._fields("entity", "shop", "id")
+        if given is None:
             return
+        entity, shop, rid = given
         if entity not in ("orders", "products", "customers"):
             self._send(400, {"error": "Shopify deletes orders, products and customers"})
             return
-        change = data.delete("shopify", entity, str(shop), str(rid))
+        change = data.delete("shopify", entity, shop, rid)
         if change is None:
             self._send(404, {"error": f"no {entity} {rid} in {shop}"})
             return
         self._send(200, {"deleted": rid, "seq": change["seq"]})
+
+    def _rename_shop(self, data: DataAccess) -> None:
+        """``{"shop": domain, "name": text}``: the merchant renames the shop; the change
+        (``shop/update``) joins /_sandbox/changes."""
+        given = self._fields("shop", "name")
+        if given is None:
+            return
+        change = data.rename_shop(*given)
+        if change is None:
+            self._send(404, {"error": f"no shop {given[0]}"})
+            return
+        self._send(200, {"renamed": given[0], "seq": change["seq"]})
+
+    def _set_sku(self, data: DataAccess) -> None:
+        """``{"shop": domain, "variant": gid, "sku": text}``: the merchant changes a variant's
+        SKU; products/update and inventory_items/update join /_sandbox/changes."""
+        given = self._fields("shop", "variant", "sku")
+        if given is None:
+            return
+        changes = data.set_sku(*given)
+        if changes is None:
+            self._send(404, {"error": f"no variant {given[1]} in {given[0]}"})
+            return
+        self._send(200, {"changed": given[1], "seq": changes[-1]["seq"]})
 
     def _ga4(self, method: str, property_id: str) -> None:
         if self.headers.get("Authorization") != f"Bearer {self.sandbox.credentials.ga4_token}":
@@ -351,6 +386,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, {"now": now.isoformat(), "changes": changes})
         elif method == "POST" and path == "/_sandbox/delete":
             self._delete(data)
+        elif method == "POST" and path == "/_sandbox/rename-shop":
+            self._rename_shop(data)
+        elif method == "POST" and path == "/_sandbox/set-sku":
+            self._set_sku(data)
         elif method == "GET" and path == "/_sandbox/truth":
             self._send(200, data.truth())
         elif method == "GET" and path == "/_sandbox/config":

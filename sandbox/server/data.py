@@ -48,6 +48,10 @@ class StoreLike(Protocol):
 
     def delete(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None: ...  # noqa: A002
 
+    def rename_shop(self, shop_domain: str, name: str) -> dict | None: ...
+
+    def set_sku(self, shop_domain: str, variant_gid: str, sku: str) -> tuple[dict, str] | None: ...
+
     def truth(self) -> dict: ...
 
 
@@ -250,6 +254,55 @@ class DataAccess:
             self._cache.clear()
             self._building.clear()
             return change
+
+    def rename_shop(self, shop: str, name: str) -> dict | None:
+        """The merchant renames the shop; the change (``shop/update``), or None (no such shop)."""
+        with self.lock:
+            payload = self.store.rename_shop(shop, name)
+            if payload is None:
+                return None
+            return self._merchant_action(shop, [("shops", "shop/update", payload)])[0]
+
+    def set_sku(self, shop: str, variant_gid: str, sku: str) -> list[dict] | None:
+        """The merchant changes a variant's SKU: products/update and inventory_items/update, one
+        action (one Event-Id); the changes, or None (no such variant)."""
+        with self.lock:
+            changed = self.store.set_sku(shop, variant_gid, sku)
+            if changed is None:
+                return None
+            product, item_gid = changed
+            self._cache.clear()
+            self._building.clear()
+            item = next(i for i in self.inventory_items(shop) if i["id"] == item_gid)
+            return self._merchant_action(
+                shop,
+                [
+                    ("products", "products/update", product),
+                    ("inventory_items", "inventory_items/update", item),
+                ],
+            )
+
+    def _merchant_action(self, shop: str, records: list[tuple[str, str, dict]]) -> list[dict]:
+        """Record the changes of one merchant action (they share ``action``: one Event-Id)."""
+        action = f"action:{len(self.changes) + 1}"
+        out = []
+        for entity, topic, payload in records:
+            change = {
+                "seq": len(self.changes) + 1,
+                "source": "shopify",
+                "entity": entity,
+                "shop_domain": shop,
+                "id": payload["id"],
+                "topic": topic,
+                "payload": payload,
+                "action": action,
+            }
+            self.changes.append(change)
+            out.append(change)
+        self.version += 1
+        self._cache.clear()
+        self._building.clear()
+        return out
 
     def changes_since(self, seq: int) -> list[dict]:
         with self.lock:

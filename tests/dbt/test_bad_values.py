@@ -6,6 +6,12 @@ overflows, is "null" or empty; an unparseable or 2099 creation time; a quantity 
 The whole project builds with exit 0; every bad value is listed in stg_shopify__rejected_values
 or int_orders_data_issues and in v_data_quality_alerts / v_data_quality_checks; every contract
 view (the tiles) is built; none of the ten orders reaches a money figure.
+
+Every other source family too: a bad value in a customer, a variant, an inventory level, a
+location, a fulfillment, the app tables, each Chatwoot table and GA4 is null in staging (a record
+whose key does not parse is not staged), listed in stg_warehouse__rejected_values (or, for the
+fulfillment, stg_shopify__rejected_values) and in v_data_quality_alerts, and counted by the
+rejected_source_values check.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ def _null_total(order: dict, value: None) -> None:
     order["totalPriceSet"] = value
 
 
+def _delivered(order: dict, value: str) -> None:
+    order["fulfillments"][0]["deliveredAt"] = value
+
+
 # (name, how the order is spoiled, the value, where it must be listed)
 BAD = [
     ("amount overflows", _amount, "123456789012345678901.00", "rejected"),
@@ -65,7 +75,42 @@ BAD = [
     ("dated 2099", _created, "2099-03-01T10:00:00Z", "future_created_at"),
     ("EUR in a USD shop", _eur, "1000.00", "currency_mismatch"),
     ("null total", _null_total, None, "missing_total"),
+    ("fulfillment time unparseable", _delivered, "soon", "rejected"),
 ]
+
+# A bad value in a stored record of every other source family:
+# (raw table, path in the payload, the value, field_name in stg_warehouse__rejected_values)
+SOURCE_BAD = [
+    ("raw_shopify.customers", ("numberOfOrders",), "lots", "numberOfOrders"),
+    ("raw_shopify.customers", ("amountSpent", "amount"), "1e400", "amountSpent.amount"),
+    ("raw_shopify.products", ("createdAt",), "last tuesday", "createdAt"),
+    ("raw_shopify.products", ("variants", 0, "price"), "free", "variants.price"),
+    ("raw_shopify.inventory_levels", ("quantities", 0, "quantity"), "plenty", None),
+    ("raw_shopify.locations", ("isActive",), "perhaps", "isActive"),
+    ("raw_app.shops", ("installed_at",), "not yet", "installed_at"),
+    ("raw_app.ceo_time_entries", ("minutes_data_entry",), "an hour", "minutes_data_entry"),
+    ("raw_app.decision_log", ("created_at",), "2026-02-30", "created_at"),
+    ("raw_chatwoot.conversations", ("created_at",), "whenever", "created_at"),
+    ("raw_chatwoot.conversations", ("inbox_id",), "3000000000000000000000", "inbox_id"),
+    ("raw_chatwoot.messages", ("created_at",), "99999999999999", "created_at"),
+    ("raw_chatwoot.messages", ("private",), "maybe", "private"),
+    ("raw_chatwoot.contacts", ("last_activity_at",), "garbage", "last_activity_at"),
+    ("raw_chatwoot.agents", ("account_id",), "one", "account_id"),
+]
+# New raw records whose key (or day) does not parse: listed, not staged.
+# (raw table, raw id, payload, field_name, raw value)
+NEW_BAD = [
+    ("raw_chatwoot.inboxes", "abc", {"id": "abc", "name": "Bad", "channel_type": "Channel::Api"},
+     "id", "abc"),
+    ("raw_ga4.traffic_daily", "bad-day",
+     {"date": "20261345", "sessionDefaultChannelGroup": "Direct", "deviceCategory": "desktop",
+      "landingPage": "/", "sessions": "12"}, "date", "20261345"),
+    ("raw_ga4.traffic_daily", "bad-sessions",
+     {"date": "20260520", "sessionDefaultChannelGroup": "Direct", "deviceCategory": "desktop",
+      "landingPage": "/bad-values", "sessions": "n/a"}, "sessions", "n/a"),
+    ("raw_ga4.traffic_hourly", "bad-hour", {"dateHour": "2026052025", "sessions": "3"},
+     "dateHour", "2026052025"),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +131,7 @@ def _land_bad_orders(url: DatabaseUrl) -> dict[int, tuple[str, str]]:
                 "select payload from raw_shopify.orders where shop_domain = %s"
                 " and (payload ->> 'test')::boolean is false and payload ->> 'cancelledAt' is null"
                 " and jsonb_array_length(payload -> 'lineItems') > 0"
+                " and jsonb_array_length(payload -> 'fulfillments') > 0"
                 " and (payload ->> 'createdAt')::timestamptz < %s::timestamptz - interval '3 days'"
                 " order by id limit 1",
                 (SHOP, AS_OF),
@@ -117,12 +163,57 @@ def _land_bad_orders(url: DatabaseUrl) -> dict[int, tuple[str, str]]:
         conn.close()
 
 
+def _set(payload: dict | list, path: tuple, value: object) -> None:
+    for step in path[:-1]:
+        payload = payload[step]
+    payload[path[-1]] = value
+
+
+def _land_bad_source_values(url: DatabaseUrl) -> set[tuple[str, str, str, str]]:
+    """One bad value per other source family; {(table, record key, field_name, raw value)}."""
+    expected = set()
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            used: dict[str, int] = {}
+            for table, path, value, field in SOURCE_BAD:
+                # a different record for each value of the same table
+                offset = used[table] = used.get(table, -1) + 1
+                cur.execute(
+                    f"select id, payload from {table} where shop_domain = %s"  # noqa: S608
+                    " order by id offset %s limit 1",
+                    (SHOP, offset),
+                )
+                found = cur.fetchone()
+                assert found, f"the sandbox has no {table} row to spoil"
+                key, payload = found
+                if field is None:  # an inventory quantity: named by its entry
+                    field = f"quantities[{payload['quantities'][0]['name']}]"
+                _set(payload, path, value)
+                cur.execute(
+                    f"update {table} set payload = %s where shop_domain = %s and id = %s",  # noqa: S608
+                    (json.dumps(payload), SHOP, key),
+                )
+                expected.add((table, key, field, value))
+            for table, key, payload, field, value in NEW_BAD:
+                cur.execute(
+                    f"insert into {table} (shop_domain, id, updated_at, payload, batch_id)"  # noqa: S608
+                    " values (%s, %s, %s, %s, 'bad-values')",
+                    (SHOP, key, NOW - timedelta(days=1), json.dumps(payload)),
+                )
+                expected.add((table, key, field, value))
+        return expected
+    finally:
+        conn.close()
+
+
 def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
     module_db: DatabaseUrl, store: SandboxStore, tmp_path: Path
 ) -> None:
     load_store(module_db, store)
     bad = _land_bad_orders(module_db)
     ids = list(bad)
+    source_bad = _land_bad_source_values(module_db)
 
     result = run_dbt_isolated(module_db, ["build"], tmp_path, as_of=AS_OF)
     assert result.returncode == 0, failure_summary(result)
@@ -156,7 +247,7 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
             needle = f"order {order_id}: {where}"
         assert any(needle in a for a in alerts), f"{name}: not in v_data_quality_alerts"
     assert {r[2] for r in rejected if r[0] in ids} >= {
-        "123456789012345678901.00", "last tuesday", "many", "3000000000", "null", "",
+        "123456789012345678901.00", "last tuesday", "many", "3000000000", "null", "", "soon",
     }  # fmt: skip
     assert set(r[0] for r in rejected) <= set(ids)  # the clean sandbox rejects nothing
 
@@ -171,6 +262,45 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
     for check in ("rejected_values", "bad_quantities", "orders_in_future", "currency_mismatch"):
         assert checks[check] >= 1, check
     assert checks["missing_totals"] >= 1
+
+    # every other source family: each bad value listed (and nothing of the clean sandbox),
+    # alerted and counted
+    listed = set(
+        _rows(
+            module_db,
+            "select source_table, record_key, field_name, raw_value"
+            " from staging.stg_warehouse__rejected_values where shop_domain = %s",
+            (SHOP,),
+        )
+    )
+    assert listed == source_bad
+    source_alerts = [
+        message
+        for (message,) in _rows(
+            module_db,
+            "select alert_message from marts.v_data_quality_alerts where shop_domain = %s"
+            " and alert_type = 'rejected_value' and alert_source not like 'raw_shopify.orders'",
+            (SHOP,),
+        )
+    ]
+    for table, key, field, _value in source_bad:
+        assert any(a.startswith(f"{table} {key}") and field in a for a in source_alerts), (
+            f"{table} {key} {field}: not in v_data_quality_alerts"
+        )
+    assert checks["rejected_source_values"] == len(source_bad)
+    # the values are null in staging; the records whose key or day did not parse are not staged
+    assert _rows(
+        module_db,
+        "select count(*) from staging.stg_chatwoot__inboxes where shop_domain = %s"
+        " and inbox_name = 'Bad'"
+        " union all select count(*) from staging.stg_ga4__traffic_daily where shop_domain = %s"
+        " and report_date is null"
+        " union all select count(*) from staging.stg_ga4__traffic_daily where shop_domain = %s"
+        " and landing_page = '/bad-values' and sessions is null"
+        " union all select count(*) from staging.stg_chatwoot__messages where shop_domain = %s"
+        " and is_private is null",
+        (SHOP, SHOP, SHOP, SHOP),
+    ) == [(0,), (0,), (1,), (0,)]
 
     # money figures: none of the ten is counted; revenue is the counted clean orders' exactly
     counted = _rows(

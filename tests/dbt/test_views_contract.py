@@ -724,4 +724,5 @@ def test_a_failed_access_check_is_a_failing_data_quality_check(built, store, dbt
         (shops[1], "pass", 0),
     ]
     assert {r["severity"] for r in rows} == {"critical"}
-    assert checklist[0][0] == 10 * len(shops)  # the launch and bad-value checks are unchanged
+    # the launch and bad-value checks (orders: 5; every other source: 1) are unchanged
+    assert checklist[0][0] == 11 * len(shops)

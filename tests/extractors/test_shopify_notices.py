@@ -489,3 +489,108 @@ def test_deliveries_stored_together_fetch_each_record_once(api, fresh_db):
         {"ids": [UPSERTS["products_update.json"][2]]},
     ]
     assert query(fresh_db, "select count(applied_at) from raw_app.webhook_events") == [(4,)]
+
+
+def test_a_notice_reads_nested_lists_past_their_first_page(api, fresh_db, monkeypatch):
+    """The nodes(ids:) fetch asks nested connections with a page size (250 line items, 100
+    variants, 50 levels); a longer list is read to the end like an extraction reads it. With one
+    node per nested page here, every list longer than one needs more pages."""
+    from dataclasses import replace
+
+    server, store = api
+    small = {
+        name: replace(query_, nested=tuple(replace(n, first=1) for n in query_.nested))
+        for name, query_ in notices._QUERIES.items()
+    }
+    monkeypatch.setattr(notices, "_QUERIES", small)
+    order_gid = UPSERTS["orders_updated.json"][2]
+    product_gid = UPSERTS["products_update.json"][2]
+    order = store.data[("shopify", "orders", SHOP)][order_gid].payload
+    product = store.data[("shopify", "products", SHOP)][product_gid].payload
+    order["lineItems"] = [
+        dict(order["lineItems"][0], id=f"gid://shopify/LineItem/91{n}") for n in range(3)
+    ]
+    assert len(product["variants"]) > 1 and len(order["lineItems"]) > 1
+    running = start_receiver(fresh_db, _settings(server.url))
+    try:
+        for number, name in enumerate(("orders_updated.json", "products_update.json")):
+            answer = post(running.url, documented(name), UPSERTS[name][0], f"w-{number}")
+            assert answer.json()["status"] == "applied"
+    finally:
+        running.stop()
+    assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
+    assert canon(_raw(fresh_db, "orders")[order_gid][1]) == canon(order)
+    assert canon(_raw(fresh_db, "products")[product_gid][1]) == canon(product)
+
+
+def test_every_topic_the_stand_in_sends_lands_through_the_receiver(api, receiver, fresh_db):
+    """Each upsert topic of SPEC §2, as the stand-in's webhook sender builds it (REST body,
+    Shopify's headers, signed), goes through the real receiver: the record it names is fetched
+    with nodes(ids:) and landed as the stand-in holds it; nothing is quarantined."""
+    from sandbox import webhook_sender
+
+    server, store = api
+    product_gid = UPSERTS["products_update.json"][2]
+    variant = store.data[("shopify", "products", SHOP)][product_gid].payload["variants"][0]
+    for route, body in (
+        ("rename-shop", {"shop": SHOP, "name": "Hot Rod AN"}),
+        ("set-sku", {"shop": SHOP, "variant": variant["id"], "sku": "AN-6-FITTING"}),
+    ):  # merchant actions in the stand-in
+        assert requests.post(f"{server.url}/_sandbox/{route}", json=body, timeout=10).ok
+    changes = webhook_sender.fetch_changes(server.url)
+    sent_by_actions = ["shop/update", "products/update", "inventory_items/update"]
+    assert [c["topic"] for c in changes] == sent_by_actions
+    order_gid = UPSERTS["orders_updated.json"][2]
+    order = copy.deepcopy(store.data[("shopify", "orders", SHOP)][order_gid].payload)
+    order["refunds"] = [{"id": "gid://shopify/Refund/5", "createdAt": order["updatedAt"]}]
+    item_gid = variant["inventoryItem"]["id"]
+    records = {
+        "orders": order,
+        "refunds": order,
+        "fulfillments": order,
+        "products": store.data[("shopify", "products", SHOP)][product_gid],
+        "customers": store.data[("shopify", "customers", SHOP)][
+            UPSERTS["customers_update.json"][2]
+        ],
+        "inventory_levels": next(iter(store.data[("shopify", "inventory_levels", SHOP)].values())),
+    }
+    others = [t for t in notices.UPSERT_TOPICS if t not in sent_by_actions]
+    for number, topic in enumerate(others):
+        record = records[topic.split("/")[0]]
+        payload = getattr(record, "payload", record)
+        changes.append(
+            {
+                "seq": 100 + number,
+                "source": "shopify",
+                "entity": topic.split("/")[0],
+                "shop_domain": SHOP,
+                "id": payload["id"],
+                "topic": topic,
+                "payload": payload,
+            }
+        )
+    deliveries = webhook_sender.build_deliveries(changes)
+    assert sorted(d.topic for d in deliveries) == sorted(notices.UPSERT_TOPICS)
+    assert deliveries[1].event_id == deliveries[2].event_id != deliveries[0].event_id
+    report = webhook_sender.send(deliveries, receiver.url, shopify_secret=SECRET)
+    assert report.delivered == len(deliveries) and report.failed == 0
+    events = query(
+        fresh_db,
+        "select topic, applied_at is not null, last_error from raw_app.webhook_events "
+        "where last_error is not null or applied_at is null",
+    )
+    assert events == []
+    assert query(fresh_db, "select count(*) from raw_app.quarantine") == [(0,)]
+    shop = query(fresh_db, "select payload from raw_shopify.shops")
+    assert [row[0]["name"] for row in shop] == ["Hot Rod AN"]
+    for table, gid in (
+        ("orders", order_gid),
+        ("products", product_gid),
+        ("customers", UPSERTS["customers_update.json"][2]),
+    ):
+        expected = store.data[("shopify", table, SHOP)][gid].payload
+        assert canon(_raw(fresh_db, table)[gid][1]) == canon(expected)
+    assert _raw(fresh_db, "products")[product_gid][1]["variants"][0]["sku"] == "AN-6-FITTING"
+    levels = [v[1] for v in _raw(fresh_db, "inventory_levels").values()]
+    skus = {level["item"]["sku"] for level in levels if level["item"]["id"] == item_gid}
+    assert skus == {"AN-6-FITTING"}

@@ -468,6 +468,30 @@ class FakeStore:
         rec = self.data.get((source, entity, shop), {}).pop(id, None)
         return rec.payload if rec else None
 
+    def rename_shop(self, shop: str, name: str) -> dict | None:
+        records = self.data.get(("shopify", "shops", shop)) or {}
+        rec = next(iter(records.values()), None)
+        if rec is None:
+            return None
+        payload = dict(rec.payload, name=name, updatedAt=iso(self.now))
+        self.put("shopify", "shops", shop, rec.id, self.now, payload)
+        return payload
+
+    def set_sku(self, shop: str, variant_gid: str, sku: str) -> tuple[dict, str] | None:
+        for rec in (self.data.get(("shopify", "products", shop)) or {}).values():
+            variant = next((v for v in rec.payload["variants"] if v["id"] == variant_gid), None)
+            if variant is None:
+                continue
+            variant["sku"] = sku
+            variant["updatedAt"] = rec.payload["updatedAt"] = iso(self.now)
+            self.put("shopify", "products", shop, rec.id, self.now, rec.payload)
+            item = variant["inventoryItem"]["id"]
+            for level in (self.data.get(("shopify", "inventory_levels", shop)) or {}).values():
+                if level.payload["item"]["id"] == item:
+                    level.payload["item"]["sku"] = sku
+            return rec.payload, item
+        return None
+
     def advance(self, days: int = 1) -> list[Change]:
         self.now = self.now + timedelta(days=days)
         changes = []

@@ -278,6 +278,9 @@ def test_advance_adds_orders_updates_and_moves_the_truth(tmp_path: Path) -> None
         assert _sha(store.cached_path) == cached_sha  # the cache stays pristine
         topics = {c.topic for c in changes}
         assert {"orders/create", "orders/updated", "inventory_levels/update"} <= topics
+        # paid at checkout (order edits and refunds: below, over a week)
+        paid = {(c.shop_domain, c.id) for c in changes if c.topic == "orders/paid"}
+        assert paid == {(c.shop_domain, c.id) for c in changes if c.topic == "orders/create"}
         created = [c for c in changes if c.topic == "orders/create"]
         assert store.count("shopify", "orders", None) == orders_before + len(created)
         for change in created:
@@ -308,6 +311,8 @@ def test_advance_adds_orders_updates_and_moves_the_truth(tmp_path: Path) -> None
         assert after != before
         again = store.advance(2)
         assert again and store.now == NOW + timedelta(days=3)
+        week = {c.topic for c in store.advance(7)}
+        assert {"orders/edited", "refunds/create"} <= week  # their own topics (issue 13)
     finally:
         store.close()
     assert not list(tmp_path.glob("*.live-*"))  # the working copy is removed on close
@@ -389,3 +394,35 @@ def test_some_orders_are_edited_as_shopify_shows_it(store: SandboxStore) -> None
             )
             assert subtotal < ordered
     assert removed_lines > 10 and reduced_lines > 10
+
+
+def test_merchant_actions_change_the_working_copy_only(tmp_path: Path) -> None:
+    """rename_shop and set_sku (the stand-in's shop/update and inventory_items/update causes)."""
+    store = SandboxStore.open(1_000, 5, now=NOW, cache_dir=tmp_path)
+    try:
+        cached_sha = _sha(store.cached_path)
+        domain = store.shops()[0]["domain"]
+        renamed = store.rename_shop(domain, "Renamed")
+        assert renamed is not None and renamed["name"] == "Renamed"
+        assert renamed["updatedAt"] == "2026-06-01T12:00:00Z"
+        shop = next(store.iter_records("shopify", "shops", domain))
+        assert shop.payload == renamed
+        product = next(store.iter_records("shopify", "products", domain)).payload
+        variant = product["variants"][0]
+        changed = store.set_sku(domain, variant["id"], "NEW-SKU")
+        assert changed is not None
+        new_product, item = changed
+        assert item == variant["inventoryItem"]["id"]
+        assert store.get("shopify", "products", domain, product["id"]) == new_product
+        assert new_product["variants"][0]["sku"] == "NEW-SKU"
+        levels = [
+            r.payload
+            for r in store.iter_records("shopify", "inventory_levels", domain)
+            if r.payload["item"]["id"] == item
+        ]
+        assert levels and {level["item"]["sku"] for level in levels} == {"NEW-SKU"}
+        assert store.set_sku(domain, "gid://shopify/ProductVariant/0", "X") is None
+        assert store.rename_shop("nowhere.example", "X") is None
+        assert _sha(store.cached_path) == cached_sha
+    finally:
+        store.close()

@@ -7,12 +7,14 @@ type; no GraphQL node, no invented key. The topics of one merchant action share 
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from extractors.shopify import notices
 from sandbox import shopify_bodies
 from sandbox import webhook_sender as ws
 from tests.sandbox.fake_store import FakeStore
@@ -34,13 +36,20 @@ SAMPLE_OF = {
     "products/update": "products_update.json",
     "customers/create": "customers_update.json",
     "customers/update": "customers_update.json",
+    "orders/paid": "orders_updated.json",
+    "orders/edited": "rest_keys/orders_edited.json",
+    "refunds/create": "rest_keys/refunds_create.json",
+    "inventory_items/update": "rest_keys/inventory_items_update.json",
+    "shop/update": "rest_keys/shop_update.json",
     "orders/delete": "products_delete.json",
     "products/delete": "products_delete.json",
     "customers/delete": "products_delete.json",
 }
 ENTITY_OF = {
     "orders": "orders",
+    "refunds": "orders",
     "fulfillments": "orders",
+    "shop": "shops",
     "inventory_levels": "inventory_levels",
     "products": "products",
     "customers": "customers",
@@ -85,13 +94,53 @@ def _record(store: FakeStore, entity: str) -> dict:
     return next(r.payload for r in records.values() if r.payload.get("lineItems") != [])
 
 
+def _node(store: FakeStore, topic: str) -> dict:
+    """The stand-in record a delivery of ``topic`` is built from (an edited, refunded order
+    for the order edit and refund topics; the item as the stand-in serves InventoryItem)."""
+    if topic == "inventory_items/update":
+        level = _record(store, "inventory_levels")
+        return {**level["item"], "updatedAt": level["updatedAt"], "tracked": True}
+    node = copy.deepcopy(_record(store, ENTITY_OF[topic.split("/")[0]]))
+    if topic == "orders/edited":
+        line = node["lineItems"][0]
+        node["lineItems"][0] = dict(line, quantity=2, currentQuantity=1)
+    if topic == "refunds/create":
+        node["refunds"] = [
+            {
+                "id": "gid://shopify/Refund/7",
+                "createdAt": node["updatedAt"],
+                "note": "damaged",
+                "totalRefundedSet": node["totalPriceSet"],
+            }
+        ]
+    return node
+
+
+def test_every_topic_the_receiver_handles_is_checked():
+    assert sorted(SAMPLE_OF) == sorted(notices.TOPICS)
+
+
 @pytest.mark.parametrize("topic", sorted(SAMPLE_OF))
 def test_every_body_has_only_documented_keys(topic):
     store = FakeStore(orders=5)
-    node = _record(store, ENTITY_OF[topic.split("/")[0]])
-    body = shopify_bodies.body(topic, node)
+    body = shopify_bodies.body(topic, _node(store, topic))
     assert extra_keys(body, _sample(topic)) == []
     assert "graphql_node" not in json.dumps(body)
+    # and the receiver can tell which record it names
+    note = notices.notice(topic, body)
+    assert note is not None and note.gid.startswith("gid://shopify/")
+
+
+def test_edit_and_refund_bodies_name_what_changed():
+    store = FakeStore(orders=5)
+    edited = shopify_bodies.body("orders/edited", _node(store, "orders/edited"))["order_edit"]
+    order = _node(store, "orders/edited")
+    assert edited["order_id"] == int(order["id"].rsplit("/", 1)[1])
+    assert edited["line_items"]["removals"] == [
+        {"id": int(order["lineItems"][0]["id"].rsplit("/", 1)[1]), "delta": 1}
+    ]
+    refund = shopify_bodies.body("refunds/create", _node(store, "refunds/create"))
+    assert refund["id"] == 7 and refund["admin_graphql_api_id"] == "gid://shopify/Refund/7"
 
 
 def test_the_checker_catches_an_invented_key_and_a_wrong_type():

@@ -1,6 +1,7 @@
 {% macro gid_to_bigint(gid) -%}
-    {#- gid://shopify/Order/1001 (optionally ?query) -> 1001; numeric text passes through. -#}
-    ((regexp_match({{ gid }}, '([0-9]+)(\?.*)?$'))[1])::bigint
+    {#- gid://shopify/Order/1001 (optionally ?query) -> 1001; numeric text passes through. A
+        number too long for bigint (19+ digits) is null, never an error (value_is_valid 'gid'). -#}
+    ((regexp_match({{ gid }}, '(^|[^0-9])([0-9]{1,18})(\?.*)?$'))[2])::bigint
 {%- endmacro %}
 
 {% macro shop_money(expr) -%}
@@ -32,7 +33,7 @@
     lower(payload ->> 'scope') as decision_scope,
     payload ->> 'recommendation' as recommendation,
     lower(payload ->> 'decision') as decision,
-    (payload ->> 'created_at')::timestamptz as created_at,
+    {{ cast_or_null("payload ->> 'created_at'", 'timestamptz') }} as created_at,
     updated_at,
     extracted_at
 {%- endmacro %}

@@ -12,7 +12,7 @@
     {#- Chatwoot contacts linked to a redacted Shopify customer, by customer id or e-mail. -#}
     select distinct
         c.shop_domain,
-        (c.payload ->> 'id')::bigint as contact_id
+        {{ cast_or_null("c.payload ->> 'id'", 'bigint') }} as contact_id
     from {{ source('raw_chatwoot', 'contacts') }} as c
     inner join ({{ redacted_customers() }}) as r
         on

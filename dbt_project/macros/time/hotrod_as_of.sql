@@ -13,9 +13,12 @@
 
 {% macro epoch_to_timestamp(expr) -%}
     {#- Chatwoot timestamps: epoch seconds (number or numeric string); ISO strings also accepted.
-        Chatwoot renders an absent time as 0: that is null, never 1970-01-01. -#}
+        Chatwoot renders an absent time as 0: that is null, never 1970-01-01. A value that is
+        neither (or beyond year 9999) is null, never an error, and is listed by
+        stg_warehouse__rejected_values. -#}
     case
         when ({{ expr }}) ~ '^0+(\.0+)?$' then null
+        when not {{ value_is_valid(expr, 'epoch') }} then null
         when ({{ expr }}) ~ '^[0-9]+(\.[0-9]+)?$' then to_timestamp(({{ expr }})::double precision)
         when ({{ expr }}) is not null and ({{ expr }}) <> '' then ({{ expr }})::timestamptz
     end

@@ -3,12 +3,16 @@
     `cx_priority`, `cx_escalation`). First response: the first outgoing (message_type 1),
     non-private message sent by a User at or after the conversation's creation. Breach: that reply
     came more than the SLA minutes (seeds/sla_policies.csv) after creation, or there is none
-    and the conversation is older than the SLA at the as-of time.
+    and the conversation is older than the SLA at the as-of time. A conversation without a
+    creation time (a bad value) is left out.
 -#}
 with
 
 conversations as (
+    -- a conversation whose creation time did not parse (null in staging, listed in
+    -- stg_warehouse__rejected_values and v_data_quality_alerts) has no day: left out of CX figures
     select * from {{ ref('stg_chatwoot__conversations') }}
+    where created_at is not null
 ),
 
 messages as (

@@ -28,6 +28,10 @@ rejected_values as (
     select * from {{ ref('stg_shopify__rejected_values') }}
 ),
 
+source_rejected_values as (
+    select * from {{ ref('stg_warehouse__rejected_values') }}
+),
+
 order_issues as (
     select * from {{ ref('int_orders_data_issues') }}
 ),
@@ -97,6 +101,19 @@ alerts as (
         || expected_type || ' (null in staging; order not counted)' as alert_message,
         {{ hotrod_as_of() }} as detected_at
     from rejected_values
+
+    union all
+
+    select
+        shop_domain,
+        'rejected_value' as alert_type,
+        source_table as alert_source,
+        'medium' as severity,
+        source_table || ' ' || record_key || coalesce(' ' || child_key, '')
+        || ': ' || field_name || ' = ''' || left(coalesce(raw_value, ''), 80) || ''' is not '
+        || expected_type || ' (null in staging)' as alert_message,
+        {{ hotrod_as_of() }} as detected_at
+    from source_rejected_values
 
     union all
 

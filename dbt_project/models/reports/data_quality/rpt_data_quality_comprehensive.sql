@@ -130,6 +130,14 @@ rejected_values as (
     select * from {{ ref('stg_shopify__rejected_values') }}
 ),
 
+source_rejected_values as (
+    select
+        shop_domain,
+        count(*) as rejected_values
+    from {{ ref('stg_warehouse__rejected_values') }}
+    group by shop_domain
+),
+
 staged_orders as (
     select
         shop_domain,
@@ -187,6 +195,7 @@ checks as (
             when 'bad_quantities' then order_checks.bad_quantities
             when 'missing_totals' then order_checks.missing_totals
             when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
+            when 'rejected_source_values' then source_rejected_values.rejected_values
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -218,6 +227,10 @@ checks as (
         (
             16, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
             'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
+        ),
+        (
+            17, 'rejected_source_values', 'stg_warehouse__rejected_values', 'medium',
+            'Customer, catalog, inventory, app, Chatwoot and GA4 values that did not parse (null in staging)'
         )
     ) as check_list (check_id, check_name, table_name, severity, description)
     left join sales_checks
@@ -234,6 +247,8 @@ checks as (
         on shops.shop_domain = sku_checks.shop_domain
     left join order_checks
         on shops.shop_domain = order_checks.shop_domain
+    left join source_rejected_values
+        on shops.shop_domain = source_rejected_values.shop_domain
 ),
 
 final as (

@@ -8,14 +8,18 @@ renamed as (
     select
         shop_domain,
         id as entry_id,
-        (payload ->> 'entry_date')::date as entry_date,
-        coalesce((payload ->> 'minutes_order_processing')::integer, 0) as minutes_order_processing,
-        coalesce((payload ->> 'minutes_inventory_checks')::integer, 0) as minutes_inventory_checks,
-        coalesce((payload ->> 'minutes_customer_support')::integer, 0) as minutes_customer_support,
-        coalesce((payload ->> 'minutes_manual_reporting')::integer, 0) as minutes_manual_reporting,
-        coalesce((payload ->> 'minutes_data_entry')::integer, 0) as minutes_data_entry,
-        coalesce((payload ->> 'automation_actions')::integer, 0) as automation_actions,
-        coalesce((payload ->> 'manual_actions_avoided')::integer, 0) as manual_actions_avoided,
+        {{ cast_or_null("payload ->> 'entry_date'", 'date') }} as entry_date,
+        coalesce({{ cast_or_null("payload ->> 'minutes_order_processing'", 'integer') }}, 0)
+            as minutes_order_processing,
+        coalesce({{ cast_or_null("payload ->> 'minutes_inventory_checks'", 'integer') }}, 0)
+            as minutes_inventory_checks,
+        coalesce({{ cast_or_null("payload ->> 'minutes_customer_support'", 'integer') }}, 0)
+            as minutes_customer_support,
+        coalesce({{ cast_or_null("payload ->> 'minutes_manual_reporting'", 'integer') }}, 0)
+            as minutes_manual_reporting,
+        coalesce({{ cast_or_null("payload ->> 'minutes_data_entry'", 'integer') }}, 0) as minutes_data_entry,
+        coalesce({{ cast_or_null("payload ->> 'automation_actions'", 'integer') }}, 0) as automation_actions,
+        coalesce({{ cast_or_null("payload ->> 'manual_actions_avoided'", 'integer') }}, 0) as manual_actions_avoided,
         updated_at,
         extracted_at
     from source

@@ -7,9 +7,9 @@ source as (
 renamed as (
     select
         shop_domain,
-        (payload ->> 'installed_at')::timestamptz as installed_at,
-        (payload ->> 'activated_at')::timestamptz as activated_at,
-        (payload ->> 'uninstalled_at')::timestamptz as uninstalled_at,
+        {{ cast_or_null("payload ->> 'installed_at'", 'timestamptz') }} as installed_at,
+        {{ cast_or_null("payload ->> 'activated_at'", 'timestamptz') }} as activated_at,
+        {{ cast_or_null("payload ->> 'uninstalled_at'", 'timestamptz') }} as uninstalled_at,
         payload ->> 'plan' as plan,
         updated_at,
         extracted_at

@@ -7,8 +7,8 @@ source as (
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as agent_id,
-        (payload ->> 'account_id')::bigint as account_id,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as agent_id,
+        {{ cast_or_null("payload ->> 'account_id'", 'bigint') }} as account_id,
         payload ->> 'name' as agent_name,
         payload ->> 'email' as agent_email,
         payload ->> 'role' as agent_role,
@@ -16,6 +16,7 @@ renamed as (
         updated_at,
         extracted_at
     from source
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed

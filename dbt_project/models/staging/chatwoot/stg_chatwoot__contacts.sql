@@ -16,13 +16,13 @@ flagged as (
     left join redacted
         on
             source.shop_domain = redacted.shop_domain
-            and (source.payload ->> 'id')::bigint = redacted.contact_id
+            and {{ cast_or_null("source.payload ->> 'id'", 'bigint') }} = redacted.contact_id
 ),
 
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as contact_id,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as contact_id,
         {{ redact("payload ->> 'name'", 'is_redacted') }} as contact_name,
         {{ redact("payload ->> 'email'", 'is_redacted') }} as email,
         {{ redact("payload ->> 'phone_number'", 'is_redacted') }} as phone_number,
@@ -34,6 +34,7 @@ renamed as (
         extracted_at,
         is_redacted
     from flagged
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed

@@ -16,15 +16,15 @@ flagged as (
     left join redacted
         on
             source.shop_domain = redacted.shop_domain
-            and (source.payload -> 'meta' -> 'sender' ->> 'id')::bigint = redacted.contact_id
+            and {{ cast_or_null("source.payload -> 'meta' -> 'sender' ->> 'id'", 'bigint') }} = redacted.contact_id
 ),
 
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as conversation_id,
-        (payload ->> 'account_id')::bigint as account_id,
-        (payload ->> 'inbox_id')::bigint as inbox_id,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as conversation_id,
+        {{ cast_or_null("payload ->> 'account_id'", 'bigint') }} as account_id,
+        {{ cast_or_null("payload ->> 'inbox_id'", 'bigint') }} as inbox_id,
         lower(payload ->> 'status') as conversation_status,
         lower(payload ->> 'priority') as chatwoot_priority,
         {{ jsonb_text_array("payload -> 'labels'") }} as labels,
@@ -36,16 +36,17 @@ renamed as (
         {{ gid_to_bigint("payload -> 'custom_attributes' ->> 'shopify_order_id'") }} as shopify_order_id,
         payload -> 'custom_attributes' ->> 'order_name' as order_name,
         payload -> 'custom_attributes' ->> 'escalation_reason' as escalation_reason,
-        (payload -> 'meta' -> 'sender' ->> 'id')::bigint as contact_id,
+        {{ cast_or_null("payload -> 'meta' -> 'sender' ->> 'id'", 'bigint') }} as contact_id,
         {{ redact("payload -> 'meta' -> 'sender' ->> 'name'", 'is_redacted') }} as contact_name,
         {{ redact("payload -> 'meta' -> 'sender' ->> 'email'", 'is_redacted') }} as contact_email,
         {{ redact("payload -> 'meta' -> 'sender' ->> 'phone_number'", 'is_redacted') }} as contact_phone,
-        (payload -> 'meta' -> 'assignee' ->> 'id')::bigint as assignee_id,
+        {{ cast_or_null("payload -> 'meta' -> 'assignee' ->> 'id'", 'bigint') }} as assignee_id,
         payload -> 'meta' -> 'assignee' ->> 'name' as assignee_name,
         updated_at,
         extracted_at,
         is_redacted
     from flagged
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed

@@ -19,18 +19,19 @@ flagged as (
     left join redacted
         on
             source.shop_domain = redacted.shop_domain
-            and (source.payload ->> 'sender_id')::bigint = redacted.contact_id
+            and {{ cast_or_null("source.payload ->> 'sender_id'", 'bigint') }} = redacted.contact_id
 ),
 
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as message_id,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as message_id,
         coalesce(
-            (payload ->> 'conversation_id')::bigint, (payload -> 'conversation' ->> 'id')::bigint
+            {{ cast_or_null("payload ->> 'conversation_id'", 'bigint') }},
+            {{ cast_or_null("payload -> 'conversation' ->> 'id'", 'bigint') }}
         ) as conversation_id,
-        (payload ->> 'account_id')::bigint as account_id,
-        (payload ->> 'inbox_id')::bigint as inbox_id,
+        {{ cast_or_null("payload ->> 'account_id'", 'bigint') }} as account_id,
+        {{ cast_or_null("payload ->> 'inbox_id'", 'bigint') }} as inbox_id,
         {{ redact("payload ->> 'content'", 'is_redacted') }} as content,
         -- REST answers send the number, webhooks the name: both are understood
         case
@@ -49,14 +50,15 @@ renamed as (
                 lower(payload ->> 'message_type') in ('incoming', 'outgoing', 'activity', 'template')
                 then lower(payload ->> 'message_type')
         end as message_direction,
-        coalesce((payload ->> 'private')::boolean, false) as is_private,
+        coalesce({{ cast_or_null("payload ->> 'private'", 'boolean') }}, false) as is_private,
         {{ epoch_to_timestamp("payload ->> 'created_at'") }} as created_at,
         payload ->> 'sender_type' as sender_type,
-        (payload ->> 'sender_id')::bigint as sender_id,
+        {{ cast_or_null("payload ->> 'sender_id'", 'bigint') }} as sender_id,
         updated_at,
         extracted_at,
         is_redacted
     from flagged
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed

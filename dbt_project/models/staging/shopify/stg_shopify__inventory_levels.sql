@@ -15,9 +15,7 @@ renamed as (
         {{ gid_to_bigint("payload -> 'location' ->> 'id'") }} as location_id,
         {%- for name in ['available', 'committed', 'incoming', 'on_hand', 'reserved'] %}
             coalesce(
-                jsonb_path_query_first(
-                    payload, '$.quantities[*] ? (@.name == "{{ name }}").quantity'
-                )::integer,
+                {{ cast_or_null(inventory_quantity_text(name), 'integer') }},
                 0
             ) as quantity_{{ name }},
         {%- endfor %}

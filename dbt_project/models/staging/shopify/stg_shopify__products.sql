@@ -18,7 +18,7 @@ renamed as (
         lower(payload ->> 'status') as product_status,
         payload -> 'fitment' ->> 'value' as fitment_value,
         payload -> 'fitment' ->> 'type' as fitment_type,
-        (payload ->> 'createdAt')::timestamptz as created_at,
+        {{ cast_or_null("payload ->> 'createdAt'", 'timestamptz') }} as created_at,
         updated_at,
         extracted_at
     from source

@@ -13,7 +13,7 @@ renamed as (
         payload ->> 'myshopifyDomain' as myshopify_domain,
         coalesce(payload ->> 'ianaTimezone', 'UTC') as iana_timezone,
         payload ->> 'currencyCode' as currency_code,
-        (payload ->> 'createdAt')::timestamptz as created_at,
+        {{ cast_or_null("payload ->> 'createdAt'", 'timestamptz') }} as created_at,
         updated_at,
         extracted_at
     from source

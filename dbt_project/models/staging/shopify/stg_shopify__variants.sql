@@ -30,14 +30,14 @@ renamed as (
         {{ gid_to_bigint('product_gid') }} as product_id,
         nullif(variant ->> 'sku', '') as sku,
         variant ->> 'title' as variant_title,
-        (variant ->> 'price')::numeric(14, 2) as price,
-        (variant ->> 'compareAtPrice')::numeric(14, 2) as compare_at_price,
+        {{ cast_or_null("variant ->> 'price'", money_type()) }} as price,
+        {{ cast_or_null("variant ->> 'compareAtPrice'", money_type()) }} as compare_at_price,
         variant -> 'inventoryItem' ->> 'id' as inventory_item_gid,
         {{ gid_to_bigint("variant -> 'inventoryItem' ->> 'id'") }} as inventory_item_id,
-        coalesce((variant -> 'inventoryItem' ->> 'tracked')::boolean, true) as is_tracked,
-        (variant -> 'inventoryItem' -> 'unitCost' ->> 'amount')::numeric(14, 2) as unit_cost,
-        (variant ->> 'createdAt')::timestamptz as created_at,
-        (variant ->> 'updatedAt')::timestamptz as updated_at,
+        coalesce({{ cast_or_null("variant -> 'inventoryItem' ->> 'tracked'", 'boolean') }}, true) as is_tracked,
+        {{ cast_or_null("variant -> 'inventoryItem' -> 'unitCost' ->> 'amount'", money_type()) }} as unit_cost,
+        {{ cast_or_null("variant ->> 'createdAt'", 'timestamptz') }} as created_at,
+        {{ cast_or_null("variant ->> 'updatedAt'", 'timestamptz') }} as updated_at,
         extracted_at
     from unnested
 )

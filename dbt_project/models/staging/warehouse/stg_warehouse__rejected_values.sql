@@ -1,0 +1,158 @@
+{{
+    config(
+        materialized='table',
+        indexes=[{'columns': ['shop_domain', 'source_table']}],
+    )
+}}
+
+{#-
+    Bad values outside the order path (issue 20): every raw value of customers, products and their
+    variants, inventory levels, locations, shops, the app tables, Chatwoot and GA4 that staging
+    could not cast (cast_or_null, epoch_to_timestamp, yyyymmdd_to_date made it null), one row per
+    value, naming the raw table, the record's key, the field and the raw text. Orders and their
+    lines, refunds and fulfillments are listed by stg_shopify__rejected_values. A record whose key
+    does not parse is not staged at all (it is listed here). A table, not incremental, so a raw
+    row fixed or deleted leaves this list at the next build.
+
+    The field lists below are the casts the staging models make: a cast added to a staging model
+    is added here too.
+-#}
+
+{%- set checked = [
+    {'source': 'raw_shopify', 'table': 'customers', 'where': 'deleted_at is null', 'fields': [
+        ('verifiedEmail', "payload ->> 'verifiedEmail'", 'boolean'),
+        ('numberOfOrders', "payload ->> 'numberOfOrders'", 'integer'),
+        ('amountSpent.amount', "payload -> 'amountSpent' ->> 'amount'", money_type()),
+        ('createdAt', "payload ->> 'createdAt'", 'timestamptz'),
+    ]},
+    {'source': 'raw_shopify', 'table': 'products', 'where': 'deleted_at is null', 'fields': [
+        ('createdAt', "payload ->> 'createdAt'", 'timestamptz'),
+    ]},
+    {'source': 'raw_shopify', 'table': 'products', 'where': 'deleted_at is null', 'list': 'variants', 'fields': [
+        ('price', "child ->> 'price'", money_type()),
+        ('compareAtPrice', "child ->> 'compareAtPrice'", money_type()),
+        ('inventoryItem.tracked', "child -> 'inventoryItem' ->> 'tracked'", 'boolean'),
+        ('inventoryItem.unitCost.amount', "child -> 'inventoryItem' -> 'unitCost' ->> 'amount'", money_type()),
+        ('createdAt', "child ->> 'createdAt'", 'timestamptz'),
+        ('updatedAt', "child ->> 'updatedAt'", 'timestamptz'),
+    ]},
+    {'source': 'raw_shopify', 'table': 'inventory_levels', 'fields': [
+        ('quantities[available]', inventory_quantity_text('available'), 'integer'),
+        ('quantities[committed]', inventory_quantity_text('committed'), 'integer'),
+        ('quantities[incoming]', inventory_quantity_text('incoming'), 'integer'),
+        ('quantities[on_hand]', inventory_quantity_text('on_hand'), 'integer'),
+        ('quantities[reserved]', inventory_quantity_text('reserved'), 'integer'),
+    ]},
+    {'source': 'raw_shopify', 'table': 'locations', 'fields': [
+        ('isActive', "payload ->> 'isActive'", 'boolean'),
+        ('fulfillsOnlineOrders', "payload ->> 'fulfillsOnlineOrders'", 'boolean'),
+        ('createdAt', "payload ->> 'createdAt'", 'timestamptz'),
+    ]},
+    {'source': 'raw_shopify', 'table': 'shops', 'fields': [
+        ('createdAt', "payload ->> 'createdAt'", 'timestamptz'),
+    ]},
+    {'source': 'raw_app', 'table': 'shops', 'fields': [
+        ('installed_at', "payload ->> 'installed_at'", 'timestamptz'),
+        ('activated_at', "payload ->> 'activated_at'", 'timestamptz'),
+        ('uninstalled_at', "payload ->> 'uninstalled_at'", 'timestamptz'),
+    ]},
+    {'source': 'raw_app', 'table': 'ceo_time_entries', 'fields': [
+        ('entry_date', "payload ->> 'entry_date'", 'date'),
+        ('minutes_order_processing', "payload ->> 'minutes_order_processing'", 'integer'),
+        ('minutes_inventory_checks', "payload ->> 'minutes_inventory_checks'", 'integer'),
+        ('minutes_customer_support', "payload ->> 'minutes_customer_support'", 'integer'),
+        ('minutes_manual_reporting', "payload ->> 'minutes_manual_reporting'", 'integer'),
+        ('minutes_data_entry', "payload ->> 'minutes_data_entry'", 'integer'),
+        ('automation_actions', "payload ->> 'automation_actions'", 'integer'),
+        ('manual_actions_avoided', "payload ->> 'manual_actions_avoided'", 'integer'),
+    ]},
+    {'source': 'raw_app', 'table': 'decision_log', 'fields': [
+        ('created_at', "payload ->> 'created_at'", 'timestamptz'),
+    ]},
+    {'source': 'raw_app', 'table': 'decision_log_archive', 'fields': [
+        ('created_at', "payload ->> 'created_at'", 'timestamptz'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'conversations', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+        ('account_id', "payload ->> 'account_id'", 'bigint'),
+        ('inbox_id', "payload ->> 'inbox_id'", 'bigint'),
+        ('created_at', "payload ->> 'created_at'", 'epoch'),
+        ('updated_at', "payload ->> 'updated_at'", 'epoch'),
+        ('last_activity_at', "payload ->> 'last_activity_at'", 'epoch'),
+        ('first_reply_created_at', "payload ->> 'first_reply_created_at'", 'epoch'),
+        ('waiting_since', "payload ->> 'waiting_since'", 'epoch'),
+        ('custom_attributes.shopify_order_id', "payload -> 'custom_attributes' ->> 'shopify_order_id'", 'gid'),
+        ('meta.sender.id', "payload -> 'meta' -> 'sender' ->> 'id'", 'bigint'),
+        ('meta.assignee.id', "payload -> 'meta' -> 'assignee' ->> 'id'", 'bigint'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'messages', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+        ('conversation_id', "payload ->> 'conversation_id'", 'bigint'),
+        ('conversation.id', "payload -> 'conversation' ->> 'id'", 'bigint'),
+        ('account_id', "payload ->> 'account_id'", 'bigint'),
+        ('inbox_id', "payload ->> 'inbox_id'", 'bigint'),
+        ('private', "payload ->> 'private'", 'boolean'),
+        ('created_at', "payload ->> 'created_at'", 'epoch'),
+        ('sender_id', "payload ->> 'sender_id'", 'bigint'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'contacts', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+        ('custom_attributes.shopify_customer_id', "payload -> 'custom_attributes' ->> 'shopify_customer_id'", 'gid'),
+        ('created_at', "payload ->> 'created_at'", 'epoch'),
+        ('last_activity_at', "payload ->> 'last_activity_at'", 'epoch'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'agents', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+        ('account_id', "payload ->> 'account_id'", 'bigint'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'inboxes', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+    ]},
+    {'source': 'raw_ga4', 'table': 'traffic_daily', 'fields': [
+        ('date', "payload ->> 'date'", 'yyyymmdd'),
+        ('sessions', "payload ->> 'sessions'", 'integer'),
+        ('engagedSessions', "payload ->> 'engagedSessions'", 'integer'),
+        ('totalUsers', "payload ->> 'totalUsers'", 'integer'),
+        ('newUsers', "payload ->> 'newUsers'", 'integer'),
+        ('keyEvents', "payload ->> 'keyEvents'", 'numeric'),
+        ('transactions', "payload ->> 'transactions'", 'integer'),
+        ('purchaseRevenue', "payload ->> 'purchaseRevenue'", money_type()),
+        ('subject_to_thresholding', "payload ->> 'subject_to_thresholding'", 'boolean'),
+        ('sampled', "payload ->> 'sampled'", 'boolean'),
+    ]},
+    {'source': 'raw_ga4', 'table': 'traffic_hourly', 'fields': [
+        ('dateHour', "payload ->> 'dateHour'", 'yyyymmddhh'),
+        ('sessions', "payload ->> 'sessions'", 'integer'),
+        ('transactions', "payload ->> 'transactions'", 'integer'),
+        ('purchaseRevenue', "payload ->> 'purchaseRevenue'", money_type()),
+    ]},
+] -%}
+
+with
+
+checked_values as (
+    {%- for table in checked %}
+        {{ rejected_values_select(table) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+rejected as (
+    select
+        {{ deterministic_uuid(
+            ['source_table', 'shop_domain', 'record_key', "coalesce(child_key, '')", 'field_name']
+        ) }} as rejected_value_id,
+        shop_domain,
+        source_table,
+        record_key,
+        child_key,
+        field_name,
+        raw_value,
+        expected_type,
+        extracted_at
+    from checked_values
+)
+
+select * from rejected
