@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.warehouse_templates import WarehouseTemplates
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import connect, drop_database, resolve
 from warehouse.settings import DatabaseUrl
@@ -44,6 +45,16 @@ def module_db(server_url: DatabaseUrl) -> Iterator[DatabaseUrl]:
         yield url
     finally:
         drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def warehouse_templates(server_url: DatabaseUrl) -> Iterator[WarehouseTemplates]:
+    """Built warehouses shared across modules by key, copied per module (see the module)."""
+    templates = WarehouseTemplates(server_url)
+    try:
+        yield templates
+    finally:
+        templates.close()
 
 
 @pytest.fixture

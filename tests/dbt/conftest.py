@@ -1,13 +1,18 @@
-"""Fixtures of the dbt tests: the 2,000-order sandbox they load (cached on disk after the first)."""
+"""Fixtures of the dbt tests: the 2,000-order sandbox they load (cached on disk after the first),
+and the project's parsed manifest (one `dbt parse` per session)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from sandbox.store import SandboxStore
+from tests.support.dbt_runs import failure_summary, run_dbt_isolated
+from warehouse.settings import DatabaseUrl
 
 # The sandbox clock of the tests that build on `store` (pin dbt's as_of to it).
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -21,3 +26,18 @@ def store() -> Iterator[SandboxStore]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="session")
+def parsed_manifest_path(server_url: DatabaseUrl, tmp_path_factory) -> Path:
+    """manifest.json of `dbt parse` (no vars) against the server's database, parsed once."""
+    target = tmp_path_factory.mktemp("dbt_parsed_manifest")
+    result = run_dbt_isolated(server_url, ["parse"], target)
+    assert result.returncode == 0, failure_summary(result)
+    return target / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def parsed_manifest(parsed_manifest_path: Path) -> dict:
+    """The parsed manifest, read afresh for each module (a module may change its copy)."""
+    return json.loads(parsed_manifest_path.read_text(encoding="utf-8"))

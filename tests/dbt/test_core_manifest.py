@@ -8,13 +8,9 @@ description and a freshness rule; the tricky rules have dbt unit tests.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.support.core_models import CORE_TABLES, core_model_nodes
-from tests.support.dbt_runs import failure_summary, run_dbt_isolated
-from warehouse.settings import DatabaseUrl
 
 RAW_SCHEMAS = {"raw_shopify", "raw_chatwoot", "raw_app", "raw_ga4"}
 # Rows arrive only when something happens (a redaction, the retention run): no freshness.
@@ -32,11 +28,9 @@ UNIT_TESTED_MODELS = {
 
 
 @pytest.fixture(scope="module")
-def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt_core_manifest")
-    result = run_dbt_isolated(server_url, ["parse"], target)
-    assert result.returncode == 0, failure_summary(result)
-    return json.loads((target / "target" / "manifest.json").read_text())
+def manifest(parsed_manifest: dict) -> dict:
+    """The project's manifest of `dbt parse` (parsed once per session: tests/dbt/conftest.py)."""
+    return parsed_manifest
 
 
 def test_core_layer_is_complete(manifest: dict) -> None:

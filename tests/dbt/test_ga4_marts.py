@@ -61,7 +61,8 @@ def built(module_db: DatabaseUrl, served, tmp_path_factory) -> DatabaseUrl:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(target))
         patch.setenv("DBT_LOG_PATH", str(target / "logs"))
-        for args in (["seed"], ["run", "--vars", as_of, "-s", *SELECTION]):
+        # the same --vars on both: a change of vars makes dbt parse the project again in full
+        for args in (["seed", "--vars", as_of], ["run", "--vars", as_of, "-s", *SELECTION]):
             result = run_dbt(module_db, args, check=False)
             assert result.returncode == 0, f"dbt {args[0]} failed; see {target}/logs/dbt.log"
     return module_db

@@ -20,25 +20,20 @@ Documented exceptions:
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from tests.support.contract_views import CONTRACT_VIEW_COUNT
-from tests.support.dbt_runs import failure_summary, run_dbt_isolated
-from warehouse.settings import DatabaseUrl
 
 LAYER_PREFIX = {"staging": "stg_", "intermediate": "int_", "reports": "rpt_", "contract": "v_"}
 FOREIGN_PREFIXES = ("stg_", "int_", "rpt_", "v_", "pre_", "tile_")
 
 
 @pytest.fixture(scope="module")
-def manifest(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt_rules_manifest")
-    result = run_dbt_isolated(server_url, ["parse"], target)
-    assert result.returncode == 0, failure_summary(result)
-    return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
+def manifest(parsed_manifest: dict) -> dict:
+    """The project's manifest of `dbt parse` (parsed once per session: tests/dbt/conftest.py)."""
+    return parsed_manifest
 
 
 def _models(manifest: dict) -> list[dict]:

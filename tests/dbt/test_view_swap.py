@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,10 +23,11 @@ import psycopg2
 import pytest
 
 from sandbox.store import SandboxStore
+from tests.dbt import test_views_contract as contract
 from tests.security import support
 from tests.support.contract_views import CONTRACT_VIEW_COUNT
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
-from tests.support.raw_loader import load_store
+from tests.support.warehouse_templates import every_model
 from warehouse.connection import connect
 from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import REPO_ROOT, DatabaseUrl
@@ -78,14 +80,14 @@ class Poller(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def warehouse(module_db: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> DatabaseUrl:
-    with SandboxStore.open(orders=800, seed=5, now=AS_OF) as store:
-        load_store(module_db, store)
-    target = tmp_path_factory.mktemp("swap-first-build")
-    for args in (["seed"], ["run", *VARS]):
-        result = run_dbt_isolated(module_db, args, target)
-        assert result.returncode == 0, failure_summary(result)
-    return module_db
+def warehouse(warehouse_templates) -> Iterator[DatabaseUrl]:
+    """Every model built on the sandbox of test_views_contract (the session builds it once),
+    copied for this module."""
+    with (
+        SandboxStore.open(orders=contract.ORDERS, seed=contract.SEED, now=AS_OF) as store,
+        warehouse_templates.copy(*every_model(store), "hotrod_mod") as url,
+    ):
+        yield url
 
 
 def _project_with_failing_test(root: Path) -> Path:

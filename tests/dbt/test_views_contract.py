@@ -3,8 +3,9 @@ documentation, tests, golden truth.
 
 The list of contract views is dbt's: the models with `access: public` (models/contract).
 
-One module-scoped warehouse: a deterministic sandbox store is loaded into the raw tables, dbt
-seeds and runs the whole project pinned to the store's clock (`as_of`), then the views are read.
+One warehouse: a deterministic sandbox store is loaded into the raw tables, dbt seeds and runs
+the whole project pinned to the store's clock (`as_of`), then the views are read. It is built
+once per session (tests/support/warehouse_templates.py); this module reads and changes a copy.
 Golden figures come from the sandbox (`store.truth()`) or are recomputed here from the landed
 payloads with the definitions of docs/raw-landing.md — never from the marts themselves.
 """
@@ -25,8 +26,7 @@ from sandbox.generator.clock import zone
 from sandbox.store import SandboxStore
 from tests.support.contract_views import CONTRACT_VIEW_COUNT, EXTENSION_VIEWS, SPEC_VIEW_COUNT
 from tests.support.core_models import CORE_TABLES
-from tests.support.dbt_runs import failure_summary, run_dbt_isolated
-from tests.support.raw_loader import load_store
+from tests.support.warehouse_templates import every_model
 from warehouse.connection import connect
 from warehouse.dbt_invocation import run_dbt
 from warehouse.settings import REPO_ROOT, DatabaseUrl
@@ -64,11 +64,9 @@ def spec_section_4_views(spec: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def parsed(server_url: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt_contract_manifest")
-    result = run_dbt_isolated(server_url, ["parse"], target)
-    assert result.returncode == 0, failure_summary(result)
-    return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
+def parsed(parsed_manifest: dict) -> dict:
+    """The project's manifest of `dbt parse` (parsed once per session: tests/dbt/conftest.py)."""
+    return parsed_manifest
 
 
 @pytest.fixture(scope="module")
@@ -173,13 +171,11 @@ def dbt_target(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(module_db: DatabaseUrl, store: SandboxStore, dbt_target: Path) -> DatabaseUrl:
-    """The sandbox loaded into raw, and every model built as of the store's clock."""
-    load_store(module_db, store)
-    as_of = json.dumps({"as_of": store.now.strftime("%Y-%m-%dT%H:%M:%SZ")})
-    _dbt(module_db, dbt_target, ["seed"])
-    _dbt(module_db, dbt_target, ["run", "--vars", as_of])
-    return module_db
+def built(warehouse_templates, store: SandboxStore, dbt_target: Path) -> Iterator[DatabaseUrl]:
+    """The sandbox loaded into raw, and every model built as of the store's clock: built once
+    per session (test_views_issue18 and test_view_swap use the same), a copy for this module."""
+    with warehouse_templates.copy(*every_model(store), "hotrod_mod", dbt_target) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
@@ -68,20 +69,21 @@ BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", 
 
 
 @contextlib.contextmanager
-def sandbox_marts(url: DatabaseUrl, store, workdir: str) -> Iterator[DatabaseUrl]:
-    """A new warehouse at `url`: the sandbox store landed raw, `dbt build`; dropped afterwards."""
+def sandbox_marts(templates, store, name: str, workdir: str) -> Iterator[DatabaseUrl]:
+    """A new warehouse `name_<unique>`: the sandbox store landed raw, `dbt build` (its target in
+    workdir/target); dropped afterwards. Built once per session and store (a template of
+    tests/support/warehouse_templates.py), copied for each module."""
     from tests.support.raw_loader import load_store
-    from warehouse.bootstrap import bootstrap
-    from warehouse.connection import drop_database
 
-    bootstrap(url)
-    try:
+    def build(url: DatabaseUrl, target) -> None:
         load_store(url, store, batch_id="sandbox-1")
-        result = dbt(url, [*BUILD, "--quiet"], workdir)
+        result = dbt(url, [*BUILD, "--quiet"], str(target.parent))
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+    key = f"relations only (dbt build without tests) on {store.cached_path.name}"
+    target = os.path.join(workdir, "target")
+    with templates.copy(key, build, name, Path(target)) as url:
         yield url
-    finally:
-        drop_database(url)
 
 
 def set_claim(conn: psycopg2.extensions.connection, claims: dict | None) -> None:

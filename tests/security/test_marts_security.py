@@ -17,17 +17,15 @@ from tests.support.raw_loader import load_store
 from warehouse.connection import connect
 from warehouse.privacy import process
 
-ORDERS, SEED = 300, 7
+ORDERS, SEED = 300, 11  # test_tenant_isolation's: one warehouse built for both
 RAW_SCHEMAS = ("raw_shopify", "raw_chatwoot", "raw_app", "staging", "intermediate")
 BUILD = support.BUILD
 
 
 @pytest.fixture(scope="module")
-def built(server_url, store, tmp_path_factory):
-    url = server_url.with_database(f"hotrod_sec_{tmp_path_factory.getbasetemp().name[-12:]}")
-    url = url.with_database(url.database.replace("-", "_"))
+def built(warehouse_templates, store, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("dbt"))
-    with support.sandbox_marts(url, store, workdir):
+    with support.sandbox_marts(warehouse_templates, store, "hotrod_sec", workdir) as url:
         yield url, workdir
 
 

@@ -37,9 +37,9 @@ HOTROD = os.path.join(os.path.dirname(sys.executable), "hotrod")
 
 
 @pytest.fixture(scope="module")
-def built(server_url, store, tmp_path_factory):
-    url = server_url.with_database(f"hotrod_tenant_{uuid.uuid4().hex[:10]}")
-    with support.sandbox_marts(url, store, str(tmp_path_factory.mktemp("dbt"))):
+def built(warehouse_templates, store, tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("dbt"))
+    with support.sandbox_marts(warehouse_templates, store, "hotrod_tenant", workdir) as url:
         yield url
 
 
