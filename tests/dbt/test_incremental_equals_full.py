@@ -1,10 +1,11 @@
 """Every incremental model equals a full rebuild after the changes raw data really sees (issue 20).
 
 A future-dated order (2099) lands and is fixed, an order is cancelled 15 days late, a raw order
-is deleted, an order is edited (a line removed, quantity and total changed) and a late refund
-lands. After plain incremental runs, each incremental model is copied aside, the same models are
-rebuilt with ``--full-refresh``, and the copies must equal the rebuilds row for row (the columns
-that stamp when a row was written aside).
+is deleted (Shopify's orders/delete: ``deleted_at`` set), an order is edited (a line removed,
+quantity and total changed) and a late refund lands; then time passes (three days later, open
+orders breach their SLA without any raw change). After plain incremental runs, each incremental
+model is copied aside, the same models are rebuilt with ``--full-refresh``, and the copies must
+equal the rebuilds row for row (the columns that stamp when a row was written aside).
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from warehouse.settings import DatabaseUrl
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AS_OF = "2026-06-01T12:00:00Z"
+LATER = "2026-06-04T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
-SELECTION = ("+sales_metrics_daily", "+inventory_snapshots", "stg_shopify__fulfillment_carriers")
+SELECTION = (
+    "+sales_metrics_daily",
+    "+inventory_snapshots",
+    "stg_shopify__fulfillment_carriers",
+    "+int_orders_sla_evaluated",
+)
 # (schema, table) of every incremental model the selection builds
 INCREMENTAL = (
     ("staging", "stg_shopify__orders"),
@@ -32,17 +39,24 @@ INCREMENTAL = (
     ("staging", "stg_shopify__fulfillment_carriers"),
     ("intermediate", "int_orders_localized"),
     ("intermediate", "int_order_lines_enriched"),
+    ("intermediate", "int_orders_sla_evaluated"),
     ("marts", "sales_metrics_daily"),
     ("marts", "inventory_snapshots"),
 )
 # When a row was (re)written, not what it says.
-STAMPS = ("staged_at", "created_at", "updated_at")
+STAMPS = ("staged_at", "localized_at", "created_at", "updated_at")
 
 
-def run(url: DatabaseUrl, target: Path, *extra: str) -> None:
+def run(
+    url: DatabaseUrl,
+    target: Path,
+    *extra: str,
+    as_of: str = AS_OF,
+    select: tuple[str, ...] = SELECTION,
+) -> None:
     # models and seeds, no tests: a guarding test failing on the 2099 order would skip models
-    args = ["build", "--select", *SELECTION, "--exclude-resource-type", "test", "unit_test"]
-    result = run_dbt_isolated(url, [*args, *extra], target, as_of=AS_OF)
+    args = ["build", "--select", *select, "--exclude-resource-type", "test", "unit_test"]
+    result = run_dbt_isolated(url, [*args, *extra], target, as_of=as_of)
     assert result.returncode == 0, failure_summary(result)
 
 
@@ -136,9 +150,10 @@ def test_incremental_models_equal_a_full_rebuild(
                 }
             ]
             put(cur, cancel_id, cancel, 1)
-            # 3. A raw order deleted.
+            # 3. A raw order deleted in Shopify (the orders/delete webhook sets deleted_at).
             cur.execute(
-                "delete from raw_shopify.orders where shop_domain = %s and id = %s",
+                "update raw_shopify.orders set deleted_at = now()"
+                " where shop_domain = %s and id = %s",
                 (SHOP, gone_id),
             )
             # 4. An order edited: its last line removed, the first one's quantity and the
@@ -175,8 +190,39 @@ def test_incremental_models_equal_a_full_rebuild(
                 (SHOP, gone_id),
             )
             deleted_kept = cur.fetchone()[0]
+        assert found == dict.fromkeys(found, 0), f"rows differing from a full rebuild: {found}"
+        assert deleted_kept == 0
+
+        # 5. Three days pass with no raw change: orders still open breach their SLA, and the
+        #    incremental SLA evaluation (re-evaluating open orders) equals a rebuild at that time.
+        breaches = "select count(*) from intermediate.int_orders_sla_evaluated where is_sla_breach"
+        with conn.cursor() as cur:
+            cur.execute(breaches)
+            breached_before = cur.fetchone()[0]
+        run(module_db, tmp_path, as_of=LATER, select=("+int_orders_sla_evaluated",))
+        with conn.cursor() as cur:
+            cur.execute(breaches)
+            breached_later = cur.fetchone()[0]
+            cur.execute(
+                "create table incremental_copy.sla_later as"
+                " select * from intermediate.int_orders_sla_evaluated"
+            )
+        run(
+            module_db,
+            tmp_path,
+            "--full-refresh",
+            as_of=LATER,
+            select=("int_orders_sla_evaluated",),
+        )
+        with conn.cursor() as cur:
+            later = differences(
+                cur,
+                "incremental_copy.sla_later",
+                "intermediate.int_orders_sla_evaluated",
+                columns(cur, "intermediate", "int_orders_sla_evaluated"),
+            )
     finally:
         conn.close()
 
-    assert found == dict.fromkeys(found, 0), f"rows differing from a full rebuild: {found}"
-    assert deleted_kept == 0
+    assert breached_later > breached_before, "no open order breached as time passed"
+    assert later == 0, f"{later} SLA rows differ from a rebuild three days later"

@@ -142,6 +142,8 @@ def test_from_empty_every_revision_once(scratch):
     assert not _scalar(scratch, "select raw_app.input_is_valid('many', 'integer')")
     # 0008 (issue 18): the ledger of delivered alerts
     assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")
+    # 0012 (issue 17): the deleted raw orders by a partial index
+    assert _scalar(scratch, "select to_regclass('raw_shopify.orders_deleted_idx') is not null")
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

@@ -1,16 +1,27 @@
-{% macro staged_since_last_run(staged_at='staged_at') -%}
+{% macro staged_since_last_run(staged_at='staged_at', stored='staged_at') -%}
     {#-
         Incremental runs (issue 9): true for rows (re)staged by stg_shopify__orders after the
-        newest row already in this model; `true` in a full build.
+        newest row already in this model (its column `stored`); `true` in a full build.
     -#}
     {%- if is_incremental() -%}
-        {{ staged_at }} > (
-            select coalesce(max(done.staged_at), '-infinity'::timestamptz)
-            from {{ this }} as done
-        )
+        {{ staged_at }} > {{ stored_watermark(stored) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro stored_watermark(column) -%}
+    {#-
+        The newest `column` stored in this model, read when the SQL is rendered and written as a
+        literal (`-infinity` when empty): the planner then sees how few upstream rows are newer
+        and reads them through the watermark's index instead of scanning every row.
+    -#}
+    {%- set newest = none -%}
+    {%- if execute -%}
+        {%- set newest = run_query('select max(' ~ column ~ ')::text from ' ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    '{{ newest if newest is not none else "-infinity" }}'::timestamptz
 {%- endmacro %}
 
 {% macro orders_of_recent_redactions() -%}
@@ -57,11 +68,11 @@
 
 {% macro delete_vanished_rows(upstream, keys) -%}
     {#-
-        Post-hook of an incremental model (issue 20): deletes the stored rows whose key no
-        longer appears upstream, which delete+insert alone never removes (it deletes only the
-        keys it inserts again). `keys` maps each column of this model to the upstream column it
-        must equal; with `staged_at` among them, rows of an order restaged since they were
-        written (and now without them) go too. Nothing to do in a full build.
+        Post-hook of an incremental model at a small grain (shop-day): deletes the stored rows
+        whose key no longer appears upstream, which delete+insert alone never removes. `keys`
+        maps each column of this model to the upstream column it must equal. It compares every
+        row: order-grain models use delete_changed_orders and delete_vanished_orders instead.
+        Nothing to do in a full build.
     -#}
     {%- if is_incremental() and not should_full_refresh() -%}
         delete from {{ this }} as done
@@ -74,6 +85,75 @@
                     {%- if not loop.last %} and {% endif %}
                 {% endfor %}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro deleted_raw_orders() -%}
+    {#-
+        The (shop_domain, order_id) of raw orders Shopify reported deleted (orders/delete sets
+        raw deleted_at; migration 0012's partial index keeps this a small index read).
+    -#}
+    select
+        deleted.shop_domain,
+        {{ gid_to_bigint('deleted.id') }} as order_id
+    from {{ source('raw_shopify', 'orders') }} as deleted
+    where deleted.deleted_at is not null
+{%- endmacro %}
+
+
+{% macro delete_changed_orders(upstream=none, stamp='staged_at') -%}
+    {#-
+        Pre-hook of an order-grain incremental model (issues 17, 20), run in the model's
+        transaction before its delete+insert: deletes the stored rows of every order this run
+        writes again (its `upstream` row's `stamp` newer than the newest stored `stamp`) and of
+        every raw order deleted in Shopify. So the rows an order lost (lines removed by an edit,
+        a refund or fulfillment gone) and a deleted order's rows go, at the cost of the changed
+        and deleted orders read through indexes, never a compare of every stored row. Without
+        `upstream` (stg_shopify__orders itself) only deleted orders are removed.
+    -#}
+    {%- if is_incremental() and not should_full_refresh() -%}
+        delete from {{ this }} as done
+        where (done.shop_domain, done.order_id) in (
+            {%- if upstream is not none %}
+                select
+                    changed.shop_domain,
+                    changed.order_id
+                from {{ upstream }} as changed
+                where changed.{{ stamp }} > {{ stored_watermark(stamp) }}
+                union all
+            {%- endif %}
+            {{ deleted_raw_orders() }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro delete_vanished_orders(upstream, upstream_count=none) -%}
+    {#-
+        Post-hook of a model with one row per order of `upstream`: every upstream order is in
+        the model after its run, so more stored rows than upstream ones means an upstream row
+        went without a trace (a raw row removed by hand, not through deleted_at). Only then are
+        the stored orders missing upstream deleted (the one case that compares every row). The
+        check itself is two counts. `upstream_count` replaces `count(*) from upstream`.
+    -#}
+    {%- if is_incremental() and not should_full_refresh() -%}
+        do $vanished$
+        begin
+            if (select count(*) from {{ this }}) > (
+                {{ upstream_count or ('select count(*) from ' ~ upstream) }}
+            ) then
+                delete from {{ this }} as done
+                where not exists (
+                    select 1
+                    from {{ upstream }} as kept
+                    where
+                        kept.shop_domain = done.shop_domain
+                        and kept.order_id = done.order_id
+                );
+            end if;
+        end
+        $vanished$
     {%- endif -%}
 {%- endmacro %}
 

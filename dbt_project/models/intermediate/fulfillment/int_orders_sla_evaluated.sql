@@ -9,11 +9,55 @@
     after the as-of time, fulfilled before it was created, no creation time) gets a `quarantine_reason`; it is kept
     out of the tile (fulfillment_quarantine) and flagged in the data-quality views instead of
     failing the test and freezing every following refresh.
+    Incremental by order (issue 17): a run re-evaluates (delete+insert) the orders localized
+    since its newest `localized_at`, and the stored orders whose figures move with the as-of
+    time alone: counted and not yet shipped (breach and severity), or quarantined (a future
+    order's time comes). The as-of time only moves forward; a changed SLA seed needs
+    `--full-refresh`.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'order_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=["{{ delete_changed_orders(ref('int_orders_localized'), 'localized_at') }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['localized_at']},
+            {
+                'columns': ['shop_domain', 'order_id'],
+                'where': '(first_fulfilled_at is null and is_counted) or quarantine_reason is not null',
+            },
+        ],
+    )
+}}
+
+{#- hours from the deadline to the first shipment (or the as-of time); not stored: it moves with time -#}
+{%- set hours_late -%}
+    (extract(epoch from coalesce(classified.first_fulfilled_at, {{ hotrod_as_of() }}) - classified.sla_deadline) / 3600.0)
+{%- endset %}
+
 with
 
 orders as (
     select * from {{ ref('int_orders_localized') }}
+    {% if is_incremental() %}
+        where {{ staged_since_last_run('localized_at', 'localized_at') }}
+        -- two branches, each read through its own index (an `or` would scan every order)
+        union all
+        select localized.*
+        from {{ ref('int_orders_localized') }} as localized
+        where
+            not {{ staged_since_last_run('localized.localized_at', 'localized_at') }}
+            and (localized.shop_domain, localized.order_id) in (
+                select
+                    done.shop_domain,
+                    done.order_id
+                from {{ this }} as done
+                where (done.first_fulfilled_at is null and done.is_counted) or done.quarantine_reason is not null
+            )
+    {% endif %}
 ),
 
 evaluated as (
@@ -36,10 +80,7 @@ breaches as (
                 or (evaluated.first_fulfilled_at is null and {{ hotrod_as_of() }} > evaluated.sla_deadline)
             ),
             false
-        ) as is_sla_breach,
-        extract(
-            epoch from coalesce(evaluated.first_fulfilled_at, {{ hotrod_as_of() }}) - evaluated.sla_deadline
-        ) / 3600.0 as hours_late
+        ) as is_sla_breach
     from evaluated
 ),
 
@@ -75,10 +116,10 @@ final as (
                 then
                     case
                         when
-                            classified.hours_late >= {{ sla_threshold('severity_critical_hours_late') }}
+                            {{ hours_late }} >= {{ sla_threshold('severity_critical_hours_late') }}
                             then 'critical'
-                        when classified.hours_late >= {{ sla_threshold('severity_high_hours_late') }} then 'high'
-                        when classified.hours_late >= {{ sla_threshold('severity_medium_hours_late') }} then 'medium'
+                        when {{ hours_late }} >= {{ sla_threshold('severity_high_hours_late') }} then 'high'
+                        when {{ hours_late }} >= {{ sla_threshold('severity_medium_hours_late') }} then 'medium'
                         else 'low'
                     end
             else 'medium'

@@ -4,10 +4,11 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows(ref('int_orders_localized'), {'shop_domain': 'shop_domain', 'order_id': 'order_id', 'staged_at': 'staged_at'}) }}"],
+        pre_hook=["{{ delete_changed_orders(ref('int_orders_localized'), 'localized_at') }}"],
         indexes=[
             {'columns': ['shop_domain', 'sku', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['localized_at']},
         ],
     )
 }}
@@ -17,8 +18,8 @@
     refunded and removed units excluded) and `discounted_total` its discounted total for those
     units; the ordered figures are kept as `ordered_quantity` and `ordered_discounted_total`.
     Incremental (issue 9): a daily run re-enriches (delete+insert by order) the orders localized
-    since the last run (newer `staged_at`) and the orders with a line of a product whose
-    categories, flags or fitment changed.
+    since the last run (newer `localized_at`: restaged, or counted or not since) and the orders
+    with a line of a product whose categories, flags or fitment changed.
 -#}
 
 with
@@ -60,7 +61,7 @@ products as (
             orders.shop_domain,
             orders.order_id
         from orders
-        where {{ staged_since_last_run('orders.staged_at') }}
+        where {{ staged_since_last_run('orders.localized_at', 'localized_at') }}
         union
         select
             reclassified_orders.shop_domain,
@@ -110,7 +111,8 @@ enriched as (
         products.primary_year,
         products.primary_make,
         products.primary_model,
-        orders.staged_at
+        orders.staged_at,
+        orders.localized_at
     from lines
     inner join orders
         on

@@ -4,10 +4,17 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows(ref('stg_shopify__orders'), {'shop_domain': 'shop_domain', 'order_id': 'order_id', 'staged_at': 'staged_at'}) }}"],
+        pre_hook=["{{ delete_changed_orders() }}"],
+        post_hook=["{{ delete_vanished_orders(ref('stg_shopify__orders')) }}"],
         indexes=[
             {'columns': ['shop_domain', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['staged_at']},
+            {'columns': ['localized_at']},
+            {
+                'columns': ['shop_domain', 'order_id'],
+                'where': 'not is_counted and not is_test and cancelled_at is null',
+            },
         ],
     )
 }}
@@ -15,7 +22,9 @@
 {#-
     Incremental (issue 9): a daily run re-localizes only the orders staged since the last run
     (newer `staged_at`), every order of a shop whose time zone changed, and the orders whose
-    data issues (int_orders_data_issues) may have changed without a restage.
+    data issues (int_orders_data_issues) may have changed without a restage. `localized_at`
+    stamps the run that wrote the row: the models downstream (int_order_lines_enriched,
+    int_orders_sla_evaluated) take the orders localized after their own newest one.
 -#}
 
 with
@@ -29,27 +38,49 @@ data_issues as (
     select * from {{ ref('int_orders_data_issues') }}
 ),
 
+{% if is_incremental() %}
+    changed_orders as (
+        -- one branch per reason, each read through an index (an `or` would scan every order)
+        select
+            staged.shop_domain,
+            staged.order_id
+        from {{ ref('stg_shopify__orders') }} as staged
+        where {{ staged_since_last_run('staged.staged_at') }}
+        union
+        select
+            staged.shop_domain,
+            staged.order_id
+        from {{ ref('stg_shopify__orders') }} as staged
+        inner join shops
+            on staged.shop_domain = shops.shop_domain
+        where coalesce(shops.iana_timezone, 'UTC') is distinct from (
+            select done.iana_timezone from {{ this }} as done
+            where done.shop_domain = shops.shop_domain
+            limit 1
+        )
+        -- an order whose data issues came or went without a restage (time passed a
+        -- future-dated order, the shop currency changed): every flagged order, and every
+        -- stored one left uncounted only by an issue, is re-localized (a small set)
+        union
+        select
+            di.shop_domain,
+            di.order_id
+        from data_issues as di
+        union
+        select
+            done.shop_domain,
+            done.order_id
+        from {{ this }} as done
+        where not done.is_counted and not done.is_test and done.cancelled_at is null
+    ),
+{% endif %}
+
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
     {% if is_incremental() %}
-        where
-            {{ staged_since_last_run() }}
-            or shop_domain in (
-                select shops.shop_domain from shops
-                where coalesce(shops.iana_timezone, 'UTC') is distinct from (
-                    select done.iana_timezone from {{ this }} as done
-                    where done.shop_domain = shops.shop_domain
-                    limit 1
-                )
-            )
-            -- an order whose data issues came or went without a restage (time passed a
-            -- future-dated order, the shop currency changed): every flagged order, and every
-            -- stored one left uncounted only by an issue, is re-localized (a small set)
-            or (shop_domain, order_id) in (select di.shop_domain, di.order_id from data_issues as di)
-            or (shop_domain, order_id) in (
-                select done.shop_domain, done.order_id from {{ this }} as done
-                where not done.is_counted and not done.is_test and done.cancelled_at is null
-            )
+        where (shop_domain, order_id) in (
+            select changed_orders.shop_domain, changed_orders.order_id from changed_orders
+        )
     {% endif %}
 ),
 
@@ -109,7 +140,8 @@ localized as (
             from unnest(orders.tags) as tag
             where tag like 'severity:%'
         ) as severity_tag,
-        orders.staged_at
+        orders.staged_at,
+        '{{ run_started_at }}'::timestamptz as localized_at
     from orders
     left join shops
         on orders.shop_domain = shops.shop_domain

@@ -4,10 +4,15 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows('(select shop_domain, id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)', {'shop_domain': 'shop_domain', 'order_gid': 'id'}) }}"],
+        pre_hook=["{{ delete_changed_orders() }}"],
+        post_hook=["{{ delete_vanished_orders(
+            '(select shop_domain, ' ~ gid_to_bigint('id') ~ ' as order_id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)',
+            '(select count(*) from ' ~ source('raw_shopify', 'orders') ~ ') - (select count(*) from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is not null)'
+        ) }}"],
         indexes=[
             {'columns': ['shop_domain', 'order_id']},
             {'columns': ['shop_domain', 'customer_id']},
+            {'columns': ['staged_at']},
         ],
     )
 }}

@@ -4,8 +4,8 @@
         unique_key=['shop_domain', 'order_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=["{{ delete_vanished_rows(ref('stg_shopify__orders'), {'shop_domain': 'shop_domain', 'order_id': 'order_id', 'staged_at': 'staged_at'}) }}"],
-        indexes=[{'columns': ['shop_domain', 'order_id']}],
+        pre_hook=["{{ delete_changed_orders(ref('stg_shopify__orders')) }}"],
+        indexes=[{'columns': ['shop_domain', 'order_id']}, {'columns': ['staged_at']}],
     )
 }}
 
