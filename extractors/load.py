@@ -75,9 +75,12 @@ class EntityLoad:
         marked = landing.mark_missing(self.cur, self.table, self.shop, seen, as_of)
         self.ledger.rows_updated += marked
         if marked:
-            note = f"{marked} missing from the full read marked deleted"
-            self.ledger.notes = f"{self.ledger.notes}; {note}" if self.ledger.notes else note
+            self.note(f"{marked} missing from the full read marked deleted")
         return marked
+
+    def note(self, text: str) -> None:
+        """Add a note to this load's ledger row (``; ``-separated)."""
+        self.ledger.notes = f"{self.ledger.notes}; {text}" if self.ledger.notes else text
 
     def save(self, state: dict[str, Any]) -> None:
         landing.save_state(self.cur, self.source, self.shop, self.ledger.entity, state)

@@ -2,8 +2,10 @@
 
 State per (shop, entity) in raw_app.extract_state:
 ``{"cursor": ISO max updatedAt landed, "loaded": true once a first load ended,
-"bulk": {"id", "roots_done", "max", "search"} | absent}`` (``roots_done``: records of the
-regrouped result already landed, so a rerun resumes after them).
+"bulk": {"id", "roots_done", "max", "search", "recheck"} | absent, "reread": {...} | absent}``
+(``roots_done``: records of the regrouped result already landed, so a rerun resumes after them;
+``recheck``/``reread``: records landed without a bad nested line, re-read before the run ends or
+first thing in the next run, see ``recheck``).
 Each batch is committed together with the state that describes it.
 """
 
@@ -18,10 +20,11 @@ from typing import Any
 
 from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
-from extractors.records import Row, dumps, iso, parse_timestamp
-from extractors.shopify import nested, queries, shape
+from extractors.records import RecordError, Row, dumps, iso, parse_timestamp
+from extractors.shopify import nested, notices, queries, shape
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
+from extractors.shopify.recheck import Recheck
 from extractors.shopify.regroup import Spill
 
 log = logging.getLogger(__name__)
@@ -70,10 +73,16 @@ class ShopifyExtractor:
         self, entity: EntityQuery, load: EntityLoad, full: bool = False, since: str | None = None
     ) -> None:
         state = load.state()
+        if state.get("reread"):  # left by a run that stopped before its re-read
+            self._reread(entity, load, state)
+            state = load.state()
         first_load = not state.get("loaded") and not state.get("cursor") and since is None
         if state.get("bulk") or full or first_load:
             load.ledger.mode = "bulk"
             self._bulk(entity, load, state)
+            state = load.state()
+            if state.get("reread"):
+                self._reread(entity, load, state)
         elif entity.incremental and (since or state.get("cursor")):
             load.ledger.mode = "incremental"
             self._pages(entity, load, state, since)
@@ -162,10 +171,11 @@ class ShopifyExtractor:
         skip = 0 if partial else int(bulk.get("roots_done") or 0)
         max_seen = bulk.get("max")
         child_field = entity.nested[0].field if entity.nested else None
+        recheck = Recheck(entity, None if partial else bulk.get("recheck"))
         with Spill(entity.entity, child_field) as spill, _BackgroundLander(load) as lander:
             if url:
                 spill.fill(self.client.bulk_lines(url))
-            for rows, bad, done in self._batches(entity, spill, skip, partial):
+            for rows, bad, done in self._batches(entity, spill, skip, partial, recheck):
                 max_seen = _max_iso(rows, max_seen)
                 if partial:  # the operation runs again from the start: no position to keep
                     restart = {"max": max_seen, "search": bulk.get("search")}
@@ -174,6 +184,8 @@ class ShopifyExtractor:
                     final = {k: v for k, v in state.items() if k != "bulk"}
                     final["loaded"] = True
                     final["cursor"] = _later(state.get("cursor"), max_seen)
+                    if recheck:
+                        final["reread"] = recheck.state(bulk.get("search"))
                     mark = self._missing(entity, bulk, spill, started)
                     if mark is None:
                         lander.submit(rows, bad, final)
@@ -181,6 +193,7 @@ class ShopifyExtractor:
                         lander.last(rows, bad, final, mark)
                 else:
                     position = {**bulk, "roots_done": done, "max": max_seen}
+                    position["recheck"] = recheck.state(None)
                     lander.submit(rows, bad, {**state, "bulk": position})
         return max_seen
 
@@ -203,20 +216,29 @@ class ShopifyExtractor:
         return lambda load: load.mark_missing(spill.ids(), started)
 
     def _batches(
-        self, entity: EntityQuery, spill: Spill, skip: int, partial: bool
+        self, entity: EntityQuery, spill: Spill, skip: int, partial: bool, recheck: Recheck
     ) -> Iterator[tuple[list[Row], list[tuple[str, str]], int | None]]:
         """(rows, quarantined, roots landed so far) per batch; None as the count at the end,
-        where invalid lines and orphaned children are quarantined."""
+        where invalid lines and orphaned children are quarantined. A record with a bad nested
+        line is not landed; it and the records of quarantined lines are noted in ``recheck``."""
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
         for seq, parent, raw in spill.roots(skip):
-            got, rejected = shape.safe_rows(entity, parent, raw)
-            rows.extend(got)
-            bad.extend(rejected)
+            kids = recheck.bad_children(parent)
+            if kids:
+                bad.extend(kids)
+            else:
+                got, rejected = shape.safe_rows(entity, parent, raw)
+                if rejected:
+                    recheck.rejected(parent)
+                rows.extend(got)
+                bad.extend(rejected)
             if len(rows) + len(bad) >= self.batch_rows:
                 yield rows, bad, seq
                 rows, bad = [], []
-        bad.extend(spill.problems(partial))
+        for reason, text in spill.problems(partial):
+            recheck.line(text)
+            bad.append((reason, text))
         yield rows, bad, None
 
     # --- paginated -----------------------------------------------------------------------------
@@ -233,9 +255,38 @@ class ShopifyExtractor:
         if not whole:
             start = parse_timestamp(since or state["cursor"]) - self.lookback
             variables["query"] = f"updated_at:>='{iso(start)}'"
-        document = entity.page_document()
         cursor = state.get("cursor")
         landed = 0
+        for rows, bad, more in self._page_batches(entity, variables):
+            load.land(rows, bad)
+            cursor = _max_iso(rows, cursor)
+            if cursor:
+                state["cursor"] = cursor
+            load.save(state)
+            load.commit()
+            if not more:
+                return
+            landed += len(rows) + len(bad)
+            if not whole and landed >= self.bulk_increment_after:
+                # a large increment: the rest (from the cursor landed so far) in one bulk operation
+                start = parse_timestamp(state.get("cursor") or since) - self.lookback
+                log.info(
+                    "%s increment: %d records paged, continuing as a bulk operation",
+                    entity.entity,
+                    landed,
+                )
+                state["bulk"] = {"search": f"updated_at:>='{iso(start)}'"}
+                load.save(state)
+                load.commit()
+                self._bulk(entity, load, state)
+                return
+
+    def _page_batches(
+        self, entity: EntityQuery, variables: dict[str, Any]
+    ) -> Iterator[tuple[list[Row], list[tuple[str, str]], bool]]:
+        """(rows, quarantined, more pages to come) per page of ``entity.page_document()``; a
+        page over the query cost limit is asked again at half the size."""
+        document = entity.page_document()
         while True:
             try:
                 data = self.client.query(document, variables)
@@ -255,30 +306,64 @@ class ShopifyExtractor:
                 got, rejected = shape.safe_rows(entity, node)
                 rows.extend(got)
                 bad.extend(rejected)
-            load.land(rows, bad)
-            cursor = _max_iso(rows, cursor)
-            if cursor:
-                state["cursor"] = cursor
-            load.save(state)
-            load.commit()
             info = conn.get("pageInfo") or {}
-            if not info.get("hasNextPage") or not info.get("endCursor"):
-                return
-            landed += len(rows) + len(bad)
-            if not whole and landed >= self.bulk_increment_after:
-                # a large increment: the rest (from the cursor landed so far) in one bulk operation
-                start = parse_timestamp(state.get("cursor") or since) - self.lookback
-                log.info(
-                    "%s increment: %d records paged, continuing as a bulk operation",
-                    entity.entity,
-                    landed,
-                )
-                state["bulk"] = {"search": f"updated_at:>='{iso(start)}'"}
-                load.save(state)
-                load.commit()
-                self._bulk(entity, load, state)
+            more = bool(info.get("hasNextPage") and info.get("endCursor"))
+            yield rows, bad, more
+            if not more:
                 return
             variables["after"] = info["endCursor"]
+
+    # --- re-reads of records landed without a bad nested line ------------------------------
+
+    def _reread(self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any]) -> None:
+        """Land again, complete, the records a bulk result had a bad nested line for: by id
+        (``nodes(ids:)``, nested connections read to the end), and when a bad line's record
+        could not be told, every record of the result's window by pages. The cursor is left as
+        it is; the pending re-read is cleared (and noted in the ledger) in the last commit."""
+        pending = state["reread"]
+        window = 0
+        if pending.get("unknown"):
+            log.warning(
+                "%s: %s nested lines with no known record: reading the window again by pages",
+                entity.entity,
+                pending["unknown"],
+            )
+            variables: dict[str, Any] = {"first": self.page_size, "after": None}
+            if pending.get("window"):
+                variables["query"] = pending["window"]
+            for rows, bad, _more in self._page_batches(entity, variables):
+                load.land(rows, bad)
+                load.commit()  # the pending re-read stays in the state until the end
+                window += len(rows) + len(bad)
+        ids = list(pending.get("ids") or [])
+        rows: list[Row] = []
+        bad: list[tuple[str, str]] = []
+        gone = 0
+        for _gids, node, problem in notices.fetch(self.client, entity.entity, ids):
+            if node is None:
+                gone += 1  # deleted since the bulk read: its delete notice marks it
+            elif problem:
+                bad.append((problem, dumps(node)))
+            else:
+                try:
+                    rows.extend(notices.rows(entity.entity, node))
+                except RecordError as exc:
+                    bad.append((f"{entity.entity}: {exc}", dumps(node)))
+            if len(rows) + len(bad) >= self.batch_rows:
+                load.land(rows, bad)
+                load.commit()
+                rows, bad = [], []
+        load.land(rows, bad)
+        note = f"{len(ids)} records with a bad nested line re-read ({gone} gone)"
+        if pending.get("unknown"):
+            note += (
+                f"; {pending['unknown']} bad lines with no known record: window re-read by "
+                f"pages ({window} records)"
+            )
+        load.note(note)
+        log.info("%s: %s", entity.entity, note)
+        load.save({k: v for k, v in state.items() if k != "reread"})
+        load.commit()
 
 
 class _BackgroundLander:
