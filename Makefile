@@ -44,7 +44,7 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m hotrod.lint_sql
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
