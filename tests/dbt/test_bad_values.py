@@ -96,6 +96,8 @@ SOURCE_BAD = [
     ("raw_chatwoot.messages", ("private",), "maybe", "private"),
     ("raw_chatwoot.contacts", ("last_activity_at",), "garbage", "last_activity_at"),
     ("raw_chatwoot.agents", ("account_id",), "one", "account_id"),
+    ("raw_chatwoot.inboxes", ("working_hours", 0, "open_hour"), "nine", "working_hours.open_hour"),
+    ("raw_chatwoot.csat_survey_responses", ("rating",), "five", "rating"),
 ]
 # New raw records whose key (or day) does not parse: listed, not staged.
 # (raw table, raw id, payload, field_name, raw value)

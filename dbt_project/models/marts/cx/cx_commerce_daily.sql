@@ -65,29 +65,21 @@ refunds as (
 
 contact_links as (
     -- A refund follows a contact when a conversation linked to its order, or to its customer,
-    -- began in the 14 days before it. Two equi-joins (one per link) rather than one join on
+    -- began in the 14 days before it. One equi-join per link rather than one join on
     -- `order or customer`, which PostgreSQL can only run as a nested loop over every pair.
-    select
-        refunds.shop_domain,
-        refunds.refund_id,
-        refunds.created_at,
-        links.conversation_created_at
-    from refunds
-    inner join links
-        on
-            refunds.shop_domain = links.shop_domain
-            and refunds.order_id = links.order_id
-    union all
-    select
-        refunds.shop_domain,
-        refunds.refund_id,
-        refunds.created_at,
-        links.conversation_created_at
-    from refunds
-    inner join links
-        on
-            refunds.shop_domain = links.shop_domain
-            and refunds.customer_id = links.customer_id
+    {% for link_key in ['order_id', 'customer_id'] %}
+        select
+            refunds.shop_domain,
+            refunds.refund_id,
+            refunds.created_at,
+            links.conversation_created_at
+        from refunds
+        inner join links
+            on
+                refunds.shop_domain = links.shop_domain
+                and refunds.{{ link_key }} = links.{{ link_key }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 contacted_refunds as (
@@ -105,10 +97,7 @@ refunds_flagged as (
         refunds.*,
         contacted_refunds.refund_id is not null as after_contact
     from refunds
-    left join contacted_refunds
-        on
-            refunds.shop_domain = contacted_refunds.shop_domain
-            and refunds.refund_id = contacted_refunds.refund_id
+    {{ join_each('refunds', ['contacted_refunds'], ['shop_domain', 'refund_id']) }}
 ),
 
 refunds_daily as (

@@ -21,23 +21,24 @@ flagged as (
     left join redacted
         on
             source.shop_domain = redacted.shop_domain
-            and (source.payload #>> '{contact,id}')::bigint = redacted.contact_id
+            and {{ cast_or_null("source.payload #>> '{contact,id}'", 'bigint') }} = redacted.contact_id
 ),
 
 renamed as (
     select
         shop_domain,
-        (payload ->> 'id')::bigint as csat_response_id,
-        (payload ->> 'conversation_id')::bigint as conversation_id,
-        (payload #>> '{contact,id}')::bigint as contact_id,
-        (payload #>> '{assigned_agent,id}')::bigint as assigned_agent_id,
-        (payload ->> 'message_id')::bigint as message_id,
-        (payload ->> 'rating')::integer as rating,
+        {{ cast_or_null("payload ->> 'id'", 'bigint') }} as csat_response_id,
+        {{ cast_or_null("payload ->> 'conversation_id'", 'bigint') }} as conversation_id,
+        {{ cast_or_null("payload #>> '{contact,id}'", 'bigint') }} as contact_id,
+        {{ cast_or_null("payload #>> '{assigned_agent,id}'", 'bigint') }} as assigned_agent_id,
+        {{ cast_or_null("payload ->> 'message_id'", 'bigint') }} as message_id,
+        {{ cast_or_null("payload ->> 'rating'", 'integer') }} as rating,
         {{ redact("payload ->> 'feedback_message'", 'is_redacted') }} as feedback_message,
-        to_timestamp((payload ->> 'created_at')::double precision) as responded_at,
+        {{ epoch_to_timestamp("payload ->> 'created_at'") }} as responded_at,
         updated_at,
         extracted_at
     from flagged
+    where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
 
 select * from renamed

@@ -12,24 +12,26 @@ source as (
 days as (
     select
         source.shop_domain,
-        (source.payload ->> 'id')::bigint as inbox_id,
-        (day.value ->> 'day_of_week')::integer as day_of_week,
-        coalesce((day.value ->> 'closed_all_day')::boolean, false) as is_closed_all_day,
-        coalesce((day.value ->> 'open_all_day')::boolean, false) as is_open_all_day,
-        (day.value ->> 'open_hour')::integer * 60 + coalesce((day.value ->> 'open_minutes')::integer, 0)
-            as open_minute,
-        (day.value ->> 'close_hour')::integer * 60 + coalesce((day.value ->> 'close_minutes')::integer, 0)
-            as close_minute,
+        {{ cast_or_null("source.payload ->> 'id'", 'bigint') }} as inbox_id,
+        {{ cast_or_null("day.value ->> 'day_of_week'", 'integer') }} as day_of_week,
+        coalesce({{ cast_or_null("day.value ->> 'closed_all_day'", 'boolean') }}, false) as is_closed_all_day,
+        coalesce({{ cast_or_null("day.value ->> 'open_all_day'", 'boolean') }}, false) as is_open_all_day,
+        {{ cast_or_null("day.value ->> 'open_hour'", 'integer') }} * 60
+        + coalesce({{ cast_or_null("day.value ->> 'open_minutes'", 'integer') }}, 0) as open_minute,
+        {{ cast_or_null("day.value ->> 'close_hour'", 'integer') }} * 60
+        + coalesce({{ cast_or_null("day.value ->> 'close_minutes'", 'integer') }}, 0) as close_minute,
         source.updated_at,
         source.extracted_at
     from source
-    cross join lateral jsonb_array_elements(
-        case
-            when jsonb_typeof(source.payload -> 'working_hours') = 'array'
-                then source.payload -> 'working_hours'
-            else '[]'::jsonb
-        end
-    ) as day (value)
+    cross join
+        lateral jsonb_array_elements(
+            case
+                when jsonb_typeof(source.payload -> 'working_hours') = 'array'
+                    then source.payload -> 'working_hours'
+                else '[]'::jsonb
+            end
+        ) as day (value)
+    where {{ value_is_valid("source.payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 ),
 
 final as (

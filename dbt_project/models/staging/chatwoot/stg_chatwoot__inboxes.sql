@@ -10,9 +10,9 @@ renamed as (
         {{ cast_or_null("payload ->> 'id'", 'bigint') }} as inbox_id,
         payload ->> 'name' as inbox_name,
         payload ->> 'channel_type' as channel_type,
-        coalesce((payload ->> 'working_hours_enabled')::boolean, false) as working_hours_enabled,
+        coalesce({{ cast_or_null("payload ->> 'working_hours_enabled'", 'boolean') }}, false) as working_hours_enabled,
         nullif(payload ->> 'timezone', '') as inbox_timezone,
-        coalesce((payload ->> 'csat_survey_enabled')::boolean, false) as csat_survey_enabled,
+        coalesce({{ cast_or_null("payload ->> 'csat_survey_enabled'", 'boolean') }}, false) as csat_survey_enabled,
         updated_at,
         extracted_at
     from source

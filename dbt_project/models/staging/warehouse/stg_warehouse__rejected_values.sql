@@ -107,6 +107,26 @@
     ]},
     {'source': 'raw_chatwoot', 'table': 'inboxes', 'fields': [
         ('id', "payload ->> 'id'", 'bigint'),
+        ('working_hours_enabled', "payload ->> 'working_hours_enabled'", 'boolean'),
+        ('csat_survey_enabled', "payload ->> 'csat_survey_enabled'", 'boolean'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'inboxes', 'list': 'working_hours', 'fields': [
+        ('day_of_week', "child ->> 'day_of_week'", 'integer'),
+        ('closed_all_day', "child ->> 'closed_all_day'", 'boolean'),
+        ('open_all_day', "child ->> 'open_all_day'", 'boolean'),
+        ('open_hour', "child ->> 'open_hour'", 'integer'),
+        ('open_minutes', "child ->> 'open_minutes'", 'integer'),
+        ('close_hour', "child ->> 'close_hour'", 'integer'),
+        ('close_minutes', "child ->> 'close_minutes'", 'integer'),
+    ]},
+    {'source': 'raw_chatwoot', 'table': 'csat_survey_responses', 'fields': [
+        ('id', "payload ->> 'id'", 'bigint'),
+        ('conversation_id', "payload ->> 'conversation_id'", 'bigint'),
+        ('contact.id', "payload -> 'contact' ->> 'id'", 'bigint'),
+        ('assigned_agent.id', "payload -> 'assigned_agent' ->> 'id'", 'bigint'),
+        ('message_id', "payload ->> 'message_id'", 'bigint'),
+        ('rating', "payload ->> 'rating'", 'integer'),
+        ('created_at', "payload ->> 'created_at'", 'epoch'),
     ]},
     {'source': 'raw_ga4', 'table': 'traffic_daily', 'fields': [
         ('date', "payload ->> 'date'", 'yyyymmdd'),
