@@ -25,7 +25,14 @@ def _opts(**kw) -> run.RunOptions:
 
 def _faulty(store):
     server_mod = pytest.importorskip("sandbox.server")
-    return serve(store, server_mod.FaultConfig(seed=7, malformed_rate=0.02))
+    # A Shopify Plus shop's query cost limits (bucket 20,000 points, 1,000 restored per second:
+    # shopify.dev "API rate limits"), so the page re-reads are not throttled to a crawl here.
+    return serve(
+        store,
+        server_mod.FaultConfig(
+            seed=7, malformed_rate=0.02, bucket_size=20_000.0, restore_rate=1_000.0
+        ),
+    )
 
 
 def _assert_complete(db, store) -> None:
