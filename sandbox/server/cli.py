@@ -64,6 +64,12 @@ def register_server_commands(actions: Any) -> None:
     faults.add_argument("--bucket-size", type=float, default=2000.0, help="Shopify cost bucket")
     faults.add_argument("--restore-rate", type=float, default=100.0, help="points per second")
     faults.add_argument("--max-query-cost", type=int, default=1000, help="single query limit")
+    faults.add_argument(
+        "--bulk-result-ttl",
+        type=float,
+        default=7 * 24 * 3600.0,
+        help="seconds a bulk result URL lives after the operation ends (Shopify: 7 days)",
+    )
     serve.set_defaults(handler=_serve)
 
     advance = actions.add_parser("advance", help="move a running sandbox's clock forward")
@@ -127,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
         bucket_size=args.bucket_size,
         restore_rate=args.restore_rate,
         max_query_cost=args.max_query_cost,
+        bulk_result_ttl_s=args.bulk_result_ttl,
     )
     print(
         f"sandbox: opening a business of {args.orders} orders (seed {args.seed})...",

@@ -66,6 +66,8 @@ class FaultConfig:
     bucket_size: float = 2000.0
     restore_rate: float = 100.0
     max_query_cost: int = 1000
+    # bulk result URLs (url, partialDataUrl) expire this long after the operation ends
+    bulk_result_ttl_s: float = 7 * 24 * 3600.0
     # the scopes the Shopify app was granted (currentAppInstallation); without read_all_orders
     # only the last 60 days of orders are visible, as on Shopify
     access_scopes: tuple[str, ...] = DEFAULT_SCOPES

@@ -173,14 +173,20 @@ def test_current_bulk_operation_and_empty_result(server):
     assert current["id"] == node["id"]
 
 
-def test_old_result_files_expire():
-    running = start_server(FakeStore(orders=3))
+def test_result_urls_expire_after_their_time_and_not_before():
+    running = start_server(FakeStore(orders=3), faults=FaultConfig(bulk_result_ttl_s=1.5))
     try:
-        urls = [run_bulk(running.url, ORDERS.bulk_document())["url"] for _ in range(5)]
-        codes = [requests.get(url, timeout=30).status_code for url in urls]
+        # more results than a shop may run at once: none expires before its time
+        nodes = [run_bulk(running.url, ORDERS.bulk_document()) for _ in range(7)]
+        fresh = [requests.get(n["url"], timeout=30).status_code for n in nodes]
+        time.sleep(1.6)
+        stale = [requests.get(n["url"], timeout=30).status_code for n in nodes]
+        status = gql(running.url, BULK_STATUS_QUERY, {"id": nodes[0]["id"]})
     finally:
         running.stop()
-    assert codes == [404, 200, 200, 200, 200]  # 3 kept when the 5th started, plus the 5th
+    assert fresh == [200] * 7
+    assert stale == [404] * 7
+    assert status["data"]["bulkOperation"]["status"] == "EXPIRED"
 
 
 def test_invalid_inner_query_gives_user_errors(server):

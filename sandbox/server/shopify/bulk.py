@@ -7,9 +7,11 @@ anywhere in the file (before its parent, after it, or far from it): lines are sh
 window of roots and the children of some parents are carried into the next window; the roots,
 and the children of one parent, keep their connection order. Only ``groupObjects: true``
 writes each parent directly followed by its children. Up to ``MAX_CONCURRENT`` bulk queries run at
-once per shop (since 2026-01); one more is refused with ``LIMIT_REACHED``. The ``bulk_fail_after``
-fault makes the first operation FAIL after that many root objects, its lines so far served at
-``partialDataUrl`` (as Shopify serves a failed operation's partial data)."""
+once per shop (since 2026-01); one more is refused with ``LIMIT_REACHED``. A result's ``url`` and
+``partialDataUrl`` expire seven days after the operation ends (the ``bulk_result_ttl_s`` setting):
+the file is deleted, the URL answers 404 and the operation reads ``EXPIRED``, as on Shopify. The
+``bulk_fail_after`` fault makes the first operation FAIL after that many root objects, its lines so
+far served at ``partialDataUrl`` (as Shopify serves a failed operation's partial data)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import itertools
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +40,6 @@ MAX_CONNECTIONS = 5
 MAX_CONCURRENT = 5  # bulk query operations running at once per shop (API 2026-01 and later)
 SHUFFLE_ROOTS = 200  # ungrouped layout: lines are shuffled within windows of this many roots
 CARRY_SHARE = 0.1  # ...and this share of child lines is carried into the next window
-KEEP_RESULTS = 3  # result files kept per shop; older ones are deleted (their URL then 404s)
 MAX_DEPTH = 2
 WRITE_BUFFER = 4 << 20  # bytes of JSONL buffered per result-file write
 _ids = itertools.count(1001)
@@ -63,6 +65,7 @@ class BulkOperation:
     url: str | None = None
     partial_url: str | None = None
     grouped: bool = False
+    ended: float | None = None  # time.monotonic() when the operation ended (its URL's clock)
 
     @property
     def gid(self) -> str:
@@ -117,6 +120,7 @@ class BulkManager:
             number = int(gid.rsplit("/", 1)[1])
         except (IndexError, ValueError):
             return None
+        self._expire()
         op = self.ops.get(number)
         return op if op and op.shop == shop else None
 
@@ -126,6 +130,7 @@ class BulkManager:
 
     def file_for(self, number: int) -> Path | None:
         """A completed operation's result, or a failed one's partial data."""
+        self._expire()
         op = self.ops.get(number)
         if op is None or op.path is None:
             return None
@@ -230,23 +235,26 @@ class BulkManager:
                 next(_ids), shop, query, created_at=self.data.now, grouped=group_objects
             )
             self.ops[op.number] = op
-            self._expire(shop)
+            self._expire()
         thread = threading.Thread(target=self._run, args=(op, root), daemon=True)
         self.threads.append(thread)
         thread.start()
         return op, []
 
-    def _expire(self, shop: str) -> None:
-        """Delete all but the newest KEEP_RESULTS result files of a shop (a long-running
-        ``serve`` would otherwise fill the disk; Shopify's URLs expire too)."""
-        done = sorted(
-            (op for op in self.ops.values() if op.shop == shop and op.path is not None),
-            key=lambda op: op.number,
-        )
-        for old in done[:-KEEP_RESULTS]:
+    def _expire(self) -> None:
+        """Delete the result files of operations that ended more than ``bulk_result_ttl_s``
+        ago; their URLs then answer 404 and the operations read EXPIRED (Shopify's URLs expire
+        seven days after the operation ends)."""
+        ttl = self.faults.config.bulk_result_ttl_s
+        now = time.monotonic()
+        for old in list(self.ops.values()):
+            if old.ended is None or now - old.ended < ttl:
+                continue
             if old.path is not None:
                 old.path.unlink(missing_ok=True)
                 old.path = None
+            if old.status in ("COMPLETED", "FAILED") and (old.url or old.partial_url):
+                old.status = "EXPIRED"
 
     # --- run ----------------------------------------------------------------------------
 
@@ -301,6 +309,7 @@ class BulkManager:
             op.path = path
             op.url = f"{self.base_url()}/bulk/{op.number}.jsonl" if op.object_count else None
             op.completed_at = self.data.now
+            op.ended = time.monotonic()
             op.status = "COMPLETED"
         except Exception as exc:  # the operation reports FAILED, as Shopify's do
             if not isinstance(exc, _InjectedFailureError):
@@ -311,6 +320,7 @@ class BulkManager:
             op.status = "FAILED"
             op.error_code = "INTERNAL_SERVER_ERROR"
             op.completed_at = self.data.now
+            op.ended = time.monotonic()
 
     def _fail_now(self, op: BulkOperation) -> bool:
         """The ``bulk_fail_after`` fault: the first operation to reach that many roots fails."""
