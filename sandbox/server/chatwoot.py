@@ -381,19 +381,26 @@ class Chatwoot:
         those created in [since, until); ``inbox_id`` and ``rating`` filter too. No sort is asked
         for, so the order is the table's: ascending id. ``contact`` is the contact's current
         record (the model's association), ``assigned_agent`` the agent as the agents list."""
-        rows = [r.payload for r in self.data.scan("chatwoot", "csat_survey_responses", shop)]
         try:
-            if params.get("since") and params.get("until"):
-                since, until = int(params["since"]), int(params["until"])
-                rows = [r for r in rows if since <= int(r["created_at"]) < until]
-            if params.get("rating"):
-                rows = [r for r in rows if r.get("rating") == int(params["rating"])]
-            if params.get("inbox_id"):
-                inbox = int(params["inbox_id"])
-                rows = [r for r in rows if self._conversation_inbox(shop, r) == inbox]
+            since = int(params["since"]) if params.get("since") and params.get("until") else None
+            until = int(params["until"]) if since is not None else None
+            rating = int(params["rating"]) if params.get("rating") else None
+            inbox = int(params["inbox_id"]) if params.get("inbox_id") else None
         except ValueError:
             return 422, {"error": "since, until, rating and inbox_id must be integers"}
-        rows.sort(key=lambda r: int(r.get("id") or 0))
+
+        def build() -> list[dict]:
+            rows = [r.payload for r in self.data.scan("chatwoot", "csat_survey_responses", shop)]
+            if since is not None and until is not None:
+                rows = [r for r in rows if since <= int(r["created_at"]) < until]
+            if rating is not None:
+                rows = [r for r in rows if r.get("rating") == rating]
+            if inbox is not None:
+                rows = [r for r in rows if self._conversation_inbox(shop, r) == inbox]
+            return sorted(rows, key=lambda r: int(r.get("id") or 0))
+
+        # the filtered list is built once per store version, not once per page (O(pages x rows))
+        rows = self.data.cached(("csat", shop, since, until, rating, inbox), build)
         page = _page(params)
         start = (page - 1) * CSAT_PER_PAGE
         served = []
