@@ -24,6 +24,23 @@
             )
 {%- endmacro %}
 
+{% macro flag_redacted_contacts(relation, contact_id, only_when=none) -%}
+    {#- Every row of `relation` plus is_redacted: its contact is linked to a redacted customer. -#}
+    select
+        {{ relation }}.*,
+        (
+            redacted.contact_id is not null
+            {%- if only_when %}
+            and {{ only_when }}
+            {%- endif %}
+        ) as is_redacted
+    from {{ relation }}
+    left join ({{ redacted_contacts() }}) as redacted
+        on
+            {{ relation }}.shop_domain = redacted.shop_domain
+            and {{ cast_or_null(relation ~ '.' ~ contact_id, 'bigint') }} = redacted.contact_id
+{%- endmacro %}
+
 {% macro redact(column, is_redacted) -%}
     {#- Null out a PII column when the row belongs to a redacted customer. -#}
     case when {{ is_redacted }} then null else {{ column }} end

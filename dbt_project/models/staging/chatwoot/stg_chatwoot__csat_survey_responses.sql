@@ -9,19 +9,8 @@ source as (
     select * from {{ source('raw_chatwoot', 'csat_survey_responses') }}
 ),
 
-redacted as (
-    {{ redacted_contacts() }}
-),
-
 flagged as (
-    select
-        source.*,
-        redacted.contact_id is not null as is_redacted
-    from source
-    left join redacted
-        on
-            source.shop_domain = redacted.shop_domain
-            and {{ cast_or_null("source.payload #>> '{contact,id}'", 'bigint') }} = redacted.contact_id
+    {{ flag_redacted_contacts('source', "payload #>> '{contact,id}'") }}
 ),
 
 renamed as (

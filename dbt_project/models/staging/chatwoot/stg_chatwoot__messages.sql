@@ -4,22 +4,8 @@ source as (
     select * from {{ source('raw_chatwoot', 'messages') }}
 ),
 
-redacted as (
-    {{ redacted_contacts() }}
-),
-
 flagged as (
-    select
-        source.*,
-        (
-            redacted.contact_id is not null
-            and source.payload ->> 'sender_type' = 'Contact'
-        ) as is_redacted
-    from source
-    left join redacted
-        on
-            source.shop_domain = redacted.shop_domain
-            and {{ cast_or_null("source.payload ->> 'sender_id'", 'bigint') }} = redacted.contact_id
+    {{ flag_redacted_contacts('source', "payload ->> 'sender_id'", only_when="source.payload ->> 'sender_type' = 'Contact'") }}
 ),
 
 renamed as (
