@@ -1,9 +1,42 @@
-{#- One row per Chatwoot conversation; the rules live in int_conversations_measured. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'chatwoot_conversation_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_changed_keys(
+            'select shop_domain, conversation_id as chatwoot_conversation_id from (' ~ changed_tile_conversations() ~ ') as changed',
+            ['shop_domain', 'chatwoot_conversation_id']
+        ) }}"],
+        post_hook=["{{ ensure_contract_constraints() }}"],
+    )
+}}
+
+{#-
+    One row per Chatwoot conversation; the rules live in int_conversations_measured.
+    Incremental by conversation (issue 17): a run rebuilds (delete+insert) the conversations of
+    changed_tile_conversations(): measured or business-measured since the model's watermark,
+    landed since, of a contact landed since (linked to a customer), or of a contact whose
+    customer's segment changed (int_customer_personas).
+-#}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_chatwoot__conversations') }}
+-- depends_on: {{ source('raw_shopify', 'customers') }}
 
 with
 
+{% if is_incremental() %}
+    changed as (
+        {{ changed_tile_conversations() }}
+    ),
+{% endif %}
+
 conversations as (
     select * from {{ ref('int_conversations_measured') }}
+    {% if is_incremental() %}
+        where (shop_domain, conversation_id) in (select changed.shop_domain, changed.conversation_id from changed)
+    {% endif %}
 ),
 
 business as (
@@ -15,7 +48,7 @@ contacts as (
 ),
 
 segments as (
-    select * from {{ ref('int_customers_segmented') }}
+    select * from {{ ref('int_customer_personas') }}
 ),
 
 final as (

@@ -1,12 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'shopify_order_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_changed_keys(
+            'select shop_domain, order_id as shopify_order_id from (' ~ changed_tracked_orders() ~ ') as changed',
+            ['shop_domain', 'shopify_order_id']
+        ) }}"],
+        post_hook=["{{ ensure_contract_constraints() }}"],
+    )
+}}
+
 {#-
     One row per non-test order; the SLA rules live in int_orders_sla_evaluated. Orders in
     fulfillment_quarantine (they would fail a guarding test) stay out of the tile.
+    Incremental by order (issue 17): a run rebuilds (delete+insert) the orders of
+    changed_tracked_orders(): evaluated since the model's watermark, re-evaluated as time
+    passes (open or quarantined), deleted in Shopify, and every order of a customer whose segment
+    or priority changed (int_customer_personas).
 -#}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ source('raw_shopify', 'orders') }}
+-- depends_on: {{ source('raw_shopify', 'customers') }}
 
 with
 
+{% if is_incremental() %}
+    changed as (
+        {{ changed_tracked_orders() }}
+    ),
+{% endif %}
+
 orders as (
     select * from {{ ref('int_orders_sla_evaluated') }}
+    {% if is_incremental() %}
+        where (shop_domain, order_id) in (select changed.shop_domain, changed.order_id from changed)
+    {% endif %}
 ),
 
 quarantined as (
@@ -14,7 +46,7 @@ quarantined as (
 ),
 
 segments as (
-    select * from {{ ref('int_customers_segmented') }}
+    select * from {{ ref('int_customer_personas') }}
 ),
 
 final as (
