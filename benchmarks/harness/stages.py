@@ -176,6 +176,7 @@ def dbt_build(
     label: str,
     out: Callable[[str], None],
     as_of: str | None = None,
+    extra: list[str] | None = None,
 ) -> dict[str, Any]:
     """`dbt build` in a child process; wall time, peak RSS and per-node times (run_results).
 
@@ -198,7 +199,7 @@ def dbt_build(
             if status in ("ERROR", "FAIL") or done[0] % 25 == 0 or count == total:
                 out(f"  {label}: {count}/{total} {line.split('] ', 1)[-1].strip()[:110]}")
 
-    args = [dbt, "build"]
+    args = [dbt, "build", *(extra or [])]
     if as_of:
         args += ["--vars", json.dumps({"as_of": as_of})]
     finished = run_measured(args, env, cwd=str(DBT_PROJECT_DIR), on_line=on_line)
