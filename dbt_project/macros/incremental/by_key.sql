@@ -66,16 +66,21 @@
     {#-
         Pre-hook of a model incremental by key, run in its transaction before its delete+insert:
         deletes the stored rows whose key is among `changed` (a query of the key columns `keys`,
-        rendered with the old watermark), so a key that is gone upstream (a deleted customer, a
+        rendered with the old watermark; `keys` may map this model's key columns to the query's
+        columns when their names differ), so a key that is gone upstream (a deleted customer, a
         conversation whose creation time no longer parses) goes too; with `kept_in`, only the
         changed keys missing from that relation (the others are replaced by the delete+insert).
         Then records the new watermark (also in a full build).
     -#}
+    {%- set upstream = keys if keys is mapping else dict(zip(keys, keys)) -%}
+    {%- set keys = upstream.keys() | list -%}
     {%- if is_incremental() and not should_full_refresh() -%}
         delete from {{ this }} as done
         where
             ({% for key in keys %}done.{{ key }}{{ ", " if not loop.last }}{% endfor %}) in (
-                select {{ keys | join(', ') }} from ({{ changed }}) as changed
+                select
+                    {% for key in keys %}changed.{{ upstream[key] }}{{ ", " if not loop.last }}{% endfor %}
+                from ({{ changed }}) as changed
             )
             {%- if kept_in is not none %}
                 and not exists (
@@ -89,4 +94,18 @@
             {%- endif %};
     {% endif -%}
     {{ advance_key_watermark() }}
+{%- endmacro %}
+
+
+{% macro where_key_changed(changed, keys) -%}
+    {#-
+        In an incremental run, the filter keeping only the rows whose key columns `keys` are
+        among `changed` (a query of those columns); nothing in a full build.
+    -#}
+    {%- if is_incremental() and not should_full_refresh() -%}
+        where ({{ keys | join(', ') }}) in (
+            select {% for key in keys %}changed.{{ key }}{{ ", " if not loop.last }}{% endfor %}
+            from ({{ changed }}) as changed
+        )
+    {%- endif -%}
 {%- endmacro %}

@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'customer_id'],
-        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook=["{{ delete_changed_keys(changed_customers(), ['shop_domain', 'customer_id']) }}"],
         post_hook=["{{ ensure_contract_constraints() }}"],

@@ -17,7 +17,6 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'conversation_id'],
-        incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook=["{{ delete_changed_keys(rebusinessed_conversations(), ['shop_domain', 'conversation_id']) }}"],
         post_hook=["{{ ensure_contract_constraints() }}"],

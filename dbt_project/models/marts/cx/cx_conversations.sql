@@ -1,16 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['shop_domain', 'chatwoot_conversation_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ delete_changed_keys(
-            'select shop_domain, conversation_id as chatwoot_conversation_id from (' ~ changed_tile_conversations() ~ ') as changed',
-            ['shop_domain', 'chatwoot_conversation_id']
-        ) }}"],
-        post_hook=["{{ ensure_contract_constraints() }}"],
-    )
-}}
+{{ config(
+    materialized='incremental',
+    unique_key=['shop_domain', 'chatwoot_conversation_id'],
+    pre_hook=["{{ delete_changed_keys(changed_tile_conversations(), {'shop_domain': 'shop_domain', 'chatwoot_conversation_id': 'conversation_id'}) }}"],
+) }}
 
 {#-
     One row per Chatwoot conversation; the rules live in int_conversations_measured.
@@ -26,17 +18,9 @@
 
 with
 
-{% if is_incremental() %}
-    changed as (
-        {{ changed_tile_conversations() }}
-    ),
-{% endif %}
-
 conversations as (
     select * from {{ ref('int_conversations_measured') }}
-    {% if is_incremental() %}
-        where (shop_domain, conversation_id) in (select changed.shop_domain, changed.conversation_id from changed)
-    {% endif %}
+    {{ where_key_changed(changed_tile_conversations(), ['shop_domain', 'conversation_id']) }}
 ),
 
 business as (

@@ -1,16 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['shop_domain', 'shopify_order_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ delete_changed_keys(
-            'select shop_domain, order_id as shopify_order_id from (' ~ changed_tracked_orders() ~ ') as changed',
-            ['shop_domain', 'shopify_order_id']
-        ) }}"],
-        post_hook=["{{ ensure_contract_constraints() }}"],
-    )
-}}
+{{ config(
+    materialized='incremental',
+    unique_key=['shop_domain', 'shopify_order_id'],
+    pre_hook=["{{ delete_changed_keys(changed_tracked_orders(), {'shop_domain': 'shop_domain', 'shopify_order_id': 'order_id'}) }}"],
+) }}
 
 {#-
     One row per non-test order; the SLA rules live in int_orders_sla_evaluated. Orders in
@@ -28,17 +20,9 @@
 
 with
 
-{% if is_incremental() %}
-    changed as (
-        {{ changed_tracked_orders() }}
-    ),
-{% endif %}
-
 orders as (
     select * from {{ ref('int_orders_sla_evaluated') }}
-    {% if is_incremental() %}
-        where (shop_domain, order_id) in (select changed.shop_domain, changed.order_id from changed)
-    {% endif %}
+    {{ where_key_changed(changed_tracked_orders(), ['shop_domain', 'order_id']) }}
 ),
 
 quarantined as (

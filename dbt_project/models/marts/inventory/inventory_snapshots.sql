@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'sku', 'snapshot_date'],
-        incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[
             {'columns': ['shop_domain', 'snapshot_date desc', 'sku'], 'unique': true},
@@ -13,7 +12,6 @@
                 'where': "stock_status in ('low_stock', 'out_of_stock')",
             },
         ],
-        post_hook=["{{ ensure_contract_constraints() }}"],
     )
 }}
 

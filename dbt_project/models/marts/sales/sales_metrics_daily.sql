@@ -2,12 +2,9 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
         post_hook=[
             "{{ delete_vanished_rows(ref('int_sales_daily_aggregated'), {'shop_domain': 'shop_domain', 'date': 'local_date'}) }}",
-            "{{ ensure_contract_constraints() }}",
         ],
     )
 }}
