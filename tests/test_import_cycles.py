@@ -20,7 +20,7 @@ ALLOWED = {
     "extractors": {"warehouse"},
     "warehouse": set(),
     "sandbox": {"warehouse"},
-    "benchmarks": {"sandbox", "extractors", "warehouse"},
+    "benchmarks": {"sandbox", "extractors", "warehouse", "orchestration"},
 }
 
 
