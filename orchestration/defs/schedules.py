@@ -121,9 +121,16 @@ def realtime_selection(
     )
 
 
-def with_extraction(selection: dg.AssetSelection) -> dg.AssetSelection:
-    """The selection plus the extraction assets upstream of it (exposures are not runnable)."""
-    return (selection | selection.upstream()).materializable()
+def with_extraction(
+    selection: dg.AssetSelection, dbt_assets: dg.AssetsDefinition
+) -> dg.AssetSelection:
+    """The selection plus the extraction assets upstream of it (exposures are not runnable).
+
+    Never another dbt model: a model downstream of the cadence's also reads models of other
+    cadences, and those keep their own (issue 17: the hourly and daily jobs rebuilt the weekly
+    customer_segments and product_categories through `rpt_data_completeness_metrics`)."""
+    extraction = (selection.upstream(depth=1) - dg.AssetSelection.assets(dbt_assets)).upstream()
+    return (selection | extraction).materializable()
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,9 @@ def build_jobs_and_schedules(
     for cadence in CADENCES:
         dbt_sel = dbt_selection(dbt_assets, cadence.models, existing_models)
         selections[cadence.name] = (
-            with_extraction(dbt_sel) if dbt_sel is not None else dg.AssetSelection.assets()
+            with_extraction(dbt_sel, dbt_assets)
+            if dbt_sel is not None
+            else dg.AssetSelection.assets()
         )
     realtime = realtime_selection(dbt_assets, existing_models)
     realtime = realtime if realtime is not None else dg.AssetSelection.assets()
