@@ -27,7 +27,13 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.defs.schedules import CADENCES, DAILY, REALTIME_MODELS
+from orchestration.defs.schedules import (
+    CADENCES,
+    DAILY,
+    REALTIME_MODELS,
+    REALTIME_SOURCES,
+    REALTIME_TILES,
+)
 
 TESTS_SINCE_ENV = "HOTROD_TESTS_CHANGED_SINCE"
 TESTS_TAG = "hotrod/tests"  # "full": every data test reads every row; "changed": the scoped run
@@ -64,13 +70,36 @@ def _plus_model_plus(manifest: Mapping[str, Any], models: Iterable[str]) -> set[
     return {uid for uid in found if uid in nodes and nodes[uid]["resource_type"] in BUILT_TYPES}
 
 
+def _realtime_nodes(manifest: Mapping[str, Any]) -> set[str]:
+    """The real-time job's dbt nodes (``realtime_selection``): ``source:s+,+tile`` for every
+    webhook-fed source and tile, i.e. descendants of the sources that are ancestors of the
+    tiles, views left out."""
+    nodes = manifest["nodes"]
+    sources = [
+        f"source.{manifest['metadata'].get('project_name', 'hotrod')}.{s}" for s in REALTIME_SOURCES
+    ]
+    sources = [uid for uid in manifest["sources"] if uid in sources]
+    wanted = {*REALTIME_MODELS, *REALTIME_TILES}
+    tiles = [
+        uid for uid, n in nodes.items() if n["resource_type"] in BUILT_TYPES and n["name"] in wanted
+    ]
+    between = walk(sources, manifest["child_map"]) & walk(tiles, manifest["parent_map"])
+    return {
+        uid
+        for uid in between
+        if uid in nodes
+        and nodes[uid]["resource_type"] in BUILT_TYPES
+        and nodes[uid]["config"].get("materialized") != "view"
+    }
+
+
 def daily_dbt_nodes(manifest: Mapping[str, Any]) -> set[str]:
     """Unique ids of the models, seeds and snapshots the daily job builds: its cadence's models
     with everything up- and downstream, and every node no other cadence or the real-time job
     covers (``build_jobs_and_schedules``)."""
     everything = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] in BUILT_TYPES}
     daily = next(c for c in CADENCES if c.name == DAILY)
-    covered = _plus_model_plus(manifest, REALTIME_MODELS)
+    covered = _realtime_nodes(manifest)
     for cadence in CADENCES:
         if cadence.name != DAILY:
             covered |= _plus_model_plus(manifest, cadence.models)
