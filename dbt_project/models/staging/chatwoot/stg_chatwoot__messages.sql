@@ -5,7 +5,11 @@ source as (
 ),
 
 flagged as (
-    {{ flag_redacted_contacts('source', "payload ->> 'sender_id'", only_when="source.payload ->> 'sender_type' = 'Contact'") }}
+    {{ flag_redacted_contacts(
+        'source',
+        "payload ->> 'sender_id'",
+        only_when="source.payload ->> 'sender_type' = 'Contact'",
+    ) }}
 ),
 
 renamed as (
