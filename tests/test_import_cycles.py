@@ -20,8 +20,7 @@ ALLOWED = {
     "extractors": {"warehouse"},
     "warehouse": set(),
     "sandbox": {"warehouse"},
-    # the real-time stage drives Dagster with the project's own instance config
-    "benchmarks": {"sandbox", "extractors", "warehouse", "orchestration"},
+    "benchmarks": {"sandbox", "extractors", "warehouse"},
 }
 
 

@@ -25,11 +25,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.daily import run_tests_env, walk
 from orchestration.defs.project import target_dir
 from orchestration.defs.resources import WarehouseResource
 from warehouse.dbt_invocation import dbt_environment
-from warehouse.settings import patched_environ
 
 LAYERS = ("staging", "intermediate", "marts")
 # reports and contract models keep [schema, name] keys; their groups follow their folders
@@ -88,9 +86,7 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
     ) -> Iterator[Any]:
         prune_invocation_dirs()
         url = warehouse.url()
-        # the daily run's data tests read the changed rows only (defs/daily.py)
-        tests_set, tests_unset = run_tests_env(context)
-        with dbt_environment(url, target_dir()), patched_environ(tests_set, tests_unset):
+        with dbt_environment(url, target_dir()):
             invocation = dbt.cli(["build"], context=context)
         # A rebuilt table takes its views along in the same transaction (dbt post-hook
         # repoint_dependent_views), so no view is ever missing, even when a test fails.
@@ -197,8 +193,19 @@ def raw_sources_for(manifest: Mapping[str, Any], models: Iterable[str]) -> set[d
     nodes = manifest.get("nodes", {})
     parents, children = manifest.get("parent_map", {}), manifest.get("child_map", {})
     start = [uid for uid, n in nodes.items() if n.get("name") in wanted]
-    down = walk(start, children)
-    up = walk(down, parents)
+    down = _walk(start, children)
+    up = _walk(down, parents)
     tr = translator()
     sources = manifest.get("sources", {})
     return {tr.get_asset_key(sources[uid]) for uid in up if uid in sources}
+
+
+def _walk(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
+    seen = set(start)
+    todo = list(seen)
+    while todo:
+        for nxt in edges.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

@@ -4,8 +4,15 @@ conversations as (
     select * from {{ ref('cx_conversations') }}
 ),
 
+active as (
+    select *
+    from conversations
+    where
+        status in ('open', 'pending')
+        and (is_escalated or is_sla_breach)
+),
+
 classified as (
-    -- the open escalations and SLA breaches, each with its severity
     select
         *,
         case
@@ -14,10 +21,7 @@ classified as (
             when is_escalated or is_sla_breach then 'medium'
             else 'low'
         end::vocab.severity as escalation_severity
-    from conversations
-    where
-        status in ('open', 'pending')
-        and (is_escalated or is_sla_breach)
+    from active
 ),
 
 final as (
@@ -45,7 +49,13 @@ final as (
 ),
 
 by_urgency as (
-    {{ urgency_ranked('final', ['severity_rank asc', 'hours_open desc nulls last', 'chatwoot_conversation_id asc']) }}
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by severity_rank asc, hours_open desc nulls last, chatwoot_conversation_id asc
+        ) as urgency_rank
+    from final
 )
 
 select * from by_urgency

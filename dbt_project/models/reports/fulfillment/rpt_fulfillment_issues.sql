@@ -58,10 +58,13 @@ ranked as (
 ),
 
 by_urgency as (
-    {{ urgency_ranked(
-        'ranked',
-        ['severity_rank asc', 'hours_past_sla desc nulls last', 'order_created_at asc', 'shopify_order_id asc'],
-    ) }}
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by severity_rank asc, hours_past_sla desc nulls last, order_created_at asc, shopify_order_id asc
+        ) as urgency_rank
+    from ranked
 )
 
 select * from by_urgency

@@ -51,7 +51,13 @@ final as (
 ),
 
 by_urgency as (
-    {{ urgency_ranked('final', ['alert_rank', 'days_of_cover nulls first', 'sku', 'shopify_variant_id']) }}
+    select
+        *,
+        row_number() over (
+            partition by shop_domain
+            order by alert_rank, days_of_cover nulls first, sku, shopify_variant_id
+        ) as urgency_rank
+    from final
 )
 
 select * from by_urgency

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'order_id'],
-        meta={'changed_at': 'staged_at'},
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=["{{ delete_changed_orders(ref('stg_shopify__orders')) }}"],
         indexes=[{'columns': ['shop_domain', 'order_id']}, {'columns': ['staged_at']}],
