@@ -38,13 +38,15 @@ lock: $(STAMP)
 run: $(STAMP)
 	HOTROD_SOURCES=$${HOTROD_SOURCES-sandbox} $(BIN)/hotrod run
 
-## Lint (ruff, sqlfluff) and the whole test suite.
+## Lint (ruff, sqlfluff) and the whole test suite in TEST_WORKERS processes (pytest-xdist, one
+## test module per worker at a time; TEST_WORKERS=0: in one process).
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
 	$(BIN)/hotrod db up
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m hotrod.lint_sql
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=25
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow

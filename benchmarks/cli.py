@@ -1,4 +1,5 @@
-"""`hotrod bench --orders N [--json FILE] [--markdown FILE] [--seed S] [--runs 50]`."""
+"""`hotrod bench --orders N [--json FILE] [--markdown FILE] [--seed S] [--runs 50]
+[--extract-only | --realtime [--webhooks 20] [--stream-seconds 300] [--stream-rate 1]]`."""
 
 from __future__ import annotations
 
@@ -31,16 +32,58 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="stop after the extraction stages (end to end, COPY ceiling, extractor alone)",
     )
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="after the extraction, measure webhook-to-tile through the receiver, dagster dev "
+        "and the webhook sensor, with a poller on every contract view (instead of the other "
+        "stages)",
+    )
+    parser.add_argument(
+        "--webhooks", type=int, default=20, help="--realtime: single webhooks, one at a time"
+    )
+    parser.add_argument(
+        "--stream-seconds",
+        type=float,
+        default=300.0,
+        help="--realtime: length of the steady stream of webhooks",
+    )
+    parser.add_argument(
+        "--stream-rate", type=float, default=1.0, help="--realtime: webhooks per second"
+    )
     parser.set_defaults(handler=_bench)
 
 
 def _bench(args: argparse.Namespace) -> int:
+    import signal
+    import sys
+
     from benchmarks.harness.report import markdown
     from benchmarks.harness.runner import BenchOptions, missing_figures, run_bench
+
+    # stopped by SIGTERM (a background shell ignores SIGINT): the children are stopped and the
+    # databases dropped on the way out
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
 
     if args.orders < 1 or args.runs < 1:
         print("hotrod bench: --orders and --runs must be at least 1")
         return 2
+    if args.realtime and args.extract_only:
+        print("hotrod bench: --realtime and --extract-only are separate stages; pick one")
+        return 2
+    if args.webhooks < 1 or args.stream_seconds <= 0 or args.stream_rate <= 0:
+        print("hotrod bench: --webhooks must be at least 1, --stream-seconds and --stream-rate > 0")
+        return 2
+    realtime = None
+    if args.realtime:
+        from benchmarks.harness.realtime import RealtimeOptions
+
+        realtime = RealtimeOptions(
+            webhooks=args.webhooks,
+            stream_seconds=args.stream_seconds,
+            stream_rate=args.stream_rate,
+            keep_database=args.keep_database,
+        )
     result = run_bench(
         BenchOptions(
             orders=args.orders,
@@ -51,6 +94,7 @@ def _bench(args: argparse.Namespace) -> int:
             keep_database=args.keep_database,
             progress=not args.quiet,
             extract_only=args.extract_only,
+            realtime=realtime,
         )
     )
     table = markdown(result)

@@ -1,1 +1,1 @@
-"""Extractors: Shopify and Chatwoot API clients and raw landing. Plain Python on requests."""
+"""Extractors: Shopify and Chatwoot API clients and raw landing. Plain Python on urllib3."""

@@ -57,10 +57,10 @@ def upsert_rows(
     if not rows:
         return 0, 0
     unique = _dedupe(rows)
-    cur.execute(
-        f"create temp table if not exists {_TEMP} (id text, updated_at timestamptz, payload jsonb)"
+    cur.execute(  # one round trip
+        f"create temp table if not exists {_TEMP} (id text, updated_at timestamptz, payload jsonb);"
+        f" truncate {_TEMP}"
     )
-    cur.execute(f"truncate {_TEMP}")
     buffer = io.StringIO()
     buffer.write(
         "".join(

@@ -77,7 +77,8 @@ class RunOptions:
     batch_id: str = field(default_factory=lambda: new_batch_id())
     policy: RetryPolicy | None = None
     on_commit: CommitHook | None = None  # test hook: called after every committed batch
-    batch_rows: int = BATCH_ROWS  # records per committed bulk batch
+    # records per committed batch (a Shopify bulk result's, Chatwoot's conversation pages')
+    batch_rows: int = BATCH_ROWS
     # a Shopify increment larger than this continues as a bulk operation (not cost-throttled)
     bulk_increment_after: int = BULK_INCREMENT_AFTER
     page_size: int = PAGE_SIZE  # records per page of a Shopify increment
@@ -353,7 +354,7 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
         account, shop = account_shop
         http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
         client = ChatwootClient(http, cfg.url, account)
-        extractor = ChatwootExtractor(client, lookback=opts.lookback)
+        extractor = ChatwootExtractor(client, lookback=opts.lookback, batch_rows=opts.batch_rows)
         with _loads(url, opts, http) as make:
             if entity == "conversations":
                 conv = make("chatwoot", shop, "conversations")

@@ -1,4 +1,9 @@
-"""Shared fixtures: the warehouse server in effect and throw-away databases on it."""
+"""Shared fixtures: the warehouse server in effect and throw-away databases on it.
+
+`make test` runs the suite in pytest-xdist workers: what a run shares across them (template
+warehouses, one `dbt parse`) is in tests/support/shared_session.py; each worker keeps dbt's and
+Dagster's default artifact folders to itself (pytest_configure below).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,39 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.warehouse_templates import WarehouseTemplates
+from tests.support import shared_session
+from tests.support.warehouse_templates import WarehouseTemplates, drop_run_templates
 from warehouse.bootstrap import bootstrap
-from warehouse.connection import connect, drop_database, resolve
+from warehouse.connection import connect, drop_database, resolve, running_url
 from warehouse.settings import DatabaseUrl
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shared_session.start(config)
+    if not shared_session.is_controller(config):
+        # Two workers' dbt runs must not write one dbt_project/target, nor two Dagster runs one
+        # .hotrod/dagster/dbt-target: each worker its own, unless a test names its own.
+        own = shared_session.shared_run(config).folder / f"worker-{shared_session.worker_name()}"
+        os.environ["DBT_TARGET_PATH"] = str(own / "dbt-target")
+        os.environ["DBT_LOG_PATH"] = str(own / "dbt-target")
+        os.environ["HOTROD_DAGSTER_DBT_TARGET"] = str(own / "dagster-dbt-target")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist, in the controller: a new worker shares the controller's run."""
+    shared_session.hand_to_worker(node.config, node.workerinput)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller, after every worker ended: the run's templates and shared folder go."""
+    if shared_session.is_controller(config):
+        run = shared_session.shared_run(config)
+        if any(run.folder.glob("template_*")):
+            url = running_url()
+            if url is not None:
+                drop_run_templates(url, run.run_id)
+        shared_session.finish(config)
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +82,10 @@ def module_db(server_url: DatabaseUrl) -> Iterator[DatabaseUrl]:
 
 
 @pytest.fixture(scope="session")
-def warehouse_templates(server_url: DatabaseUrl) -> Iterator[WarehouseTemplates]:
-    """Built warehouses shared across modules by key, copied per module (see the module)."""
-    templates = WarehouseTemplates(server_url)
+def warehouse_templates(server_url: DatabaseUrl, request) -> Iterator[WarehouseTemplates]:
+    """Built warehouses shared across modules (and workers) by key, copied per module (see the
+    module)."""
+    templates = WarehouseTemplates(server_url, shared_session.shared_run(request.config))
     try:
         yield templates
     finally:

@@ -20,7 +20,8 @@ ALLOWED = {
     "extractors": {"warehouse"},
     "warehouse": set(),
     "sandbox": {"warehouse"},
-    "benchmarks": {"sandbox", "extractors", "warehouse"},
+    # the real-time stage drives Dagster with the project's own instance config
+    "benchmarks": {"sandbox", "extractors", "warehouse", "orchestration"},
 }
 
 

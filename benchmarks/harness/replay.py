@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +41,13 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 class _Quiet(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+
+    def setup(self) -> None:
+        super().setup()
+        # An answer goes out in two writes (headers, then body): with Nagle's algorithm on, the
+        # body waits for the client's delayed ACK of the headers, 40 ms per answer on a kept-
+        # alive connection. Real API front ends do not stall so; neither does the replay.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         return

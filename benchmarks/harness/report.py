@@ -27,6 +27,8 @@ def _mem(section: dict[str, Any]) -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    if result.get("realtime_only"):
+        return realtime_markdown(result)
     m = result["machine"]
     gen, ext, ceil = result["generation"], result["extraction"], result["copy_ceiling"]
     goals = result["goals"]
@@ -129,3 +131,70 @@ def _extractor_only(result: dict[str, Any], goal: Any) -> list[str]:
         f"| extractor only as share of COPY | {_n(share)}% (goal ≥ 50%: "
         f"{goal('extractor_only_ge_50pct_of_copy')}) | |",
     ]
+
+
+def realtime_markdown(result: dict[str, Any]) -> str:
+    """`hotrod bench --realtime`: webhook to tile, single and under a stream, and the poller."""
+    m, rt, goals = result["machine"], result.get("realtime") or {}, result["goals"]
+    lines = [
+        f"### Real time, {result['orders']:,} orders (seed {result['seed']}, "
+        f"{result['started_at']})",
+        "",
+        f"Machine: {m['nproc']} CPUs, load average at start {m['load_average_start']}, at end "
+        f"{m['load_average_end']}. Sensor interval "
+        f"{(rt.get('services') or {}).get('sensor_interval_s')} s.",
+        "",
+        "| figure | single webhooks | stream |",
+        "|---|---|---|",
+    ]
+    single, stream = rt.get("single") or {}, rt.get("stream") or {}
+
+    def both(label: str, get: Any) -> None:
+        lines.append(f"| {label} | {get(single)} | {get(stream)} |")
+
+    both("events (visible)", lambda x: f"{_n(x.get('events'))} ({_n(x.get('visible'))})")
+    both(
+        "webhook to tile p50 / p95 / max (s)",
+        lambda x: " / ".join(_n(x.get(k), 1) for k in ("p50_s", "p95_s", "max_s")),
+    )
+    for key, label in (
+        ("receiver_s", "receiver (POST to 200), median s"),
+        ("sensor_pickup_s", "landed to run created (sensor), median s"),
+        ("run_start_s", "run created to started (launch), median s"),
+        ("step_start_s", "run started to its dbt step started, median s"),
+        ("step_to_visible_s", "dbt step started to tile visible, median s"),
+        ("run_to_visible_s", "run started to tile visible, median s"),
+        ("run_seconds", "whole run (tests included), median s"),
+    ):
+        both(label, lambda x, k=key: _n((x.get("breakdown_median_s") or {}).get(k), 2))
+    both("runs", lambda x: _n(x.get("runs")))
+    both(
+        "contract-view errors (poller reads)",
+        lambda x: (
+            f"{_n((x.get('poller') or {}).get('errors'))} "
+            f"({_n((x.get('poller') or {}).get('reads'))})"
+        ),
+    )
+    q = stream.get("queue") or {}
+    full = rt.get("full_build") or {}
+    fp = full.get("poller") or {}
+    lines += [
+        "",
+        f"Stream queue: at most {_n(q.get('max_unfinished_runs'))} run(s) unfinished, "
+        f"{_n(q.get('max_runs_queued'))} queued; events not yet visible peaked at "
+        f"{_n(q.get('events_not_visible_peak_first_half'))} in the first half of the stream and "
+        f"{_n(q.get('events_not_visible_peak_second_half'))} in the second "
+        f"(bounded: {q.get('bounded')}).",
+        "",
+        f"Full `dbt build` under the poller: {_n(full.get('seconds'))} s ({full.get('statuses')}); "
+        f"{_n(fp.get('reads'))} reads of the {_n(fp.get('views'))} contract views, "
+        f"{_n(fp.get('errors'))} errors, slowest read {_n(fp.get('max_read_ms'))} ms.",
+        "",
+        "Goals (stated for 1M orders): "
+        + "; ".join(
+            f"{k} {'met' if v['met'] else 'not met'} ({v['measured']})" for k, v in goals.items()
+        )
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,6 +1,8 @@
 """One benchmark run, in order: an empty warehouse, generation, extraction, the COPY ceiling, the
 extractor alone (pre-rendered answers), the full build, view latency (and the baseline), then a
-day later: advance, extract, build. ``extract_only`` stops after the extractor-only stage.
+day later: advance, extract, the daily job's dbt build. ``extract_only`` stops after the
+extractor-only stage; ``realtime`` runs, after the extraction, the webhook-to-tile stage instead
+(``benchmarks/harness/realtime.py``).
 
 The database is created for the run and dropped afterwards (``keep_database`` keeps it for a
 look); the sandbox files live in a temporary folder that is removed too.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmarks.harness import latency, machine, sandbox, stages
+from benchmarks.harness import latency, machine, realtime, sandbox, stages
 from benchmarks.harness.memory import PeakSampler
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import connect, drop_database, resolve
@@ -70,6 +72,41 @@ EXTRACT_ONLY_PATHS = tuple(
     or p.startswith(("extraction_share", "extractor_only"))
 )
 
+# What `hotrod bench --realtime` measures.
+REALTIME_PATHS = (
+    *(p for p in FIGURE_PATHS if p.startswith("machine.")),
+    "generation.seconds",
+    "extraction.records_per_second",
+    "realtime.setup_build.seconds",
+    "realtime.full_build.seconds",
+    "realtime.full_build.poller.reads",
+    "realtime.full_build.poller.errors",
+    "realtime.services.start_seconds",
+    "realtime.services.sensor_interval_s",
+    "realtime.single.events",
+    "realtime.single.visible",
+    "realtime.single.p50_s",
+    "realtime.single.p95_s",
+    "realtime.single.breakdown_median_s",
+    "realtime.single.per_event",
+    "realtime.single.poller.errors",
+    "realtime.stream.events",
+    "realtime.stream.visible",
+    "realtime.stream.p50_s",
+    "realtime.stream.p95_s",
+    "realtime.stream.breakdown_median_s",
+    "realtime.stream.queue.samples",
+    "realtime.stream.queue.max_unfinished_runs",
+    "realtime.stream.queue.max_events_not_visible",
+    "realtime.stream.queue.bounded",
+    "realtime.stream.poller.errors",
+    "realtime.runs.count",
+    "realtime.poller.reads",
+    "realtime.poller.errors",
+    "goals",
+    "memory",
+)
+
 
 @dataclass
 class BenchOptions:
@@ -81,6 +118,7 @@ class BenchOptions:
     keep_database: bool = False
     progress: bool = True
     extract_only: bool = False  # stop after the extractor-only stage
+    realtime: realtime.RealtimeOptions | None = None  # the webhook-to-tile stage instead
 
 
 def _say(message: str) -> None:
@@ -108,6 +146,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
         "database": url.database,
         "dbt_as_of": "the sandbox clock (dbt var as_of) for both builds",
         "extract_only": options.extract_only,
+        "realtime_only": options.realtime is not None,
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     result["machine"] = machine.describe(server)
@@ -129,7 +168,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
     try:
         bootstrap(url)
         with PeakSampler(backend_pids) as sampler:
-            now = sandbox.clock_now()
+            now = sandbox.clock_now(realtime.CLOCK_DAYS_BACK if options.realtime else 0)
             # 1. generation ----------------------------------------------------------------
             out(f"[1/6] sandbox generation: {options.orders:,} orders (clock {now})")
             with sampler.stage("generation") as peak:
@@ -164,6 +203,13 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
                 f"  {ext['records_read']:,} records in {ext['seconds']:,.1f}s "
                 f"({ext['records_per_second']:,.0f}/s), {raw_rows:,} raw rows"
             )
+
+            if options.realtime is not None:
+                result["realtime"] = realtime.run_stage(
+                    url, served, work, now, options.realtime, sampler, out
+                )
+                result["memory"] = sampler.peaks
+                raise _StopAfterExtractionError
 
             # 3. COPY ceiling --------------------------------------------------------------
             out("[3/6] ceiling: COPY of the same payloads into an unindexed table")
@@ -203,6 +249,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
             paths = stages.dbt_paths(work)
             with sampler.stage("dbt_full_build") as peak:
                 full = stages.dbt_build(url, paths, "dbt build", out, as_of=now)
+            full_end = datetime.now(UTC)  # the daily run's data tests read what changed since
             result["dbt_full_build"] = {**full, **peak}
             out(f"  {full['seconds']:,.1f}s, statuses {full['statuses']}")
             _slowest(full, out)
@@ -233,14 +280,14 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
                 out(f"  {name:38} p95 {figures.get('p95_ms', figures.get('error'))} ms")
 
             # 6. a day later ---------------------------------------------------------------
-            out("[6/6] incremental: sandbox advances one day, extract, dbt build")
+            out("[6/6] incremental: sandbox advances one day, extract, the daily job's dbt build")
             with sampler.stage("incremental") as peak:
                 t0 = time.perf_counter()
                 advanced = served.advance(1)
                 advance_s = time.perf_counter() - t0
                 inc_ext = stages.extract(url, served.env, options.progress)
-                inc_dbt = stages.dbt_build(
-                    url, paths, "dbt build (incremental)", out, as_of=advanced.get("now")
+                inc_dbt = stages.daily_dbt_build(
+                    url, paths, out, as_of=advanced.get("now"), previous_end=full_end
                 )
             result["incremental"] = {
                 "advance": {
@@ -282,6 +329,8 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
 
 def goals(result: dict[str, Any]) -> dict[str, Any]:
     """The issue's targets next to the measured figures."""
+    if result.get("realtime_only"):
+        return realtime_goals(result)
     share = result["extraction_share_of_copy"]
     alone = result.get("extractor_only_share_of_copy")
     extraction = {
@@ -307,6 +356,28 @@ def goals(result: dict[str, Any]) -> dict[str, Any]:
         "incremental_daily_run_le_60s": {"measured": inc, "met": inc <= 60},
         "full_build_le_600s": {"measured": full, "met": full <= 600},
         **extraction,
+    }
+
+
+def realtime_goals(result: dict[str, Any]) -> dict[str, Any]:
+    """Issue 17's real-time targets (stated for 1M orders) next to this run's figures."""
+    rt = result.get("realtime") or {}
+    single = (rt.get("single") or {}).get("p95_s")
+    streamed = (rt.get("stream") or {}).get("p95_s")
+    errors = (rt.get("poller") or {}).get("errors")
+    bounded = ((rt.get("stream") or {}).get("queue") or {}).get("bounded")
+    complete = all((rt.get(k) or {}).get("not_visible", 1) == 0 for k in ("single", "stream"))
+    return {
+        "webhook_to_tile_single_p95_le_30s": {
+            "measured": single,
+            "met": single is not None and single <= 30 and complete,
+        },
+        "webhook_to_tile_stream_p95_le_60s": {
+            "measured": streamed,
+            "met": streamed is not None and streamed <= 60 and complete,
+        },
+        "stream_queue_bounded": {"measured": bounded, "met": bool(bounded)},
+        "zero_contract_view_errors": {"measured": errors, "met": errors == 0},
     }
 
 
@@ -359,10 +430,15 @@ def _indent(out: Callable[[str], None]) -> Callable[[str], None]:
 
 
 def missing_figures(result: dict[str, Any]) -> list[str]:
-    """FIGURE_PATHS (EXTRACT_ONLY_PATHS for --extract-only) absent from ``result`` (an empty
-    list when the JSON is complete)."""
+    """FIGURE_PATHS (EXTRACT_ONLY_PATHS for --extract-only, REALTIME_PATHS for --realtime)
+    absent from ``result`` (an empty list when the JSON is complete)."""
     missing = []
-    for path in EXTRACT_ONLY_PATHS if result.get("extract_only") else FIGURE_PATHS:
+    paths = FIGURE_PATHS
+    if result.get("extract_only"):
+        paths = EXTRACT_ONLY_PATHS
+    if result.get("realtime_only"):
+        paths = REALTIME_PATHS
+    for path in paths:
         node: Any = result
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:

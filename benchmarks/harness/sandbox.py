@@ -12,7 +12,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -21,9 +21,10 @@ from benchmarks.harness.proc import Finished, hotrod_command, reset_signals, run
 from warehouse.settings import REPO_ROOT
 
 
-def clock_now() -> str:
-    """The sandbox clock for this run: the current UTC hour (what `hotrod sandbox` defaults to)."""
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+def clock_now(days_back: int = 0) -> str:
+    """The sandbox clock for this run: the current UTC hour (what `hotrod sandbox` defaults to),
+    ``days_back`` days earlier."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=days_back)
     return now.isoformat().replace("+00:00", "Z")
 
 

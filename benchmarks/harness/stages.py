@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,13 +177,18 @@ def dbt_build(
     label: str,
     out: Callable[[str], None],
     as_of: str | None = None,
+    extra: list[str] | None = None,
+    select: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`dbt build` in a child process; wall time, peak RSS and per-node times (run_results).
 
     ``as_of`` pins the models' clock (the `as_of` var) to the sandbox's: after the sandbox
-    advances a day its records lie "in the future" of the wall clock.
+    advances a day its records lie "in the future" of the wall clock. ``select`` (selection
+    arguments) and ``extra_env`` shape the build (the daily one: :func:`daily_dbt_build`).
     """
     env = dbt_env(url, target_path=paths.target)
+    env.update(extra_env or {})
     env["DBT_LOG_PATH"] = str(paths.logs)  # the benchmark keeps its logs apart from artifacts
     dbt = dbt_executable()
     done = [0]
@@ -198,7 +204,7 @@ def dbt_build(
             if status in ("ERROR", "FAIL") or done[0] % 25 == 0 or count == total:
                 out(f"  {label}: {count}/{total} {line.split('] ', 1)[-1].strip()[:110]}")
 
-    args = [dbt, "build"]
+    args = [dbt, "build", *(select or []), *(extra or [])]
     if as_of:
         args += ["--vars", json.dumps({"as_of": as_of})]
     finished = run_measured(args, env, cwd=str(DBT_PROJECT_DIR), on_line=on_line)
@@ -213,6 +219,44 @@ def dbt_build(
         "peak_rss_mb_dbt": finished.peak_rss_mb,
         **results,
     }
+
+
+def daily_dbt_build(
+    url: DatabaseUrl,
+    paths: DbtPaths,
+    out: Callable[[str], None],
+    as_of: str | None,
+    previous_end: datetime,
+) -> dict[str, Any]:
+    """The daily job's dbt build (orchestration/defs/daily.py), after a full build that ended at
+    ``previous_end`` (a successful run with every test): the same selection (from the manifest the
+    full build left in ``paths.target``) and the same data-test watermark as that job's run on an
+    ordinary day."""
+    from orchestration.defs.daily import daily_dbt_selection, rows_changed_since, watermark_env
+
+    manifest = json.loads((paths.target / "manifest.json").read_text())
+    select = daily_dbt_selection(manifest)
+    since = rows_changed_since(_ordinary_day(datetime.now(UTC)), previous_end, previous_end)
+    figures = dbt_build(
+        url,
+        paths,
+        "daily dbt build",
+        out,
+        as_of=as_of,
+        select=select,
+        extra_env=watermark_env(since),
+    )
+    figures["selected"] = len(select[1].split())
+    figures["tests_changed_since"] = since.isoformat() if since else None
+    return figures
+
+
+def _ordinary_day(now: datetime) -> datetime:
+    """``now`` moved off the day the daily run tests every row (the bench measures an ordinary
+    day; the weekly full-test run is measured by the full build's tests)."""
+    from orchestration.defs.daily import FULL_TESTS_WEEKDAY
+
+    return now + timedelta(days=1) if now.weekday() == FULL_TESTS_WEEKDAY else now
 
 
 def _run_results(path: Path) -> dict[str, Any]:

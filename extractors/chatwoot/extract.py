@@ -1,10 +1,11 @@
 """Chatwoot extraction for one account (mapped to one shop), resumable at any point.
 
 Conversations are read in *passes* over Chatwoot's list (``status=all``, newest activity first,
-25 per page). Each page lands in one transaction together with the messages of its changed
-conversations and with the pass's progress, so a killed or failed run loses nothing: the next run
-resumes the pass, re-reading the last landed page (a conversation moved up by new activity, or a
-deleted one, shifts the list by a few places; the overlap keeps anything from slipping between
+25 per page). Pages land in batches (consecutive pages up to ``batch_rows`` conversations and
+messages): each batch in one transaction together with the messages of its changed conversations
+and with the pass's progress (its last page), so a killed or failed run loses nothing: the next
+run resumes the pass, re-reading the last landed page (a conversation moved up by new activity, or
+a deleted one, shifts the list by a few places; the overlap keeps anything from slipping between
 two pages).
 
 - A first load (or ``--full``) is a pass over every page.
@@ -37,7 +38,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,9 @@ MAX_PAGES = 100_000
 MESSAGES_PAGE = 20  # Chatwoot answers 20 messages per page, newest first
 CSAT_PAGE = 25  # CSAT survey responses per page (CsatSurveyResponsesController)
 REPAIR_ATTEMPTS = 3
+# conversations and messages landed per transaction: consecutive pages are merged together (one
+# COPY and merge per table instead of one per page); a killed run reads at most this again
+BATCH_ROWS = 2000
 
 
 @dataclass
@@ -76,6 +80,25 @@ class _PageWork:
     messages: list[tuple[str, Future[list[Any]]]]
 
 
+@dataclass
+class _Batch:
+    """Consecutive pages read but not landed yet: they land in one transaction."""
+
+    conversations: list[Row] = field(default_factory=list)
+    conversations_bad: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[Row] = field(default_factory=list)
+    messages_bad: list[tuple[str, str]] = field(default_factory=list)
+    pages: int = 0
+
+    def size(self) -> int:
+        return (
+            len(self.conversations)
+            + len(self.conversations_bad)
+            + len(self.messages)
+            + len(self.messages_bad)
+        )
+
+
 class ChatwootExtractor:
     def __init__(
         self,
@@ -83,10 +106,12 @@ class ChatwootExtractor:
         lookback: timedelta = timedelta(hours=1),
         workers: int = 8,
         window: int = 4,
+        batch_rows: int = BATCH_ROWS,
     ) -> None:
         self.client = client
         self.lookback = lookback
         self.window = max(1, window)
+        self.batch_rows = max(1, batch_rows)
         self._access_checked = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chatwoot")
 
@@ -105,11 +130,12 @@ class ChatwootExtractor:
     def conversations(
         self, conv: EntityLoad, msgs: EntityLoad, full: bool = False, since: str | None = None
     ) -> None:
-        """Run (or resume) a pass; each page lands and commits with its messages and progress.
+        """Run (or resume) a pass; pages land and commit in batches with their messages and the
+        pass's progress.
 
         Up to ``window`` pages are in flight at once: their lists and the message reads of their
-        changed conversations run in the pool while an earlier page lands. Pages read past the
-        point where an increment stops are discarded unlanded.
+        changed conversations run in the pool while earlier pages are collected and land. Pages
+        read past the point where an increment stops are discarded unlanded.
         """
         self.check_access()
         state = conv.state()
@@ -124,6 +150,16 @@ class ChatwootExtractor:
         lists: deque[tuple[int, Future[list[Any]]]] = deque()
         started: deque[_PageWork] = deque()
         next_page, stop = start, False
+        batch = _Batch()
+
+        def take(work: _PageWork) -> bool:
+            nonlocal batch
+            done = self._take_page(current, repair, work, batch)
+            if done or batch.size() >= self.batch_rows:
+                self._land_batch(conv, msgs, batch, {**state, "pass": current, "repair": repair})
+                batch = _Batch()
+            return done
+
         try:
             while not stop:
                 while len(lists) < self.window and next_page < MAX_PAGES:
@@ -138,9 +174,11 @@ class ChatwootExtractor:
                     break
                 started.append(self._start_page(conv, number, records, full))
                 if len(started) >= self.window:
-                    stop = self._finish_page(conv, msgs, state, current, repair, started.popleft())
+                    stop = take(started.popleft())
             while started and not stop:
-                stop = self._finish_page(conv, msgs, state, current, repair, started.popleft())
+                stop = take(started.popleft())
+            if batch.pages:
+                self._land_batch(conv, msgs, batch, {**state, "pass": current, "repair": repair})
         finally:
             for _, future in lists:
                 future.cancel()
@@ -196,41 +234,46 @@ class ChatwootExtractor:
         ]
         return _PageWork(number, records, rows, bad, bad_since, futures)
 
-    def _finish_page(
+    def _take_page(
         self,
-        conv: EntityLoad,
-        msgs: EntityLoad,
-        state: dict[str, Any],
         current: dict[str, Any],
         repair: dict[str, int],
         work: _PageWork,
+        batch: _Batch,
     ) -> bool:
-        """Land one page, its messages and the pass's progress in one transaction; True when
-        an increment has gone past its floor (stop paging)."""
-        got: list[Row] = []
-        rejected: list[tuple[str, str]] = []
+        """Add one page and its messages to the batch and the pass's progress to ``current``
+        (both land together, see ``_land_batch``); True when an increment has gone past its
+        floor (stop paging)."""
         for conversation_id, future in work.messages:
             rows, bad = split(future.result(), message_row)
-            got.extend(rows)
-            rejected.extend(bad)
+            batch.messages.extend(rows)
+            batch.messages_bad.extend(bad)
             if bad:
                 repair.setdefault(conversation_id, 0)
             else:
                 repair.pop(conversation_id, None)
-        conv.land(work.rows, work.bad)
-        msgs.land(got, rejected)
+        batch.conversations.extend(work.rows)
+        batch.conversations_bad.extend(work.bad)
+        batch.pages += 1
         times = [activity(r) for r in work.records if isinstance(r, dict)]
         newest = max((t for t in times if t is not None), default=None)
         current["max"] = later(current.get("max"), iso(newest) if newest else None)
         if work.bad_since is not None:
             current["behind"] = earlier(current.get("behind"), iso(work.bad_since))
         current["page"] = work.number
-        conv.save({**state, "pass": current, "repair": repair})
-        conv.commit()
         if not current["floor"]:
             return False
         floor = parse_timestamp(current["floor"])
         return all(t is not None and t < floor for t in times)
+
+    @staticmethod
+    def _land_batch(conv: EntityLoad, msgs: EntityLoad, batch: _Batch, progress: dict) -> None:
+        """Land a batch of pages, their messages and the pass's ``progress`` (the state that
+        resumes after them) in one transaction."""
+        conv.land(batch.conversations, batch.conversations_bad)
+        msgs.land(batch.messages, batch.messages_bad)
+        conv.save(progress)
+        conv.commit()
 
     def _repair(
         self, conv: EntityLoad, msgs: EntityLoad, state: dict[str, Any], repair: dict[str, int]
@@ -322,15 +365,15 @@ class ChatwootExtractor:
     # --- contacts, agents, inboxes -----------------------------------------------------------
 
     def contacts(self, load: EntityLoad, window: int = 8) -> None:
-        """Every contact page (read in full every run); ``window`` pages fetched at once and
-        landed in order."""
+        """Every contact page (read in full every run); ``window`` pages fetched at once,
+        landed in order, about ``batch_rows`` contacts per transaction."""
         self.check_access()
         load.ledger.mode = "full"
+        rows: list[Row] = []
+        bad: list[tuple[str, str]] = []
         for first in range(1, MAX_PAGES, window):
             pages = list(self._pool.map(self.client.contacts_page, range(first, first + window)))
             done = False
-            rows: list[Row] = []
-            bad: list[tuple[str, str]] = []
             for records in pages:
                 if not records:
                     done = True
@@ -338,11 +381,14 @@ class ChatwootExtractor:
                 got, rejected = split(records, contact_row)
                 rows.extend(got)
                 bad.extend(rejected)
-            load.land(rows, bad)
-            load.save({"page": first + window - 1})
-            load.commit()
             if done:
                 break
+            if len(rows) + len(bad) >= self.batch_rows:
+                load.land(rows, bad)
+                load.save({"page": first + window - 1})
+                load.commit()
+                rows, bad = [], []
+        load.land(rows, bad)
         load.save({"complete_at": iso(datetime.now(UTC))})
         load.commit()
 

@@ -25,9 +25,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.defs.daily import run_tests_env, walk
 from orchestration.defs.project import target_dir
 from orchestration.defs.resources import WarehouseResource
 from warehouse.dbt_invocation import dbt_environment
+from warehouse.settings import patched_environ
 
 LAYERS = ("staging", "intermediate", "marts")
 # reports and contract models keep [schema, name] keys; their groups follow their folders
@@ -86,7 +88,9 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
     ) -> Iterator[Any]:
         prune_invocation_dirs()
         url = warehouse.url()
-        with dbt_environment(url, target_dir()):
+        # the daily run's data tests read the changed rows only (defs/daily.py)
+        tests_set, tests_unset = run_tests_env(context)
+        with dbt_environment(url, target_dir()), patched_environ(tests_set, tests_unset):
             invocation = dbt.cli(["build"], context=context)
         # A rebuilt table takes its views along in the same transaction (dbt post-hook
         # repoint_dependent_views), so no view is ever missing, even when a test fails.
@@ -193,19 +197,8 @@ def raw_sources_for(manifest: Mapping[str, Any], models: Iterable[str]) -> set[d
     nodes = manifest.get("nodes", {})
     parents, children = manifest.get("parent_map", {}), manifest.get("child_map", {})
     start = [uid for uid, n in nodes.items() if n.get("name") in wanted]
-    down = _walk(start, children)
-    up = _walk(down, parents)
+    down = walk(start, children)
+    up = walk(down, parents)
     tr = translator()
     sources = manifest.get("sources", {})
     return {tr.get_asset_key(sources[uid]) for uid in up if uid in sources}
-
-
-def _walk(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
-    seen = set(start)
-    todo = list(seen)
-    while todo:
-        for nxt in edges.get(todo.pop(), []):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen

@@ -63,6 +63,24 @@ CADENCES = (
     ),
 )
 REALTIME_MODELS = ("fulfillment_tracking", "cx_conversations")
+# Issue 17: the real-time job refreshes only what the tiles over those two tables need, on the
+# path from the raw tables webhooks change to the tiles' report tables. Views are not rebuilt
+# (they read their tables live); tables fed only by daily data (catalog, shops, shipments) wait
+# for the daily run.
+REALTIME_SOURCES = (
+    "raw_shopify.orders",
+    "raw_shopify.customers",
+    "raw_chatwoot.conversations",
+    "raw_chatwoot.messages",
+    "raw_chatwoot.contacts",
+)
+REALTIME_TILES = (
+    "rpt_fulfillment_health",
+    "rpt_fulfillment_issues",
+    "rpt_cx_health",
+    "rpt_cx_escalations",
+    "rpt_sla_resolution",
+)
 BACKUP_CRON = "30 1 * * *"  # before the 02:00 build
 RETENTION_CRON = "0 2 * * *"  # the documents' 02:00 UTC, beside the daily build
 MATERIALIZE_ALL = "materialize_all"
@@ -88,9 +106,31 @@ def dbt_selection(
     return build_dbt_asset_selection([dbt_assets], dbt_select=select)
 
 
-def with_extraction(selection: dg.AssetSelection) -> dg.AssetSelection:
-    """The selection plus the extraction assets upstream of it (exposures are not runnable)."""
-    return (selection | selection.upstream()).materializable()
+def realtime_selection(
+    dbt_assets: dg.AssetsDefinition, existing: set[str]
+) -> dg.AssetSelection | None:
+    """Issue 17: the models between the webhook-fed raw tables and the real-time tiles (dbt
+    intersections ``source:X+,+tile``), the two real-time tables always among them; views
+    left out. Their dbt tests come along as asset checks."""
+    tiles = [m for m in (*REALTIME_MODELS, *REALTIME_TILES) if m in existing]
+    if not tiles:
+        return None
+    select = " ".join(f"source:{src}+,+{tile}" for src in REALTIME_SOURCES for tile in tiles)
+    return build_dbt_asset_selection(
+        [dbt_assets], dbt_select=select, dbt_exclude="config.materialized:view"
+    )
+
+
+def with_extraction(
+    selection: dg.AssetSelection, dbt_assets: dg.AssetsDefinition
+) -> dg.AssetSelection:
+    """The selection plus the extraction assets upstream of it (exposures are not runnable).
+
+    Never another dbt model: a model downstream of the cadence's also reads models of other
+    cadences, and those keep their own (issue 17: the hourly and daily jobs rebuilt the weekly
+    customer_segments and product_categories through `rpt_data_completeness_metrics`)."""
+    extraction = (selection.upstream(depth=1) - dg.AssetSelection.assets(dbt_assets)).upstream()
+    return (selection | extraction).materializable()
 
 
 @dataclass(frozen=True)
@@ -152,9 +192,11 @@ def build_jobs_and_schedules(
     for cadence in CADENCES:
         dbt_sel = dbt_selection(dbt_assets, cadence.models, existing_models)
         selections[cadence.name] = (
-            with_extraction(dbt_sel) if dbt_sel is not None else dg.AssetSelection.assets()
+            with_extraction(dbt_sel, dbt_assets)
+            if dbt_sel is not None
+            else dg.AssetSelection.assets()
         )
-    realtime = dbt_selection(dbt_assets, REALTIME_MODELS, existing_models)
+    realtime = realtime_selection(dbt_assets, existing_models)
     realtime = realtime if realtime is not None else dg.AssetSelection.assets()
 
     covered = realtime

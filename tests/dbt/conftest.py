@@ -1,5 +1,5 @@
 """Fixtures of the dbt tests: the 2,000-order sandbox they load (cached on disk after the first),
-and the project's parsed manifest (one `dbt parse` per session)."""
+and the project's parsed manifest (one `dbt parse` per run, shared by the xdist workers)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.store import SandboxStore
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
+from tests.support.shared_session import shared_run
 from warehouse.settings import DatabaseUrl
 
 # The sandbox clock of the tests that build on `store` (pin dbt's as_of to it).
@@ -29,12 +30,15 @@ def store() -> Iterator[SandboxStore]:
 
 
 @pytest.fixture(scope="session")
-def parsed_manifest_path(server_url: DatabaseUrl, tmp_path_factory) -> Path:
+def parsed_manifest_path(server_url: DatabaseUrl, request) -> Path:
     """manifest.json of `dbt parse` (no vars) against the server's database, parsed once."""
-    target = tmp_path_factory.mktemp("dbt_parsed_manifest")
-    result = run_dbt_isolated(server_url, ["parse"], target)
-    assert result.returncode == 0, failure_summary(result)
-    return target / "target" / "manifest.json"
+
+    def parse(target: Path) -> None:
+        result = run_dbt_isolated(server_url, ["parse"], target)
+        assert result.returncode == 0, failure_summary(result)
+
+    folder = shared_run(request.config).once("dbt parsed manifest", parse)
+    return folder / "target" / "manifest.json"
 
 
 @pytest.fixture(scope="module")

@@ -44,13 +44,30 @@ def _layer(node: dict) -> str:
     return node["original_file_path"].split("/")[1]
 
 
+# Documented exceptions: the models incremental by key (issue 17) find the keys that changed since
+# their watermark from the raw tables' landing stamps (extracted_at, deleted_at) and from
+# raw_app.redactions, through index reads a staging view would hide; they read no payload field
+# from them. Each entry is exactly the sources that model may name.
+_CHANGED_KEY_READS = {
+    "int_customer_personas": {"raw_shopify.customers"},
+    "int_customer_orders_aggregated": {"raw_shopify.orders", "raw_shopify.customers"},
+    "int_conversations_measured": {"raw_chatwoot.contacts", "raw_app.redactions"},
+    "int_conversation_sentiment_scored": {"raw_chatwoot.contacts", "raw_app.redactions"},
+    "fulfillment_tracking": {"raw_shopify.orders", "raw_shopify.customers"},
+    "cx_conversations": {"raw_shopify.customers"},
+}
+
+
 def test_only_staging_models_read_sources(manifest):
-    offenders = [
-        (node["name"], [d for d in node["depends_on"]["nodes"] if d.startswith("source.")])
-        for node in _models(manifest)
-        if _layer(node) != "staging"
-    ]
-    assert [o for o in offenders if o[1]] == []
+    offenders = []
+    for node in _models(manifest):
+        if _layer(node) == "staging":
+            continue
+        read = {d.split(".", 2)[2] for d in node["depends_on"]["nodes"] if d.startswith("source.")}
+        extra = read - _CHANGED_KEY_READS.get(node["name"], set())
+        if extra:
+            offenders.append((node["name"], sorted(extra)))
+    assert offenders == []
 
 
 def test_sources_are_declared_in_staging_folders(manifest):

@@ -7,7 +7,10 @@ import pytest
 import requests
 
 from extractors import run, settings
+from extractors.chatwoot.client import ChatwootClient
+from extractors.chatwoot.extract import BATCH_ROWS
 from extractors.errors import ExtractError
+from extractors.http import HttpClient
 from sandbox.server.chatwoot import agent_token
 from tests.extractors.conftest import FAST_RETRIES, serve
 from tests.extractors.sandbox_helpers import (
@@ -60,19 +63,20 @@ def _states(url) -> dict[str, dict]:
     return dict(rows)
 
 
+def _crashed_first_load(url, cfg, crash_after: int, batch_rows: int) -> None:
+    """A first load of the conversations that crashes right after its ``crash_after``-th commit
+    (in every account)."""
+    opts = _opts(on_commit=_crash_after(crash_after), batch_rows=batch_rows)
+    with pytest.raises(CrashError):
+        run.extract_entity(url, cfg, "chatwoot", "conversations", options=opts)
+
+
 @pytest.mark.parametrize("crash_after", [1, 3, 7])
 def test_a_first_load_killed_at_any_page_resumes_exactly(sandbox_store, fresh_db, crash_after):
     server = serve(sandbox_store)
     try:
         cfg = sandbox_settings(server.url, sandbox_store)
-        with pytest.raises(CrashError):
-            run.extract_entity(
-                fresh_db,
-                cfg,
-                "chatwoot",
-                "conversations",
-                options=_opts(on_commit=_crash_after(crash_after)),
-            )
+        _crashed_first_load(fresh_db, cfg, crash_after, batch_rows=1)  # page by page
         states = _states(fresh_db)
         unfinished = {shop for shop, s in states.items() if "pass" in s}
         # the pass is recorded as under way, and the high-water mark has not moved
@@ -98,9 +102,60 @@ def test_a_first_load_killed_at_any_page_resumes_exactly(sandbox_store, fresh_db
     assert "running" not in dict(ledger)
 
 
+def _listed(cfg, shop: str, pages: int) -> set[str]:
+    """The conversation ids of the account's list pages 1..pages, as the API lists them."""
+    account = next(a for a, s in cfg.chatwoot().accounts if s == shop)
+    http = HttpClient(ChatwootClient.headers(cfg.chatwoot().api_token), FAST_RETRIES)
+    client = ChatwootClient(http, cfg.chatwoot().url, account)
+    try:
+        return {str(c["id"]) for n in range(1, pages + 1) for c in client.conversations_page(n)}
+    finally:
+        http.close()
+
+
 @pytest.mark.parametrize("crash_after", [1, 2])
+def test_batched_pages_killed_after_a_commit_hold_exactly_the_pages_their_state_names(
+    sandbox_store, fresh_db, crash_after
+):
+    """Several pages per transaction: a kill leaves landed exactly the pages the committed state
+    names (none lost, none beyond it), with their messages; the rerun ends exact."""
+    server = serve(sandbox_store)
+    try:
+        cfg = sandbox_settings(server.url, sandbox_store)
+        _crashed_first_load(fresh_db, cfg, crash_after, batch_rows=400)  # pages of ~150 rows
+        states = _states(fresh_db)
+        unfinished = {shop: s["pass"]["page"] for shop, s in states.items() if "pass" in s}
+        assert unfinished, "the crash left no pass under way"
+        messages = store_payloads(sandbox_store, "chatwoot", "messages")
+        for shop, page in unfinished.items():
+            assert page > crash_after, "a batch holds several pages"
+            listed = _listed(cfg, shop, page)
+            landed = query(
+                fresh_db,
+                "select id from raw_chatwoot.conversations where shop_domain = %s",
+                (shop,),
+            )
+            assert {rid for (rid,) in landed} == listed, shop
+            got = query(
+                fresh_db, "select id from raw_chatwoot.messages where shop_domain = %s", (shop,)
+            )
+            owed = {
+                rid
+                for (s, rid), m in messages.items()
+                if s == shop and str(m["conversation_id"]) in listed
+            }
+            assert {rid for (rid,) in got} == owed, shop
+        run.extract_entity(fresh_db, cfg, "chatwoot", "conversations", options=_opts())
+        for entity in ENTITIES[2:]:
+            run.extract_entity(fresh_db, cfg, "chatwoot", entity, options=_opts())
+    finally:
+        server.stop()
+    assert_chatwoot_exact(fresh_db, sandbox_store)
+
+
+@pytest.mark.parametrize(("crash_after", "batch_rows"), [(1, 1), (2, 1), (1, BATCH_ROWS)])
 def test_an_increment_killed_after_any_page_is_finished_by_the_next_run(
-    own_store, fresh_db, crash_after
+    own_store, fresh_db, crash_after, batch_rows
 ):
     server = serve(own_store)
     try:
@@ -110,7 +165,11 @@ def test_an_increment_killed_after_any_page_is_finished_by_the_next_run(
         advanced = requests.post(f"{server.url}/_sandbox/advance", json={"days": 2}, timeout=120)
         assert advanced.status_code == 200
         # a 1-minute lookback: what the increment must read is what changed, nothing more
-        small = _opts(on_commit=_crash_after(crash_after), lookback=run.timedelta(minutes=1))
+        small = _opts(
+            on_commit=_crash_after(crash_after),
+            lookback=run.timedelta(minutes=1),
+            batch_rows=batch_rows,
+        )
         with pytest.raises(CrashError):
             run.extract_entity(fresh_db, cfg, "chatwoot", "conversations", options=small)
         # the high-water mark did not move past what the killed increment never reached

@@ -142,6 +142,11 @@ def test_schedule_jobs_select_their_models(defs):
     assert {"sales_metrics_daily", "inventory_snapshots"} <= names("core_tables_daily")
     assert {"customer_segments", "product_categories"} <= names("segments_categories_weekly")
     assert {"fulfillment_tracking", "cx_conversations"} <= names(REALTIME_JOB)
+    # issue 17: only the tables between the webhook-fed raw tables and the real-time tiles
+    realtime = names(REALTIME_JOB)
+    assert {"rpt_fulfillment_health", "rpt_cx_health", "int_customer_personas"} <= realtime
+    assert not realtime & {"int_products_classified", "int_customers_segmented", "shops"}
+    assert not any(name.startswith(("stg_chatwoot__", "v_")) for name in realtime)  # views
     assert "v_growth_milestones" in names("growth_monthly")
 
 

@@ -6,6 +6,10 @@ the first ask builds it into a template database, every ask gets its own copy ma
 ``CREATE DATABASE ... TEMPLATE`` (a file copy, seconds instead of minutes). Each module still owns
 a private database it may change; the templates are dropped at the end of the session.
 
+Under pytest-xdist the worker processes of a run share the templates (tests/support/
+shared_session.py): the first worker to ask for a key builds it under a run-wide lock, the others
+wait and copy it; the templates are named after the run and the controller drops them at the end.
+
 What a template copy does not carry is copied here by hand: the database's own privileges
 (the migrations revoke TEMPORARY from PUBLIC and grant it to service_role), checked equal after.
 """
@@ -23,6 +27,7 @@ from pathlib import Path
 
 from psycopg2 import sql
 
+from tests.support.shared_session import SharedRun, safe_name
 from warehouse.bootstrap import bootstrap
 from warehouse.connection import connection, drop_database
 from warehouse.settings import DatabaseUrl
@@ -50,11 +55,17 @@ def _role(name: str) -> sql.Composable:
     return sql.SQL("public") if name == "public" else sql.Identifier(name)
 
 
-class WarehouseTemplates:
-    """The session's template warehouses, by key."""
+def _template_prefix(run_id: str) -> str:
+    return f"hotrod_tpl_{run_id}_"
 
-    def __init__(self, server_url: DatabaseUrl) -> None:
+
+class WarehouseTemplates:
+    """The session's template warehouses, by key; shared with the other processes of `shared`'s
+    run when given (then kept until drop_run_templates), else this process's own."""
+
+    def __init__(self, server_url: DatabaseUrl, shared: SharedRun | None = None) -> None:
         self._server = server_url
+        self._shared = shared
         self._root = Path(tempfile.mkdtemp(prefix="hotrod-templates-"))
         self._templates: dict[str, _Template] = {}
 
@@ -65,7 +76,7 @@ class WarehouseTemplates:
         """A new database `name_<unique>` holding the warehouse `build` makes for `key` (built on
         the first ask), dropped afterwards; the build's dbt target folder is copied into
         `target` when given."""
-        template = self._templates.get(key) or self._build(key, build)
+        template = self._templates.get(key) or self._template(key, build)
         url = self._server.with_database(f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}")
         with self._admin() as cur:
             cur.execute(
@@ -87,9 +98,23 @@ class WarehouseTemplates:
         with connection(self._server.with_database("postgres"), autocommit=True) as conn:
             yield conn.cursor()
 
-    def _build(self, key: str, build: Build) -> _Template:
-        url = self._server.with_database(f"hotrod_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}")
-        target = self._root / url.database / "target"
+    def _template(self, key: str, build: Build) -> _Template:
+        if self._shared is None:
+            url = self._server.with_database(f"hotrod_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+            self._templates[key] = self._build(url, self._root / url.database / "target", build)
+            return self._templates[key]
+        name = _template_prefix(self._shared.run_id) + safe_name(key)[-10:]
+        url = self._server.with_database(name)
+        with self._shared.locked(f"template {key}") as folder:
+            done = folder / ".done"
+            if not done.exists():  # the first ask of the run (or a failed build before it)
+                shutil.rmtree(folder / "target", ignore_errors=True)
+                self._build(url, folder / "target", build)
+                done.touch()
+        self._templates[key] = _Template(url, folder / "target")
+        return self._templates[key]
+
+    def _build(self, url: DatabaseUrl, target: Path, build: Build) -> _Template:
         target.mkdir(parents=True)
         bootstrap(url)
         try:
@@ -104,14 +129,28 @@ class WarehouseTemplates:
                 " where datname = %s and pid <> pg_backend_pid()",
                 (url.database,),
             )
-        self._templates[key] = _Template(url, target)
-        return self._templates[key]
+        return _Template(url, target)
 
     def close(self) -> None:
-        for template in self._templates.values():
-            drop_database(template.url)
+        """Drop this process's own templates (shared ones: drop_run_templates)."""
+        if self._shared is None:
+            for template in self._templates.values():
+                drop_database(template.url)
         self._templates.clear()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def drop_run_templates(server_url: DatabaseUrl, run_id: str) -> list[str]:
+    """Drop the shared templates of run `run_id` (every process of the run has ended); returns
+    their names."""
+    pattern = _template_prefix(run_id).replace("_", r"\_") + "%"
+    maintenance = server_url.with_database("postgres")
+    with connection(maintenance, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select datname from pg_database where datname like %s", (pattern,))
+        names = sorted(name for (name,) in cur.fetchall())
+    for name in names:
+        drop_database(server_url.with_database(name))
+    return names
 
 
 def _copy_database_privileges(cur, source: str, copy: str) -> None:

@@ -144,6 +144,11 @@ def test_from_empty_every_revision_once(scratch):
     assert _scalar(scratch, "select to_regclass('raw_app.alert_deliveries') is not null")
     # 0012 (issue 17): the deleted raw orders by a partial index
     assert _scalar(scratch, "select to_regclass('raw_shopify.orders_deleted_idx') is not null")
+    # 0013 (issue 17): the watermarks of the models incremental by key, landing-time indexes
+    assert _scalar(scratch, "select to_regclass('raw_app.dbt_watermarks') is not null")
+    assert _scalar(
+        scratch, "select to_regclass('raw_chatwoot.messages_extracted_at_idx') is not null"
+    )
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

@@ -1,20 +1,25 @@
-{% macro redacted_customers() -%}
-    {#- Shopify customers whose PII must stay removed (GDPR customers/redact). -#}
+{% macro redacted_customers(requested_since=none) -%}
+    {#- Shopify customers whose PII must stay removed (GDPR customers/redact); with
+        `requested_since`, only those redacted at or after it. -#}
     select
         shop_domain,
         customer_id as customer_gid,
         {{ gid_to_bigint('customer_id') }} as customer_id,
         lower(email) as email
     from {{ source('raw_app', 'redactions') }}
+    {%- if requested_since is not none %}
+        where requested_at >= {{ requested_since }}
+    {%- endif %}
 {%- endmacro %}
 
-{% macro redacted_contacts() -%}
-    {#- Chatwoot contacts linked to a redacted Shopify customer, by customer id or e-mail. -#}
+{% macro redacted_contacts(requested_since=none) -%}
+    {#- Chatwoot contacts linked to a redacted Shopify customer, by customer id or e-mail (with
+        `requested_since`, of the customers redacted at or after it). -#}
     select distinct
         c.shop_domain,
         {{ cast_or_null("c.payload ->> 'id'", 'bigint') }} as contact_id
     from {{ source('raw_chatwoot', 'contacts') }} as c
-    inner join ({{ redacted_customers() }}) as r
+    inner join ({{ redacted_customers(requested_since) }}) as r
         on
             c.shop_domain = r.shop_domain
             and (

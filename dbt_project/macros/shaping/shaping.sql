@@ -36,15 +36,16 @@
     {{ return(items | join(',\n        ')) }}
 {%- endmacro %}
 
-{% macro typed_columns(relation, renamed={}) -%}
+{% macro typed_columns(relation, renamed={}, without=[]) -%}
     {#-
         The select list of a table with an enforced contract: every contract column, in the
         contract's order, cast to its contract `data_type`: `relation.column::type as column`, or
         `(expression)::type as column` for a column `renamed` maps to an expression. The names and
-        types live once, in the model's YAML.
+        types live once, in the model's YAML. Columns named in `without` are left out (a later
+        CTE adds them).
     -#}
     {%- set items = [] -%}
-    {%- for column in (model.columns.values() if execute else []) -%}
+    {%- for column in (model.columns.values() if execute else []) if column.name not in without -%}
         {%- set expression = '(' ~ renamed[column.name] ~ ')' if column.name in renamed
             else relation ~ '.' ~ column.name -%}
         {%- do items.append(expression ~ '::' ~ column.data_type ~ ' as ' ~ column.name) -%}
@@ -126,4 +127,86 @@
         {%- do items.append("count(*) filter (where " ~ column ~ " = '" ~ value ~ "') as " ~ name) -%}
     {%- endfor -%}
     {{ return(items | join(',\n        ')) }}
+{%- endmacro %}
+
+{% macro aggregates(function, columns) -%}
+    {#- `function(column) as name` for every entry of `columns` (output name -> column), one per line. -#}
+    {%- set items = [] -%}
+    {%- for name, column in columns.items() -%}
+        {%- do items.append(function ~ '(' ~ column ~ ') as ' ~ name) -%}
+    {%- endfor -%}
+    {{ return(items | join(',\n        ')) }}
+{%- endmacro %}
+
+{% macro counts_where(conditions) -%}
+    {#- `count(*) filter (where condition) as name` for every entry (name -> condition), one per line. -#}
+    {%- set items = [] -%}
+    {%- for name, condition in conditions.items() -%}
+        {%- do items.append('count(*) filter (where ' ~ condition ~ ') as ' ~ name) -%}
+    {%- endfor -%}
+    {{ return(items | join(',\n        ')) }}
+{%- endmacro %}
+
+{% macro json_list(fields, order_by) -%}
+    {#-
+        The rows of a group as one JSON array of objects in `order_by` order:
+        `jsonb_agg(jsonb_build_object('key', expression, ...) order by ...)`. A field is a column
+        (its name the key) or a pair [key, expression].
+    -#}
+    {%- set items = [] -%}
+    {%- for field in fields -%}
+        {%- set key = field if field is string else field[0] -%}
+        {%- set expression = field if field is string else field[1] -%}
+        {%- do items.append("'" ~ key ~ "', " ~ expression) -%}
+    {%- endfor -%}
+    jsonb_agg(jsonb_build_object({{ items | join(', ') }}) order by {{ order_by }})
+{%- endmacro %}
+
+{% macro rolling(function, column, order_by, preceding, partition_by='shop_domain') -%}
+    {#-
+        `function(column)` over a row and the `preceding` rows before it (a number, or
+        'unbounded') of its `partition_by` group in `order_by` order: a moving or running figure.
+    -#}
+    {{ function }}({{ column }}) over (
+        partition by {{ partition_by }} order by {{ order_by }} rows between {{ preceding }} preceding and current row
+    )
+{%- endmacro %}
+
+{% macro urgency_ranked(relation, order_by) -%}
+    {#-
+        A query: the rows of `relation`, each with `urgency_rank`, its place in its shop by the
+        terms of `order_by` (1 = the most urgent; ties broken by the last terms).
+    -#}
+    select
+        {{ relation }}.*,
+        row_number() over (
+            partition by {{ relation }}.shop_domain order by {{ order_by | join(', ') }}
+        ) as urgency_rank
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro ranked_list(relation, rank_column, top, fields, name) -%}
+    {#-
+        A query: per shop, its first `top` rows of `relation` by `rank_column` as one JSON array
+        `name` of objects, each {rank, fields...}, in rank order (`json_list`).
+    -#}
+    select
+        {{ relation }}.shop_domain,
+        {{ json_list([['rank', relation ~ '.' ~ rank_column]] + fields, relation ~ '.' ~ rank_column) }} as {{ name }}
+    from {{ relation }}
+    where {{ relation }}.{{ rank_column }} <= {{ top }}
+    group by {{ relation }}.shop_domain
+{%- endmacro %}
+
+{% macro union_all_over(items) -%}
+    {#-
+        The `call` block's body rendered once per item of `items` (`caller(item)`), the branches
+        joined by `union all`: `{% call(item) union_all_over(items) %} select ... {% endcall %}`.
+    -#}
+    {%- for item in items %}
+        {%- if not loop.first %}
+    union all
+        {%- endif %}
+    {{ caller(item) }}
+    {%- endfor %}
 {%- endmacro %}

@@ -1,16 +1,68 @@
-{#- Lifetime order history of each customer (counted orders only) and what they buy. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'customer_id'],
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_changed_keys(changed_customers(), ['shop_domain', 'customer_id']) }}"],
+        post_hook=["{{ ensure_contract_constraints() }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'customer_id']},
+            {'columns': ['refreshed_at']},
+        ],
+    )
+}}
+
+{#-
+    Lifetime order history of each customer (counted orders only) and what they buy.
+    Incremental by customer (issue 17): a run re-aggregates (delete+insert) the customers of
+    changed_customers() (orders localized since the model's watermark, deleted raw orders,
+    customers landed since) from all their orders, read through the orders' customer index;
+    `refreshed_at` stamps the run that wrote the row. A product reclassified in the catalog
+    reaches the shares and top category of its buyers at their next change or in a full build.
+-#}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ source('raw_shopify', 'orders') }}
+-- depends_on: {{ source('raw_shopify', 'customers') }}
+
 with
+
+{% if is_incremental() %}
+    changed as (
+        {{ changed_customers() }}
+    ),
+
+    changed_orders as (
+        select
+            staged.shop_domain,
+            staged.order_id
+        from {{ ref('stg_shopify__orders') }} as staged
+        where (staged.shop_domain, staged.customer_id) in (
+            select changed.shop_domain, changed.customer_id from changed
+        )
+    ),
+{% endif %}
 
 customers as (
     select * from {{ ref('stg_shopify__customers') }}
+    {% if is_incremental() %}
+        where (shop_domain, customer_gid) in (select changed.shop_domain, changed.customer_gid from changed)
+    {% endif %}
 ),
 
 orders as (
     select * from {{ ref('int_orders_localized') }}
+    {% if is_incremental() %}
+        where (shop_domain, order_id) in (select changed_orders.shop_domain, changed_orders.order_id from changed_orders)
+    {% endif %}
 ),
 
 lines as (
     select * from {{ ref('int_order_lines_enriched') }}
+    {% if is_incremental() %}
+        where (shop_domain, order_id) in (select changed_orders.shop_domain, changed_orders.order_id from changed_orders)
+    {% endif %}
 ),
 
 counted_orders as (
@@ -116,7 +168,8 @@ final as (
         category_rank.category_l2 as top_category_l2,
         vehicle_rank.primary_year as primary_vehicle_year,
         vehicle_rank.primary_make as primary_vehicle_make,
-        vehicle_rank.primary_model as primary_vehicle_model
+        vehicle_rank.primary_model as primary_vehicle_model,
+        '{{ run_started_at }}'::timestamptz as refreshed_at
     from customers
     left join order_history
         on

@@ -5,11 +5,58 @@
     the shop's active locations) closed all day. Measured only for inboxes with working hours
     enabled; other inboxes keep calendar minutes (business columns null, the business-hour breach
     equal to the calendar one).
+    Incremental by conversation (issue 17): a run re-measures (delete+insert) the conversations
+    of rebusinessed_conversations() (measured since the model's watermark or landed; every
+    conversation of an inbox landed since, working hours or time zone changed; every
+    conversation of a shop with a location landed since, its holidays' country may have
+    changed), and the stored ones whose business-hour breach moves with the as-of time alone
+    (unanswered, not yet breached); `refreshed_at` stamps the run that wrote the row. A changed
+    holiday seed needs `--full-refresh`.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'conversation_id'],
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_changed_keys(rebusinessed_conversations(), ['shop_domain', 'conversation_id']) }}"],
+        post_hook=["{{ ensure_contract_constraints() }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'conversation_id']},
+            {'columns': ['refreshed_at']},
+            {
+                'columns': ['shop_domain', 'conversation_id'],
+                'where': 'has_working_hours and first_response_business_minutes is null and not is_sla_breach_business_hours',
+            },
+        ],
+    )
+}}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_chatwoot__conversations') }}
+
 with
+
+{% if is_incremental() %}
+    changed as (
+        {{ rebusinessed_conversations() }}
+        -- not deleted by the pre-hook: replaced by the delete+insert
+        union
+        select
+            done.shop_domain,
+            done.conversation_id
+        from {{ this }} as done
+        where
+            done.has_working_hours
+            and done.first_response_business_minutes is null
+            and not done.is_sla_breach_business_hours
+    ),
+{% endif %}
 
 conversations as (
     select * from {{ ref('int_conversations_measured') }}
+    {% if is_incremental() %}
+        where (shop_domain, conversation_id) in (select changed.shop_domain, changed.conversation_id from changed)
+    {% endif %}
 ),
 
 inboxes as (
@@ -158,7 +205,8 @@ final as (
             when timed.has_working_hours
                 then coalesce(first_response.business_seconds, 0) > timed.sla_target_minutes * 60
             else timed.is_sla_breach
-        end as is_sla_breach_business_hours
+        end as is_sla_breach_business_hours,
+        '{{ run_started_at }}'::timestamptz as refreshed_at
     from timed
     left join measured as first_response
         on

@@ -5,18 +5,62 @@
     came more than the SLA minutes (seeds/sla_policies.csv) after creation, or there is none
     and the conversation is older than the SLA at the as-of time. A conversation without a
     creation time (a bad value) is left out.
+    Incremental by conversation (issue 17): a run re-measures (delete+insert) the conversations
+    of remeasured_conversations() (landed since the model's watermark, a message landed, the
+    sentiment re-scored, the contact redacted), and the stored ones whose breach moves with
+    the as-of time alone (unanswered, not yet breached); `refreshed_at` stamps the run that
+    wrote the row. A changed SLA seed needs `--full-refresh`.
 -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'conversation_id'],
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_changed_keys(remeasured_conversations(), ['shop_domain', 'conversation_id']) }}"],
+        post_hook=["{{ ensure_contract_constraints() }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'conversation_id']},
+            {'columns': ['shop_domain', 'contact_id']},
+            {'columns': ['refreshed_at']},
+            {'columns': ['shop_domain', 'conversation_id'], 'where': 'first_response_at is null and not is_sla_breach'},
+        ],
+    )
+}}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ source('raw_chatwoot', 'contacts') }}
+-- depends_on: {{ source('raw_app', 'redactions') }}
+
 with
+
+{% if is_incremental() %}
+    changed as (
+        {{ remeasured_conversations() }}
+        -- not deleted by the pre-hook: replaced by the delete+insert
+        union
+        select
+            done.shop_domain,
+            done.conversation_id
+        from {{ this }} as done
+        where done.first_response_at is null and not done.is_sla_breach
+    ),
+{% endif %}
 
 conversations as (
     -- a conversation whose creation time did not parse (null in staging, listed in
     -- stg_warehouse__rejected_values and v_data_quality_alerts) has no day: left out of CX figures
     select * from {{ ref('stg_chatwoot__conversations') }}
     where created_at is not null
+    {% if is_incremental() %}
+        and (shop_domain, conversation_id) in (select changed.shop_domain, changed.conversation_id from changed)
+    {% endif %}
 ),
 
 messages as (
     select * from {{ ref('stg_chatwoot__messages') }}
+    {% if is_incremental() %}
+        where (shop_domain, conversation_id) in (select changed.shop_domain, changed.conversation_id from changed)
+    {% endif %}
 ),
 
 sentiment as (
@@ -108,7 +152,8 @@ final as (
         case
             when measured.is_escalated
                 then coalesce(measured.escalation_message_at, measured.last_activity_at, measured.created_at)
-        end as escalated_at
+        end as escalated_at,
+        '{{ run_started_at }}'::timestamptz as refreshed_at
     from measured
 )
 

@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'order_id'],
-        incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=["{{ delete_changed_orders(ref('int_orders_localized'), 'localized_at') }}"],
         indexes=[

@@ -10,13 +10,15 @@ daily as (
     select
         shop_domain,
         entry_date as date,
-        sum(minutes_order_processing) as time_saved_order_processing,
-        sum(minutes_inventory_checks) as time_saved_inventory_checks,
-        sum(minutes_customer_support) as time_saved_customer_support,
-        sum(minutes_manual_reporting) as time_saved_manual_reporting,
-        sum(minutes_data_entry) as time_saved_data_entry,
-        sum(automation_actions) as automation_actions_count,
-        sum(manual_actions_avoided) as manual_actions_avoided,
+        {{ aggregates('sum', {
+            'time_saved_order_processing': 'minutes_order_processing',
+            'time_saved_inventory_checks': 'minutes_inventory_checks',
+            'time_saved_customer_support': 'minutes_customer_support',
+            'time_saved_manual_reporting': 'minutes_manual_reporting',
+            'time_saved_data_entry': 'minutes_data_entry',
+            'automation_actions_count': 'automation_actions',
+            'manual_actions_avoided': 'manual_actions_avoided',
+        }) }},
         min(updated_at) as created_at,
         max(updated_at) as updated_at
     from entries

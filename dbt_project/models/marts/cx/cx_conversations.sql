@@ -1,9 +1,26 @@
-{#- One row per Chatwoot conversation; the rules live in int_conversations_measured. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['shop_domain', 'chatwoot_conversation_id'],
+    pre_hook=["{{ delete_changed_keys(changed_tile_conversations(), {'shop_domain': 'shop_domain', 'chatwoot_conversation_id': 'conversation_id'}) }}"],
+) }}
+
+{#-
+    One row per Chatwoot conversation; the rules live in int_conversations_measured.
+    Incremental by conversation (issue 17): a run rebuilds (delete+insert) the conversations of
+    changed_tile_conversations(): measured or business-measured since the model's watermark,
+    landed since, of a contact landed since (linked to a customer), or of a contact whose
+    customer's segment changed (int_customer_personas).
+-#}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_chatwoot__conversations') }}
+-- depends_on: {{ source('raw_shopify', 'customers') }}
 
 with
 
 conversations as (
     select * from {{ ref('int_conversations_measured') }}
+    {{ where_key_changed(changed_tile_conversations(), ['shop_domain', 'conversation_id']) }}
 ),
 
 business as (
@@ -15,46 +32,28 @@ contacts as (
 ),
 
 segments as (
-    select * from {{ ref('int_customers_segmented') }}
+    select * from {{ ref('int_customer_personas') }}
 ),
 
 final as (
     select
-        {{ deterministic_uuid(['conversations.shop_domain', "'conversation'", 'conversations.conversation_id']) }}
-            as id,
-        conversations.shop_domain::text as shop_domain,
-        conversations.conversation_id::bigint as chatwoot_conversation_id,
-        conversations.shopify_order_id::bigint as shopify_order_id,
-        segments.primary_segment::text as customer_segment,
-        conversations.first_response_time_minutes::integer as first_response_time_minutes,
-        round(
-            extract(epoch from conversations.resolved_at - conversations.created_at) / 3600.0, 2
-        )::numeric as resolution_time_hours,
-        conversations.sla_target_minutes::integer as sla_target_minutes,
-        conversations.is_sla_breach::boolean as is_sla_breach,
-        coalesce(business.has_working_hours, false)::boolean as has_working_hours,
-        business.first_response_business_minutes::integer as first_response_business_minutes,
-        business.resolution_business_minutes::integer as resolution_business_minutes,
-        coalesce(business.is_sla_breach_business_hours, conversations.is_sla_breach)::boolean
-            as is_sla_breach_business_hours,
-        conversations.priority::text as priority,
-        conversations.sentiment::text as sentiment,
-        conversations.is_escalated::boolean as is_escalated,
-        (case when conversations.is_escalated then conversations.escalation_reason end)::text
-            as escalation_reason,
-        conversations.escalated_at::timestamptz as escalated_at,
-        conversations.status::text as status,
-        conversations.assignee_id::bigint as assignee_id,
-        conversations.created_at::timestamptz as conversation_created_at,
-        conversations.first_response_at::timestamptz as first_response_at,
-        conversations.resolved_at::timestamptz as resolved_at,
-        conversations.created_at::timestamptz as created_at,
-        coalesce(conversations.source_updated_at, conversations.updated_at)::timestamptz as updated_at
+        {{ typed_columns('conversations', {
+            'id': deterministic_uuid(['conversations.shop_domain', "'conversation'", 'conversations.conversation_id']),
+            'chatwoot_conversation_id': 'conversations.conversation_id',
+            'customer_segment': 'segments.primary_segment',
+            'resolution_time_hours':
+                'round(extract(epoch from conversations.resolved_at - conversations.created_at) / 3600.0, 2)',
+            'has_working_hours': 'coalesce(business.has_working_hours, false)',
+            'first_response_business_minutes': 'business.first_response_business_minutes',
+            'resolution_business_minutes': 'business.resolution_business_minutes',
+            'is_sla_breach_business_hours':
+                'coalesce(business.is_sla_breach_business_hours, conversations.is_sla_breach)',
+            'escalation_reason': 'case when conversations.is_escalated then conversations.escalation_reason end',
+            'conversation_created_at': 'conversations.created_at',
+            'updated_at': 'coalesce(conversations.source_updated_at, conversations.updated_at)',
+        }) }}
     from conversations
-    left join business
-        on
-            conversations.shop_domain = business.shop_domain
-            and conversations.conversation_id = business.conversation_id
+    {{ join_each('conversations', ['business'], ['shop_domain', 'conversation_id']) }}
     left join contacts
         on
             conversations.shop_domain = contacts.shop_domain

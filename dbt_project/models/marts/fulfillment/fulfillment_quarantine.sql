@@ -12,13 +12,14 @@ orders as (
 
 final as (
     select
-        orders.shop_domain::text as shop_domain,
-        orders.order_id::bigint as shopify_order_id,
-        orders.order_name::text as order_number,
-        orders.quarantine_reason::text as reason,
-        orders.created_at::timestamptz as order_created_at,
-        orders.first_fulfilled_at::timestamptz as fulfilled_at,
-        {{ hotrod_as_of() }}::timestamptz as detected_at
+        {{ typed_columns('orders', {
+            'shopify_order_id': 'orders.order_id',
+            'order_number': 'orders.order_name',
+            'reason': 'orders.quarantine_reason',
+            'order_created_at': 'orders.created_at',
+            'fulfilled_at': 'orders.first_fulfilled_at',
+            'detected_at': hotrod_as_of(),
+        }) }}
     from orders
     where orders.quarantine_reason is not null
 )

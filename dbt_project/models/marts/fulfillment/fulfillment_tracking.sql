@@ -1,12 +1,28 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['shop_domain', 'shopify_order_id'],
+    pre_hook=["{{ delete_changed_keys(changed_tracked_orders(), {'shop_domain': 'shop_domain', 'shopify_order_id': 'order_id'}) }}"],
+) }}
+
 {#-
     One row per non-test order; the SLA rules live in int_orders_sla_evaluated. Orders in
     fulfillment_quarantine (they would fail a guarding test) stay out of the tile.
+    Incremental by order (issue 17): a run rebuilds (delete+insert) the orders of
+    changed_tracked_orders(): evaluated since the model's watermark, re-evaluated as time
+    passes (open or quarantined), deleted in Shopify, and every order of a customer whose segment
+    or priority changed (int_customer_personas).
 -#}
+
+-- read by the changed-key macros of incremental runs (rendered only then):
+-- depends_on: {{ ref('stg_shopify__orders') }}
+-- depends_on: {{ source('raw_shopify', 'orders') }}
+-- depends_on: {{ source('raw_shopify', 'customers') }}
 
 with
 
 orders as (
     select * from {{ ref('int_orders_sla_evaluated') }}
+    {{ where_key_changed(changed_tracked_orders(), ['shop_domain', 'order_id']) }}
 ),
 
 quarantined as (
@@ -14,29 +30,20 @@ quarantined as (
 ),
 
 segments as (
-    select * from {{ ref('int_customers_segmented') }}
+    select * from {{ ref('int_customer_personas') }}
 ),
 
 final as (
     select
-        {{ deterministic_uuid(['orders.shop_domain', "'order'", 'orders.order_id']) }} as id,
-        orders.shop_domain::text as shop_domain,
-        orders.order_id::bigint as shopify_order_id,
-        orders.order_name::text as order_number,
-        orders.fulfillment_status::text as fulfillment_status,
-        orders.days_to_fulfill::integer as days_to_fulfill,
-        orders.is_sla_breach::boolean as is_sla_breach,
-        orders.sla_threshold_days::integer as sla_threshold_days,
-        segments.primary_segment::text as customer_segment,
-        coalesce(segments.is_priority_customer, false)::boolean as is_priority_customer,
-        orders.has_issue::boolean as has_issue,
-        orders.issue_type::text as issue_type,
-        orders.issue_severity::text as issue_severity,
-        orders.created_at::timestamptz as order_created_at,
-        orders.first_fulfilled_at::timestamptz as fulfilled_at,
-        orders.sla_deadline::timestamptz as sla_deadline,
-        orders.created_at::timestamptz as created_at,
-        orders.updated_at::timestamptz as updated_at
+        {{ typed_columns('orders', {
+            'id': deterministic_uuid(['orders.shop_domain', "'order'", 'orders.order_id']),
+            'shopify_order_id': 'orders.order_id',
+            'order_number': 'orders.order_name',
+            'customer_segment': 'segments.primary_segment',
+            'is_priority_customer': 'coalesce(segments.is_priority_customer, false)',
+            'order_created_at': 'orders.created_at',
+            'fulfilled_at': 'orders.first_fulfilled_at',
+        }) }}
     from orders
     left join segments
         on

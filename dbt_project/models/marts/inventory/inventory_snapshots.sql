@@ -2,7 +2,6 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'sku', 'snapshot_date'],
-        incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[
             {'columns': ['shop_domain', 'snapshot_date desc', 'sku'], 'unique': true},
@@ -13,7 +12,6 @@
                 'where': "stock_status in ('low_stock', 'out_of_stock')",
             },
         ],
-        post_hook=["{{ ensure_contract_constraints() }}"],
     )
 }}
 
@@ -120,23 +118,10 @@ covered as (
     from measured
 ),
 
-final as (
+classified as (
     select
-        {{ deterministic_uuid(['covered.shop_domain', "'sku_day'", 'covered.sku', 'covered.snapshot_date']) }} as id,
-        covered.shop_domain::text as shop_domain,
-        covered.product_id::bigint as shopify_product_id,
-        covered.variant_id::bigint as shopify_variant_id,
-        covered.sku::text as sku,
-        covered.snapshot_date::date as snapshot_date,
-        covered.quantity_available::integer as quantity_available,
-        covered.quantity_reserved::integer as quantity_reserved,
-        covered.quantity_incoming::integer as quantity_incoming,
-        covered.units_sold_7d::integer as units_sold_7d,
-        covered.units_sold_30d::integer as units_sold_30d,
-        covered.avg_daily_sales::numeric(14, 4) as avg_daily_sales,
-        covered.days_of_cover::integer as days_of_cover,
-        covered.reorder_point::integer as reorder_point,
-        (case
+        covered.*,
+        case
             when covered.quantity_available <= 0 then 'out_of_stock'
             when covered.days_of_cover > {{ stock_rule('overstock_days_of_cover') }} then 'overstock'
             when
@@ -148,10 +133,21 @@ final as (
                 or covered.days_of_cover < {{ stock_rule('low_stock_days_of_cover') }}
                 then 'low_stock'
             else 'in_stock'
-        end)::text as stock_status,
-        {{ velocity_tier('covered.units_sold_30d') }}::text as velocity_tier,
-        covered.created_at::timestamptz as created_at
+        end as stock_status,
+        {{ velocity_tier('covered.units_sold_30d') }} as velocity_tier
     from covered
+),
+
+final as (
+    select
+        {{ typed_columns('classified', {
+            'id': deterministic_uuid(
+                ['classified.shop_domain', "'sku_day'", 'classified.sku', 'classified.snapshot_date']
+            ),
+            'shopify_product_id': 'classified.product_id',
+            'shopify_variant_id': 'classified.variant_id',
+        }) }}
+    from classified
 ),
 
 written as (

@@ -35,18 +35,16 @@ daily as (
 
 final as (
     select
-        {{ deterministic_uuid(['daily.shop_domain', "'operator_day'", 'daily.assignee_id', 'daily.local_date']) }}
-            as id,
-        daily.shop_domain::text as shop_domain,
-        daily.assignee_id::bigint as operator_id,
-        daily.local_date::date as date,
-        daily.sla_breaches_detected::integer as sla_breaches_detected,
-        daily.sla_breaches_resolved::integer as sla_breaches_resolved,
-        round(daily.median_response_time::numeric, 2) as median_response_time,
-        round(daily.p90_response_time::numeric, 2) as p90_response_time,
-        round(daily.p95_response_time::numeric, 2) as p95_response_time,
-        '{{ run_started_at }}'::timestamptz as created_at,
-        '{{ run_started_at }}'::timestamptz as updated_at
+        {{ typed_columns('daily', {
+            'id': deterministic_uuid(['daily.shop_domain', "'operator_day'", 'daily.assignee_id', 'daily.local_date']),
+            'operator_id': 'daily.assignee_id',
+            'date': 'daily.local_date',
+            'median_response_time': 'round(daily.median_response_time::numeric, 2)',
+            'p90_response_time': 'round(daily.p90_response_time::numeric, 2)',
+            'p95_response_time': 'round(daily.p95_response_time::numeric, 2)',
+            'created_at': "'" ~ run_started_at ~ "'",
+            'updated_at': "'" ~ run_started_at ~ "'",
+        }) }}
     from daily
 )
 

@@ -46,17 +46,14 @@ rates as (
 
 final as (
     select
-        {{ deterministic_uuid(["'platform'", "'activation_day'", 'rates.date']) }} as id,
-        'platform'::text as shop_domain,
-        rates.date::date as date,
-        rates.total_shops::integer as total_shops,
-        rates.shops_activated::integer as shops_activated,
-        rates.activation_rate_pct::numeric as activation_rate_pct,
-        round(avg(rates.activation_rate_pct) over (
-            order by rates.date rows between 6 preceding and current row
-        ), 2)::numeric as activation_rate_7d_avg,
-        '{{ run_started_at }}'::timestamptz as created_at,
-        '{{ run_started_at }}'::timestamptz as updated_at
+        {{ typed_columns('rates', {
+            'id': deterministic_uuid(["'platform'", "'activation_day'", 'rates.date']),
+            'shop_domain': "'platform'",
+            'activation_rate_7d_avg': 'round(avg(rates.activation_rate_pct) over ('
+                ~ 'order by rates.date rows between 6 preceding and current row), 2)',
+            'created_at': "'" ~ run_started_at ~ "'",
+            'updated_at': "'" ~ run_started_at ~ "'",
+        }) }}
     from rates
 )
 

@@ -2,12 +2,9 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
         indexes=[{'columns': ['shop_domain', 'date desc'], 'unique': true}],
         post_hook=[
             "{{ delete_vanished_rows(ref('int_sales_daily_aggregated'), {'shop_domain': 'shop_domain', 'date': 'local_date'}) }}",
-            "{{ ensure_contract_constraints() }}",
         ],
     )
 }}
@@ -34,24 +31,19 @@ ga4 as (
 
 computed as (
     select
-        {{ deterministic_uuid(['daily.shop_domain', "'sales_day'", 'daily.local_date']) }} as id,
-        daily.shop_domain::text as shop_domain,
-        daily.local_date::date as date,
-        daily.total_revenue::numeric(14, 2) as total_revenue,
-        daily.total_orders::integer as total_orders,
-        round(daily.total_revenue / nullif(daily.total_orders, 0), 2)::numeric(14, 2) as avg_order_value,
-        {{ pct_change('daily.total_revenue', 'daily.revenue_last_week') }}::numeric(14, 2) as revenue_vs_last_week_pct,
-        {{ pct_change('daily.total_orders', 'daily.orders_last_week') }}::numeric(14, 2) as orders_vs_last_week_pct,
-        daily.orders_fulfilled::integer as orders_fulfilled,
-        round(
-            100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2
-        )::numeric(14, 2) as fulfillment_rate_pct,
-        daily.refunded_amount::numeric(14, 2) as refunded_amount,
-        (daily.total_revenue - daily.refunded_amount)::numeric(14, 2) as net_revenue,
-        ga4.sessions::integer as sessions,
-        ga4.conversion_rate_pct::numeric(14, 2) as conversion_rate_pct,
-        ga4.transactions::integer as ga_transactions,
-        ga4.purchase_revenue::numeric(14, 2) as ga_purchase_revenue
+        {{ typed_columns('daily', {
+            'id': deterministic_uuid(['daily.shop_domain', "'sales_day'", 'daily.local_date']),
+            'date': 'daily.local_date',
+            'avg_order_value': 'round(daily.total_revenue / nullif(daily.total_orders, 0), 2)',
+            'revenue_vs_last_week_pct': pct_change('daily.total_revenue', 'daily.revenue_last_week'),
+            'orders_vs_last_week_pct': pct_change('daily.total_orders', 'daily.orders_last_week'),
+            'fulfillment_rate_pct': 'round(100.0 * daily.orders_fulfilled / nullif(daily.total_orders, 0), 2)',
+            'net_revenue': 'daily.total_revenue - daily.refunded_amount',
+            'sessions': 'ga4.sessions',
+            'conversion_rate_pct': 'ga4.conversion_rate_pct',
+            'ga_transactions': 'ga4.transactions',
+            'ga_purchase_revenue': 'ga4.purchase_revenue',
+        }, without=['created_at', 'updated_at']) }}
     from daily
     left join ga4
         on

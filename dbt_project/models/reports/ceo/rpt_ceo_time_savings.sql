@@ -26,13 +26,15 @@ aggregated as (
         min(date) as first_entry_date,
         max(date) as last_entry_date,
         count(*) as days_with_entries,
-        sum(time_saved_order_processing) as minutes_order_processing,
-        sum(time_saved_inventory_checks) as minutes_inventory_checks,
-        sum(time_saved_customer_support) as minutes_customer_support,
-        sum(time_saved_manual_reporting) as minutes_manual_reporting,
-        sum(time_saved_data_entry) as minutes_data_entry,
-        sum(automation_actions_count) as automation_actions,
-        sum(manual_actions_avoided) as manual_actions_avoided
+        {{ aggregates('sum', {
+            'minutes_order_processing': 'time_saved_order_processing',
+            'minutes_inventory_checks': 'time_saved_inventory_checks',
+            'minutes_customer_support': 'time_saved_customer_support',
+            'minutes_manual_reporting': 'time_saved_manual_reporting',
+            'minutes_data_entry': 'time_saved_data_entry',
+            'automation_actions': 'automation_actions_count',
+            'manual_actions_avoided': 'manual_actions_avoided',
+        }) }}
     from in_window
     group by shop_domain, savings_window
 ),

@@ -4,15 +4,8 @@ conversations as (
     select * from {{ ref('cx_conversations') }}
 ),
 
-active as (
-    select *
-    from conversations
-    where
-        status in ('open', 'pending')
-        and (is_escalated or is_sla_breach)
-),
-
 classified as (
+    -- the open escalations and SLA breaches, each with its severity
     select
         *,
         case
@@ -21,7 +14,10 @@ classified as (
             when is_escalated or is_sla_breach then 'medium'
             else 'low'
         end::vocab.severity as escalation_severity
-    from active
+    from conversations
+    where
+        status in ('open', 'pending')
+        and (is_escalated or is_sla_breach)
 ),
 
 final as (
@@ -49,13 +45,7 @@ final as (
 ),
 
 by_urgency as (
-    select
-        *,
-        row_number() over (
-            partition by shop_domain
-            order by severity_rank asc, hours_open desc nulls last, chatwoot_conversation_id asc
-        ) as urgency_rank
-    from final
+    {{ urgency_ranked('final', ['severity_rank asc', 'hours_open desc nulls last', 'chatwoot_conversation_id asc']) }}
 )
 
 select * from by_urgency

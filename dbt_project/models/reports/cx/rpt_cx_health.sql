@@ -18,17 +18,19 @@ aggregated as (
     select
         shop_domain,
         count(*) as total_conversations,
-        count(*) filter (where status in ('open', 'pending')) as open_conversations,
-        count(*) filter (where status in ('resolved', 'closed')) as resolved_conversations,
+        {{ counts_where({
+            'open_conversations': "status in ('open', 'pending')",
+            'resolved_conversations': "status in ('resolved', 'closed')",
+            'sla_breaches': 'is_sla_breach',
+            'sla_breaches_business_hours': 'is_sla_breach_business_hours',
+            'escalations': 'is_escalated',
+        }) }},
+        {{ counts_by('sentiment', ['positive', 'neutral', 'negative', 'very_negative'], suffix='_conversations') }},
         round(avg(first_response_time_minutes), 1) as avg_first_response_minutes,
         percentile_cont(0.5) within group (order by first_response_time_minutes)
             as median_first_response_minutes,
         round(avg(resolution_time_hours), 2) as avg_resolution_hours,
-        count(*) filter (where is_sla_breach) as sla_breaches,
-        round(avg(first_response_business_minutes), 1) as avg_first_response_business_minutes,
-        count(*) filter (where is_sla_breach_business_hours) as sla_breaches_business_hours,
-        count(*) filter (where is_escalated) as escalations,
-        {{ counts_by('sentiment', ['positive', 'neutral', 'negative', 'very_negative'], suffix='_conversations') }}
+        round(avg(first_response_business_minutes), 1) as avg_first_response_business_minutes
     from window_conversations
     group by shop_domain
 ),

@@ -6,21 +6,18 @@ activity as (
 ),
 
 metrics as (
+    -- one row per shop, day and metric watched
     select
-        shop_domain,
-        'daily_revenue' as metric,
-        date as metric_date,
-        total_revenue::numeric as metric_value
+        activity.shop_domain,
+        watched.metric,
+        activity.date as metric_date,
+        watched.metric_value
     from activity
-
-    union all
-
-    select
-        shop_domain,
-        'cx_volume' as metric,
-        date as metric_date,
-        conversations::numeric as metric_value
-    from activity
+    cross join lateral (
+        values
+        ('daily_revenue', activity.total_revenue::numeric),
+        ('cx_volume', activity.conversations::numeric)
+    ) as watched (metric, metric_value)
 ),
 
 baselined as (

@@ -63,101 +63,85 @@ latency as (
 ),
 
 alerts as (
-    select
-        shop_domain,
-        'quality_check' as alert_type,
-        table_name as alert_source,
-        severity::text as severity,
-        check_name || ': ' || failing_rows || ' failing rows - ' || description as alert_message,
-        checked_at as detected_at
-    from checks
-    where status = 'fail'
-
-    union all
-
-    select
-        shop_domain,
-        'stale_table' as alert_type,
-        table_name as alert_source,
-        case when freshness_status = 'critical' then 'high' else 'medium' end as severity,
-        table_name || ' latest data is ' || days_behind || ' days old' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from freshness
-    where freshness_status <> 'fresh'
-
-    union all
-
-    select
-        shop_domain,
-        'stale_source' as alert_type,
-        source_system || '.' || entity as alert_source,
-        case when freshness_status = 'stale' then 'high' else 'medium' end as severity,
-        source_system || '.' || entity || ' last extracted ' || hours_since_extract || ' hours ago' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from sources
-    where freshness_status <> 'fresh'
-
-    union all
-
-    select
-        shop_domain,
-        'quarantined_records' as alert_type,
-        source_system || '.' || entity as alert_source,
-        'medium' as severity,
-        quarantined_rows || ' records quarantined for ' || source_system || '.' || entity as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from sources
-    where quarantined_rows > 0
-
-    union all
-
-    -- bad values (issue 20): each value that did not parse, each order kept out of money figures
-    select
-        shop_domain,
-        'rejected_value' as alert_type,
-        source_table as alert_source,
-        'medium' as severity,
-        rejected_message as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from rejected_messages
-
-    union all
-
-    select
-        shop_domain,
-        'flagged_order' as alert_type,
-        'stg_shopify__orders' as alert_source,
-        'medium' as severity,
-        'order ' || order_id || ': ' || issue || ' (' || detail || '); not counted' as alert_message,
-        {{ hotrod_as_of() }} as detected_at
-    from order_issues
-    where issue <> 'rejected_value'
-
-    union all
-
-    select
-        shop_domain,
-        'anomaly' as alert_type,
-        metric as alert_source,
-        case when abs(z_score) >= 4 then 'high' else 'medium' end as severity,
-        metric || ' ' || direction || ' on ' || metric_date || ': ' || metric_value
-        || ' vs 28-day mean ' || baseline_mean || ' (z=' || z_score || ')' as alert_message,
-        metric_date::timestamptz as detected_at
-    from anomalies
-    where is_anomaly and metric_date >= ({{ hotrod_as_of() }})::date - 7
-
-    union all
-
-    select
-        shop_domain,
-        'api_latency' as alert_type,
-        source_system || '.' || endpoint_kind as alert_source,
-        case when latency_p95_ms >= 4 * p95_7d_median_ms then 'high' else 'medium' end as severity,
-        source_system || '.' || endpoint_kind || ' p95 latency ' || latency_p95_ms || ' ms on ' || date
-        || ' vs 7-day median ' || p95_7d_median_ms || ' ms' as alert_message,
-        date::timestamptz as detected_at
-    from latency
-    where is_latency_spike and date >= ({{ hotrod_as_of() }})::date - 1
+    {#-
+        One branch per kind of alert: the relation read and which of its rows alert (default:
+        all), then the alert's source, severity and message (SQL over that relation) and when it
+        was detected (default: the as-of time). Bad values (issue 20): each value that did not
+        parse, each order kept out of money figures.
+    -#}
+    {%- set alert_kinds = [{
+        'alert_type': 'quality_check',
+        'relation': 'checks',
+        'where': "status = 'fail'",
+        'alert_source': 'table_name',
+        'severity': 'severity::text',
+        'alert_message': "check_name || ': ' || failing_rows || ' failing rows - ' || description",
+        'detected_at': 'checked_at',
+    }, {
+        'alert_type': 'stale_table',
+        'relation': 'freshness',
+        'where': "freshness_status <> 'fresh'",
+        'alert_source': 'table_name',
+        'severity': "case when freshness_status = 'critical' then 'high' else 'medium' end",
+        'alert_message': "table_name || ' latest data is ' || days_behind || ' days old'",
+    }, {
+        'alert_type': 'stale_source',
+        'relation': 'sources',
+        'where': "freshness_status <> 'fresh'",
+        'alert_source': "source_system || '.' || entity",
+        'severity': "case when freshness_status = 'stale' then 'high' else 'medium' end",
+        'alert_message': "source_system || '.' || entity || ' last extracted ' || hours_since_extract"
+            ~ " || ' hours ago'",
+    }, {
+        'alert_type': 'quarantined_records',
+        'relation': 'sources',
+        'where': 'quarantined_rows > 0',
+        'alert_source': "source_system || '.' || entity",
+        'severity': "'medium'",
+        'alert_message': "quarantined_rows || ' records quarantined for ' || source_system || '.' || entity",
+    }, {
+        'alert_type': 'rejected_value',
+        'relation': 'rejected_messages',
+        'alert_source': 'source_table',
+        'severity': "'medium'",
+        'alert_message': 'rejected_message',
+    }, {
+        'alert_type': 'flagged_order',
+        'relation': 'order_issues',
+        'where': "issue <> 'rejected_value'",
+        'alert_source': "'stg_shopify__orders'",
+        'severity': "'medium'",
+        'alert_message': "'order ' || order_id || ': ' || issue || ' (' || detail || '); not counted'",
+    }, {
+        'alert_type': 'anomaly',
+        'relation': 'anomalies',
+        'where': 'is_anomaly and metric_date >= (' ~ hotrod_as_of() ~ ')::date - 7',
+        'alert_source': 'metric',
+        'severity': "case when abs(z_score) >= 4 then 'high' else 'medium' end",
+        'alert_message': "metric || ' ' || direction || ' on ' || metric_date || ': ' || metric_value"
+            ~ " || ' vs 28-day mean ' || baseline_mean || ' (z=' || z_score || ')'",
+        'detected_at': 'metric_date::timestamptz',
+    }, {
+        'alert_type': 'api_latency',
+        'relation': 'latency',
+        'where': 'is_latency_spike and date >= (' ~ hotrod_as_of() ~ ')::date - 1',
+        'alert_source': "source_system || '.' || endpoint_kind",
+        'severity': "case when latency_p95_ms >= 4 * p95_7d_median_ms then 'high' else 'medium' end",
+        'alert_message': "source_system || '.' || endpoint_kind || ' p95 latency ' || latency_p95_ms"
+            ~ " || ' ms on ' || date || ' vs 7-day median ' || p95_7d_median_ms || ' ms'",
+        'detected_at': 'date::timestamptz',
+    }] %}
+    {% call(kind) union_all_over(alert_kinds) %}
+        select
+            shop_domain,
+            '{{ kind.alert_type }}' as alert_type,
+            {{ kind.alert_source }} as alert_source,
+            {{ kind.severity }} as severity,
+            {{ kind.alert_message }} as alert_message,
+            {{ kind.get('detected_at', hotrod_as_of()) }} as detected_at
+        from {{ kind.relation }}
+        where {{ kind.get('where', 'true') }}
+    {% endcall %}
 ),
 
 final as (

@@ -1,3 +1,111 @@
+{#-
+    The checks, in check_id order: the table checked, the severity of a failure, what a failing
+    row is, and the expression (over the per-table check CTEs below) that counts them.
+-#}
+{%- set quality_checks = [{
+    'check_name': 'missing_revenue',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'critical',
+    'description': 'Days with orders but no revenue',
+    'failing_rows': 'sales_checks.missing_revenue',
+}, {
+    'check_name': 'negative_inventory',
+    'table_name': 'inventory_snapshots',
+    'severity': 'critical',
+    'description': 'Latest snapshot with negative stock',
+    'failing_rows': 'inventory_checks.negative_inventory',
+}, {
+    'check_name': 'missing_segment',
+    'table_name': 'customer_segments',
+    'severity': 'high',
+    'description': 'Customers without a primary segment',
+    'failing_rows': 'customer_checks.missing_segment',
+}, {
+    'check_name': 'future_dates',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'critical',
+    'description': "Daily metrics dated after the shop's local today",
+    'failing_rows': 'sales_checks.future_dates',
+}, {
+    'check_name': 'negative_resolution_time',
+    'table_name': 'cx_conversations',
+    'severity': 'high',
+    'description': 'Negative response or resolution time',
+    'failing_rows': 'conversation_checks.negative_resolution_time',
+}, {
+    'check_name': 'aov_mismatch',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'medium',
+    'description': 'AOV differs from revenue / orders by > 0.01',
+    'failing_rows': 'sales_checks.aov_mismatch',
+}, {
+    'check_name': 'fulfillment_rate_out_of_range',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'medium',
+    'description': 'Fulfillment rate outside 0-100%',
+    'failing_rows': 'sales_checks.fulfillment_rate_out_of_range',
+}, {
+    'check_name': 'duplicate_daily_metrics',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'critical',
+    'description': 'More than one row per shop and day',
+    'failing_rows': 'sales_checks.duplicate_days',
+}, {
+    'check_name': 'fulfilled_before_created',
+    'table_name': 'fulfillment_tracking',
+    'severity': 'high',
+    'description': 'Orders fulfilled before they were created',
+    'failing_rows': 'fulfillment_checks.fulfilled_before_created',
+}, {
+    'check_name': 'missing_sku',
+    'table_name': 'sku_performance',
+    'severity': 'medium',
+    'description': 'SKU rows without a SKU code',
+    'failing_rows': 'sku_checks.missing_sku',
+}, {
+    'check_name': 'orders_in_future',
+    'table_name': 'fulfillment_tracking',
+    'severity': 'high',
+    'description': 'Orders created after the as-of time',
+    'failing_rows': 'fulfillment_checks.orders_in_future',
+}, {
+    'check_name': 'rejected_values',
+    'table_name': 'stg_shopify__orders',
+    'severity': 'high',
+    'description': 'Order values that did not parse (not counted)',
+    'failing_rows': 'order_checks.rejected_values',
+}, {
+    'check_name': 'currency_mismatch',
+    'table_name': 'stg_shopify__orders',
+    'severity': 'high',
+    'description': 'Orders not in the shop currency (not counted)',
+    'failing_rows': 'order_checks.currency_mismatch',
+}, {
+    'check_name': 'bad_quantities',
+    'table_name': 'stg_shopify__orders',
+    'severity': 'high',
+    'description': 'Orders with a bad line quantity (not counted)',
+    'failing_rows': 'order_checks.bad_quantities',
+}, {
+    'check_name': 'missing_totals',
+    'table_name': 'stg_shopify__orders',
+    'severity': 'high',
+    'description': 'Orders without a total or creation time (not counted)',
+    'failing_rows': 'order_checks.missing_totals',
+}, {
+    'check_name': 'ga4_vs_shopify_mismatch',
+    'table_name': 'sales_metrics_daily',
+    'severity': 'medium',
+    'description': "Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify's",
+    'failing_rows': 'sales_checks.ga4_vs_shopify_mismatch',
+}, {
+    'check_name': 'rejected_source_values',
+    'table_name': 'stg_warehouse__rejected_values',
+    'severity': 'medium',
+    'description': 'Customer, catalog, inventory, app, Chatwoot and GA4 values that did not parse (null in staging)',
+    'failing_rows': 'source_rejected_values.rejected_values',
+}] %}
+
 with
 
 shops as (
@@ -177,23 +285,9 @@ checks as (
         check_list.severity,
         check_list.description,
         case check_list.check_name
-            when 'missing_revenue' then sales_checks.missing_revenue
-            when 'negative_inventory' then inventory_checks.negative_inventory
-            when 'missing_segment' then customer_checks.missing_segment
-            when 'future_dates' then sales_checks.future_dates
-            when 'negative_resolution_time' then conversation_checks.negative_resolution_time
-            when 'aov_mismatch' then sales_checks.aov_mismatch
-            when 'fulfillment_rate_out_of_range' then sales_checks.fulfillment_rate_out_of_range
-            when 'duplicate_daily_metrics' then sales_checks.duplicate_days
-            when 'fulfilled_before_created' then fulfillment_checks.fulfilled_before_created
-            when 'missing_sku' then sku_checks.missing_sku
-            when 'orders_in_future' then fulfillment_checks.orders_in_future
-            when 'rejected_values' then order_checks.rejected_values
-            when 'currency_mismatch' then order_checks.currency_mismatch
-            when 'bad_quantities' then order_checks.bad_quantities
-            when 'missing_totals' then order_checks.missing_totals
-            when 'ga4_vs_shopify_mismatch' then sales_checks.ga4_vs_shopify_mismatch
-            when 'rejected_source_values' then source_rejected_values.rejected_values
+            {%- for check in quality_checks %}
+                when '{{ check.check_name }}' then {{ check.failing_rows }}
+            {%- endfor %}
         end as failing_rows,
         case check_list.table_name
             when 'sales_metrics_daily' then sales_checks.total_rows
@@ -207,29 +301,12 @@ checks as (
     from shops
     cross join (
         values
-        (1, 'missing_revenue', 'sales_metrics_daily', 'critical', 'Days with orders but no revenue'),
-        (2, 'negative_inventory', 'inventory_snapshots', 'critical', 'Latest snapshot with negative stock'),
-        (3, 'missing_segment', 'customer_segments', 'high', 'Customers without a primary segment'),
-        (4, 'future_dates', 'sales_metrics_daily', 'critical', 'Daily metrics dated after the shop''s local today'),
-        (5, 'negative_resolution_time', 'cx_conversations', 'high', 'Negative response or resolution time'),
-        (6, 'aov_mismatch', 'sales_metrics_daily', 'medium', 'AOV differs from revenue / orders by > 0.01'),
-        (7, 'fulfillment_rate_out_of_range', 'sales_metrics_daily', 'medium', 'Fulfillment rate outside 0-100%'),
-        (8, 'duplicate_daily_metrics', 'sales_metrics_daily', 'critical', 'More than one row per shop and day'),
-        (9, 'fulfilled_before_created', 'fulfillment_tracking', 'high', 'Orders fulfilled before they were created'),
-        (10, 'missing_sku', 'sku_performance', 'medium', 'SKU rows without a SKU code'),
-        (11, 'orders_in_future', 'fulfillment_tracking', 'high', 'Orders created after the as-of time'),
-        (12, 'rejected_values', 'stg_shopify__orders', 'high', 'Order values that did not parse (not counted)'),
-        (13, 'currency_mismatch', 'stg_shopify__orders', 'high', 'Orders not in the shop currency (not counted)'),
-        (14, 'bad_quantities', 'stg_shopify__orders', 'high', 'Orders with a bad line quantity (not counted)'),
-        (15, 'missing_totals', 'stg_shopify__orders', 'high', 'Orders without a total or creation time (not counted)'),
-        (
-            16, 'ga4_vs_shopify_mismatch', 'sales_metrics_daily', 'medium',
-            'Days (28, 20+ orders) where GA4 transactions or revenue are outside 0.70-1.10 x Shopify''s'
-        ),
-        (
-            17, 'rejected_source_values', 'stg_warehouse__rejected_values', 'medium',
-            'Customer, catalog, inventory, app, Chatwoot and GA4 values that did not parse (null in staging)'
-        )
+        {%- for check in quality_checks %}
+            (
+                {{ loop.index }}, '{{ check.check_name }}', '{{ check.table_name }}', '{{ check.severity }}',
+                '{{ check.description | replace("'", "''") }}'
+            ){{ ',' if not loop.last }}
+        {%- endfor %}
     ) as check_list (check_id, check_name, table_name, severity, description)
     {{ join_each(
         'shops',

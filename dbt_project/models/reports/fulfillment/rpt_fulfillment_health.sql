@@ -54,17 +54,10 @@ carrier_panel as (
     select
         shop_domain,
         {{ views_pct('sum(on_time_shipments)', 'sum(due_shipments)', 2) }} as on_time_delivery_pct,
-        jsonb_agg(
-            jsonb_build_object(
-                'carrier', carrier,
-                'shipments', shipments,
-                'on_time_pct', on_time_pct,
-                'avg_days_to_deliver', avg_days_to_deliver,
-                'p90_days_to_deliver', p90_days_to_deliver,
-                'exceptions', exceptions
-            )
-            order by shipments desc, carrier asc
-        ) as carriers
+        {{ json_list(
+            ['carrier', 'shipments', 'on_time_pct', 'avg_days_to_deliver', 'p90_days_to_deliver', 'exceptions'],
+            'shipments desc, carrier asc',
+        ) }} as carriers
     from carriers
     group by shop_domain
 ),
@@ -75,8 +68,7 @@ aggregated as (
         count(*) as total_orders,
         {{ counts_by('fulfillment_status', ['fulfilled', 'partial', 'unfulfilled'], prefix='orders_') }},
         round(avg(days_to_fulfill), 2) as avg_days_to_fulfill,
-        count(*) filter (where is_sla_breach) as sla_breaches,
-        count(*) filter (where has_issue) as orders_with_issues,
+        {{ counts_where({'sla_breaches': 'is_sla_breach', 'orders_with_issues': 'has_issue'}) }},
         {{ counts_by('issue_severity', ['critical', 'high', 'medium', 'low'], suffix='_issues') }}
     from window_orders
     group by shop_domain

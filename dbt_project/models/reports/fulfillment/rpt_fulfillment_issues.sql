@@ -58,13 +58,10 @@ ranked as (
 ),
 
 by_urgency as (
-    select
-        *,
-        row_number() over (
-            partition by shop_domain
-            order by severity_rank asc, hours_past_sla desc nulls last, order_created_at asc, shopify_order_id asc
-        ) as urgency_rank
-    from ranked
+    {{ urgency_ranked(
+        'ranked',
+        ['severity_rank asc', 'hours_past_sla desc nulls last', 'order_created_at asc', 'shopify_order_id asc'],
+    ) }}
 )
 
 select * from by_urgency

@@ -52,15 +52,8 @@ rolled as (
         sum(monthly_revenue) over (
             partition by shop_domain, date_trunc('year', month_start) order by month_start
         ) as ytd_revenue,
-        round(
-            avg(month_run_rate_revenue) over (
-                partition by shop_domain order by month_start rows between 2 preceding and current row
-            ),
-            2
-        ) as trailing_3m_avg_revenue,
-        sum(monthly_revenue) over (
-            partition by shop_domain order by month_start rows between 11 preceding and current row
-        ) as trailing_12m_revenue,
+        round({{ rolling('avg', 'month_run_rate_revenue', 'month_start', 2) }}, 2) as trailing_3m_avg_revenue,
+        {{ rolling('sum', 'monthly_revenue', 'month_start', 11) }} as trailing_12m_revenue,
         lag(monthly_revenue) over (partition by shop_domain order by month_start) as prior_month_revenue
     from run_rates
 ),

@@ -51,13 +51,7 @@ final as (
 ),
 
 by_urgency as (
-    select
-        *,
-        row_number() over (
-            partition by shop_domain
-            order by alert_rank, days_of_cover nulls first, sku, shopify_variant_id
-        ) as urgency_rank
-    from final
+    {{ urgency_ranked('final', ['alert_rank', 'days_of_cover nulls first', 'sku', 'shopify_variant_id']) }}
 )
 
 select * from by_urgency

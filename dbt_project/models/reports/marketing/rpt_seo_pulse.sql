@@ -48,21 +48,11 @@ page_ranks as (
 ),
 
 top_pages as (
-    select
-        shop_domain,
-        jsonb_agg(
-            jsonb_build_object(
-                'rank', page_rank,
-                'landing_page', landing_page,
-                'sessions', sessions,
-                'transactions', transactions,
-                'purchase_revenue', purchase_revenue
-            )
-            order by page_rank
-        ) as top_landing_pages
-    from page_ranks
-    where page_rank <= 10
-    group by shop_domain
+    {{ ranked_list(
+        'page_ranks', 'page_rank', 10,
+        ['landing_page', 'sessions', 'transactions', 'purchase_revenue'],
+        'top_landing_pages',
+    ) }}
 ),
 
 organic_pages as (
@@ -91,15 +81,10 @@ gap_lists as (
     select
         shop_domain,
         count(*) as content_gap_count,
-        jsonb_agg(
-            jsonb_build_object(
-                'rank', gap_rank,
-                'handle', handle,
-                'product_title', product_title,
-                'quantity_available', quantity_available
-            )
-            order by gap_rank
-        ) filter (where gap_rank <= 20) as content_gaps
+        {{ json_list(
+            [['rank', 'gap_rank'], 'handle', 'product_title', 'quantity_available'],
+            'gap_rank',
+        ) }} filter (where gap_rank <= 20) as content_gaps
     from gaps
     group by shop_domain
 ),

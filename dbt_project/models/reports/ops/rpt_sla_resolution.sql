@@ -17,6 +17,7 @@ breaches as (
         shop_domain,
         sum(sla_breaches_detected) as sla_breaches_detected,
         sum(sla_breaches_resolved) as sla_breaches_resolved,
+        {{ views_pct('sum(sla_breaches_resolved)', 'sum(sla_breaches_detected)') }} as resolution_rate_pct,
         count(distinct operator_id) as operators
     from operator_days
     where days_ago < 7
@@ -41,8 +42,7 @@ final as (
     select
         shops.shop_domain,
         {{ coalesced('breaches', ['operators', 'sla_breaches_detected', 'sla_breaches_resolved']) }},
-        {{ views_pct('breaches.sla_breaches_resolved', 'breaches.sla_breaches_detected') }}
-            as resolution_rate_pct,
+        breaches.resolution_rate_pct,
         coalesce(responses.responded_conversations, 0) as responded_conversations,
         round(responses.median_response_time::numeric, 1) as median_response_time,
         round(responses.p90_response_time::numeric, 1) as p90_response_time,

@@ -19,21 +19,11 @@ ranked_skus as (
 ),
 
 final as (
-    select
-        shop_domain,
-        jsonb_agg(
-            jsonb_build_object(
-                'rank', revenue_rank,
-                'sku', sku,
-                'revenue_30d', revenue_30d,
-                'units_sold_30d', units_sold_30d,
-                'orders_30d', orders_30d
-            )
-            order by revenue_rank
-        ) as top_products
-    from ranked_skus
-    where revenue_rank <= 5
-    group by shop_domain
+    {{ ranked_list(
+        'ranked_skus', 'revenue_rank', 5,
+        ['sku', 'revenue_30d', 'units_sold_30d', 'orders_30d'],
+        'top_products',
+    ) }}
 )
 
 select * from final

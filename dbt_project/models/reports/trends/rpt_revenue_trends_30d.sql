@@ -28,15 +28,8 @@ joined as (
 final as (
     select
         *,
-        round(
-            avg(total_revenue) over (
-                partition by shop_domain order by date rows between 6 preceding and current row
-            ),
-            2
-        ) as revenue_7d_moving_avg,
-        sum(total_revenue) over (
-            partition by shop_domain order by date rows between unbounded preceding and current row
-        ) as cumulative_revenue_30d
+        round({{ rolling('avg', 'total_revenue', 'date', 6) }}, 2) as revenue_7d_moving_avg,
+        {{ rolling('sum', 'total_revenue', 'date', 'unbounded') }} as cumulative_revenue_30d
     from joined
 )
 

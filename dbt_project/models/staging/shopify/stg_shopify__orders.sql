@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'order_id'],
-        incremental_strategy='delete+insert',
+        meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ delete_changed_orders() }}"],
         post_hook=["{{ delete_vanished_orders(

@@ -1,0 +1,232 @@
+{#-
+    The keys changed since the watermark of the model being built (key_watermark), one macro
+    per kind of key, shared by each model's filter and its delete_changed_keys pre-hook (issue 17).
+    Each reason is one branch of a `union`, read through its own index.
+-#}
+
+{% macro landed_customers() -%}
+    {#- Customers whose raw row landed since the watermark (tags, creation, deletion). -#}
+    select
+        landed.shop_domain,
+        {{ gid_to_bigint('landed.id') }} as customer_id,
+        landed.id as customer_gid
+    from {{ source('raw_shopify', 'customers') }} as landed
+    where {{ landed_since_watermark('landed.extracted_at') }}
+{%- endmacro %}
+
+
+{% macro changed_customers() -%}
+    {#-
+        (shop_domain, customer_id, customer_gid) of the customers whose order history may have
+        changed since the watermark: customers of the orders localized since (placed, edited,
+        fulfilled, cancelled, restaged), of the raw orders deleted in Shopify, and the customers
+        landed since. An order moved to another customer reaches its former customer when
+        that customer lands again (Shopify updates its order count) or in a full build.
+    -#}
+    select
+        staged.shop_domain,
+        staged.customer_id,
+        staged.customer_gid
+    from {{ ref('stg_shopify__orders') }} as staged
+    where
+        staged.customer_id is not null
+        and (staged.shop_domain, staged.order_id) in (
+            select
+                localized.shop_domain,
+                localized.order_id
+            from {{ ref('int_orders_localized') }} as localized
+            where {{ written_since_watermark('localized.localized_at') }}
+        )
+    union
+    select
+        deleted.shop_domain,
+        {{ gid_to_bigint("deleted.payload -> 'customer' ->> 'id'") }} as customer_id,
+        deleted.payload -> 'customer' ->> 'id' as customer_gid
+    from {{ source('raw_shopify', 'orders') }} as deleted
+    where deleted.deleted_at is not null and deleted.payload -> 'customer' ->> 'id' is not null
+    union
+    {{ landed_customers() }}
+{%- endmacro %}
+
+
+{% macro changed_segments() -%}
+    {#-
+        (shop_domain, customer_id) of the customers whose persona changed since the watermark
+        (int_customer_personas.segment_changed_at) or who landed since (a deleted customer's
+        persona row is gone without a stamp).
+    -#}
+    select
+        personas.shop_domain,
+        personas.customer_id
+    from {{ ref('int_customer_personas') }} as personas
+    where {{ written_since_watermark('personas.segment_changed_at') }}
+    union
+    select
+        landed.shop_domain,
+        landed.customer_id
+    from ({{ landed_customers() }}) as landed
+{%- endmacro %}
+
+
+{% macro conversations_of_contacts(contacts) -%}
+    {#- (shop_domain, conversation_id) of the conversations of the contacts `contacts` (a query). -#}
+    select
+        conversations.shop_domain,
+        conversations.conversation_id
+    from {{ ref('stg_chatwoot__conversations') }} as conversations
+    inner join ({{ contacts }}) as contacts
+        on
+            conversations.shop_domain = contacts.shop_domain
+            and conversations.contact_id = contacts.contact_id
+{%- endmacro %}
+
+
+{% macro landed_conversations(staged='stg_chatwoot__conversations') -%}
+    {#-
+        (shop_domain, conversation_id) of the conversations whose raw row landed since the
+        watermark, or with `staged='stg_chatwoot__messages'` of those with a message landed since.
+    -#}
+    select
+        landed.shop_domain,
+        landed.conversation_id
+    from {{ ref(staged) }} as landed
+    where {{ landed_since_watermark('landed.extracted_at') }}
+{%- endmacro %}
+
+
+{% macro changed_tracked_orders() -%}
+    {#-
+        (shop_domain, order_id) of the orders fulfillment_tracking rebuilds: evaluated by
+        int_orders_sla_evaluated since the watermark, the ones it re-evaluates every run (open or
+        quarantined: their figures move with the as-of time), the raw orders deleted in Shopify,
+        and every order of a customer whose segment changed (changed_segments).
+    -#}
+    select
+        evaluated.shop_domain,
+        evaluated.order_id
+    from {{ ref('int_orders_sla_evaluated') }} as evaluated
+    where {{ written_since_watermark('evaluated.localized_at') }}
+    union
+    select
+        evaluated.shop_domain,
+        evaluated.order_id
+    from {{ ref('int_orders_sla_evaluated') }} as evaluated
+    where (evaluated.first_fulfilled_at is null and evaluated.is_counted) or evaluated.quarantine_reason is not null
+    union
+    {{ deleted_raw_orders() }}
+    union
+    select
+        staged.shop_domain,
+        staged.order_id
+    from {{ ref('stg_shopify__orders') }} as staged
+    where (staged.shop_domain, staged.customer_id) in (
+        select segments.shop_domain, segments.customer_id from ({{ changed_segments() }}) as segments
+    )
+{%- endmacro %}
+
+
+{% macro rescored_conversations() -%}
+    {#-
+        (shop_domain, conversation_id) whose sentiment int_conversation_sentiment_scored
+        re-scores: a message landed since the watermark, or a contact redacted since.
+    -#}
+    {{ landed_conversations('stg_chatwoot__messages') }}
+    union
+    {{ conversations_of_contacts(redacted_contacts(key_watermark())) }}
+{%- endmacro %}
+
+
+{% macro remeasured_conversations() -%}
+    {#-
+        (shop_domain, conversation_id) that int_conversations_measured re-measures: landed
+        since the watermark, with a message landed since, re-scored by
+        int_conversation_sentiment_scored since, or of a contact redacted since.
+    -#}
+    {{ landed_conversations() }}
+    union
+    {{ landed_conversations('stg_chatwoot__messages') }}
+    union
+    select
+        scored.shop_domain,
+        scored.conversation_id
+    from {{ ref('int_conversation_sentiment_scored') }} as scored
+    where {{ written_since_watermark('scored.refreshed_at') }}
+    union
+    {{ conversations_of_contacts(redacted_contacts(key_watermark())) }}
+{%- endmacro %}
+
+
+{% macro rebusinessed_conversations() -%}
+    {#-
+        (shop_domain, conversation_id) that int_conversation_business_minutes re-measures:
+        measured since the watermark, landed since (gone from int_conversations_measured when its
+        creation time no longer parses), of an inbox landed since, or of a shop with a location
+        landed since.
+    -#}
+    select
+        measured.shop_domain,
+        measured.conversation_id
+    from {{ ref('int_conversations_measured') }} as measured
+    where {{ written_since_watermark('measured.refreshed_at') }}
+    union
+    {{ landed_conversations() }}
+    union
+    select
+        measured.shop_domain,
+        measured.conversation_id
+    from {{ ref('int_conversations_measured') }} as measured
+    inner join {{ ref('stg_chatwoot__inboxes') }} as inboxes
+        on
+            measured.shop_domain = inboxes.shop_domain
+            and measured.inbox_id = inboxes.inbox_id
+    where {{ landed_since_watermark('inboxes.extracted_at') }}
+    union
+    select
+        measured.shop_domain,
+        measured.conversation_id
+    from {{ ref('int_conversations_measured') }} as measured
+    where measured.shop_domain in (
+        select locations.shop_domain
+        from {{ ref('stg_shopify__locations') }} as locations
+        where {{ landed_since_watermark('locations.extracted_at') }}
+    )
+{%- endmacro %}
+
+
+{% macro changed_tile_conversations() -%}
+    {#-
+        (shop_domain, conversation_id) that cx_conversations rebuilds: measured or
+        business-measured since the watermark, landed since, of a contact landed since, or of a
+        contact linked to a customer whose segment changed (changed_segments).
+    -#}
+    select
+        measured.shop_domain,
+        measured.conversation_id
+    from {{ ref('int_conversations_measured') }} as measured
+    where {{ written_since_watermark('measured.refreshed_at') }}
+    union
+    select
+        business.shop_domain,
+        business.conversation_id
+    from {{ ref('int_conversation_business_minutes') }} as business
+    where {{ written_since_watermark('business.refreshed_at') }}
+    union
+    {{ landed_conversations() }}
+    union
+    {% set contacts_changed -%}
+        select
+            contacts.shop_domain,
+            contacts.contact_id
+        from {{ ref('stg_chatwoot__contacts') }} as contacts
+        where {{ landed_since_watermark('contacts.extracted_at') }}
+        union
+        select
+            contacts.shop_domain,
+            contacts.contact_id
+        from {{ ref('stg_chatwoot__contacts') }} as contacts
+        where (contacts.shop_domain, contacts.shopify_customer_id) in (
+            select segments.shop_domain, segments.customer_id from ({{ changed_segments() }}) as segments
+        )
+    {%- endset %}
+    {{ conversations_of_contacts(contacts_changed) }}
+{%- endmacro %}

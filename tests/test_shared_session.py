@@ -1,0 +1,55 @@
+"""The run-wide sharing of the xdist workers (tests/support/shared_session.py): work asked for by
+several processes at once is done once, the others wait for it; a failed attempt is retried."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.shared_session import SharedRun, safe_name
+
+
+def _ask(folder: str, log: str) -> str:
+    """One process of the run asking for the work: appends a line to `log` each time it runs."""
+
+    def make(out: Path) -> None:
+        with open(log, "a") as handle:
+            handle.write("made\n")
+        time.sleep(0.3)  # long enough for the other process to ask meanwhile
+        (out / "result.txt").write_text("built")
+
+    done = SharedRun("r1", Path(folder)).once("the work", make)
+    return (done / "result.txt").read_text() + " in " + str(done)
+
+
+def test_work_asked_by_two_processes_at_once_is_done_once(tmp_path):
+    log = tmp_path / "log.txt"
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        answers = pool.starmap(_ask, [(str(tmp_path), str(log))] * 2)
+    assert log.read_text() == "made\n"
+    assert answers[0] == answers[1] and answers[0].startswith("built in ")
+
+
+def test_a_failed_attempt_is_retried_by_the_next_ask(tmp_path):
+    run = SharedRun("r1", tmp_path)
+
+    def fail(out: Path) -> None:
+        (out / "half").write_text("partial")
+        raise RuntimeError("build failed")
+
+    with pytest.raises(RuntimeError, match="build failed"):
+        run.once("work", fail)
+    folder = run.once("work", lambda out: (out / "whole").write_text("ok"))
+    assert sorted(p.name for p in folder.iterdir()) == [".done", "whole"]  # nothing half-made
+    assert run.once("work", fail) == folder  # done: not made again
+
+
+def test_names_are_safe_and_tell_keys_apart():
+    first = safe_name("every model as of 2026-06-01T12:00:00Z on sandbox-o2000.sqlite")
+    second = safe_name("every model as of 2026-06-01T12:00:00Z on sandbox-o2500.sqlite")
+    assert first != second
+    assert all(c.isalnum() or c == "_" for c in first) and len(first) <= 41
