@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from tests.support import dbt_parse_reuse
 from warehouse.dbt_invocation import DBT_PROJECT_DIR, dbt_env, dbt_executable
 from warehouse.settings import DatabaseUrl
 
@@ -36,7 +37,8 @@ def run_dbt_isolated(
     cmd = [dbt_executable(), *args]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
-    return subprocess.run(
+    dbt_parse_reuse.prime(target_dir / "target", env, variables)
+    result = subprocess.run(
         cmd,
         cwd=DBT_PROJECT_DIR,
         env=env,
@@ -44,6 +46,8 @@ def run_dbt_isolated(
         text=True,
         preexec_fn=_reset_signals,  # noqa: PLW1509 - restore default signal handling in dbt
     )
+    dbt_parse_reuse.remember(target_dir / "target", env, variables)
+    return result
 
 
 def failure_summary(result: subprocess.CompletedProcess, limit: int = 6000) -> str:
