@@ -1,11 +1,6 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['shop_domain', 'chatwoot_conversation_id'],
-    pre_hook=["{{ delete_changed_keys(changed_tile_conversations(), {'shop_domain': 'shop_domain', 'chatwoot_conversation_id': 'conversation_id'}) }}"],
-) }}
-
 {#-
-    One row per Chatwoot conversation; the rules live in int_conversations_measured.
+    One row per Chatwoot conversation; the rules live in int_conversations_measured. Its
+    incremental config (key, pre-hook) is in _cx__models.yml.
     Incremental by conversation (issue 17): a run rebuilds (delete+insert) the conversations of
     changed_tile_conversations(): measured or business-measured since the model's watermark,
     landed since, of a contact landed since (linked to a customer), or of a contact whose

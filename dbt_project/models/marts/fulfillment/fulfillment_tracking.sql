@@ -1,11 +1,6 @@
-{{ config(
-    materialized='incremental',
-    unique_key=['shop_domain', 'shopify_order_id'],
-    pre_hook=["{{ delete_changed_keys(changed_tracked_orders(), {'shop_domain': 'shop_domain', 'shopify_order_id': 'order_id'}) }}"],
-) }}
-
 {#-
-    One row per non-test order; the SLA rules live in int_orders_sla_evaluated. Orders in
+    One row per non-test order (incremental config, key and pre-hook: _fulfillment__models.yml);
+    the SLA rules live in int_orders_sla_evaluated. Orders in
     fulfillment_quarantine (they would fail a guarding test) stay out of the tile.
     Incremental by order (issue 17): a run rebuilds (delete+insert) the orders of
     changed_tracked_orders(): evaluated since the model's watermark, re-evaluated as time
