@@ -3,7 +3,8 @@ several processes at once is done once, the others wait for it; a failed attempt
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,18 +19,33 @@ def _ask(folder: str, log: str) -> str:
     def make(out: Path) -> None:
         with open(log, "a") as handle:
             handle.write("made\n")
-        time.sleep(0.3)  # long enough for the other process to ask meanwhile
+        time.sleep(1.0)  # long enough for the other process to ask meanwhile
         (out / "result.txt").write_text("built")
 
     done = SharedRun("r1", Path(folder)).once("the work", make)
     return (done / "result.txt").read_text() + " in " + str(done)
 
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
 def test_work_asked_by_two_processes_at_once_is_done_once(tmp_path):
+    # Two plain processes, not a multiprocessing pool: a pool's spawned children of a
+    # pytest-xdist worker can hang on the worker's channel (seen in CI).
     log = tmp_path / "log.txt"
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(2) as pool:
-        answers = pool.starmap(_ask, [(str(tmp_path), str(log))] * 2)
+    code = "import sys; from tests.test_shared_session import _ask; print(_ask(*sys.argv[1:]))"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path), str(log)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    answers = [process.communicate(timeout=120)[0].strip() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0]
     assert log.read_text() == "made\n"
     assert answers[0] == answers[1] and answers[0].startswith("built in ")
 
