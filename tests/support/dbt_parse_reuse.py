@@ -27,7 +27,7 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 
 @dataclass(frozen=True)
 class _Parse:
-    """A stored parse, where it came from: its file, database and hashes."""
+    """A stored parse: its file and the database it was made for."""
 
     file: Path
     database: str
@@ -78,16 +78,8 @@ def prime(target: Path, env: Mapping[str, str], cli_vars: Mapping[str, object]) 
     from dbt.parser.manifest import extended_mashumaro_encoder, extended_mashumuro_decoder
 
     profile_hash, vars_hash = _credentials_hash(env), _vars_hash(cli_vars)
-    if dest.exists():
-        try:
-            stored = Manifest.from_msgpack(dest.read_bytes(), decoder=extended_mashumuro_decoder)
-        except Exception:  # noqa: BLE001 - an unreadable parse is replaced below
-            stored = None
-        if stored is not None and (
-            stored.state_check.profile_hash.checksum,
-            stored.state_check.vars_hash.checksum,
-        ) == (profile_hash, vars_hash):
-            return False
+    if _stored_hashes(dest) == (profile_hash, vars_hash):
+        return False
     manifest = Manifest.from_msgpack(seed.file.read_bytes(), decoder=extended_mashumuro_decoder)
     _retarget(manifest, seed.database, env["PGDATABASE"])
     manifest.state_check.profile_hash.checksum = profile_hash
@@ -95,6 +87,21 @@ def prime(target: Path, env: Mapping[str, str], cli_vars: Mapping[str, object]) 
     target.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(manifest.to_msgpack(extended_mashumaro_encoder))
     return True
+
+
+def _stored_hashes(path: Path) -> tuple[str, str] | None:
+    """(profile hash, vars hash) of the parse stored at `path`; None when there is none this
+    dbt can read."""
+    if not path.exists():
+        return None
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumuro_decoder
+
+    try:
+        manifest = Manifest.from_msgpack(path.read_bytes(), decoder=extended_mashumuro_decoder)
+    except Exception:  # noqa: BLE001 - not a parse this dbt can read
+        return None
+    return manifest.state_check.profile_hash.checksum, manifest.state_check.vars_hash.checksum
 
 
 def _retarget(manifest, old: str, new: str) -> None:
@@ -119,19 +126,9 @@ def remember(target: Path, env: Mapping[str, str], cli_vars: Mapping[str, object
     global _seed
     found = target / PARTIAL_PARSE
     database = env.get("PGDATABASE")
-    if _seed is not None or not found.exists() or database is None:
+    if _seed is not None or database is None:
         return
-    from dbt.contracts.graph.manifest import Manifest
-    from dbt.parser.manifest import extended_mashumuro_decoder
-
-    try:
-        manifest = Manifest.from_msgpack(found.read_bytes(), decoder=extended_mashumuro_decoder)
-    except Exception:  # noqa: BLE001 - not a parse this dbt can read: keep the last seed
-        return
-    if (
-        manifest.state_check.profile_hash.checksum,
-        manifest.state_check.vars_hash.checksum,
-    ) != (_credentials_hash(env), _vars_hash(cli_vars)):
+    if _stored_hashes(found) != (_credentials_hash(env), _vars_hash(cli_vars)):
         return
     folder = Path(tempfile.mkdtemp(prefix="hotrod-parse-"))
     shutil.copyfile(found, folder / PARTIAL_PARSE)
