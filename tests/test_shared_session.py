@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.shared_session import SharedRun, safe_name
+from warehouse.settings import REPO_ROOT
 
 
 def _ask(folder: str, log: str) -> str:
@@ -24,9 +25,6 @@ def _ask(folder: str, log: str) -> str:
 
     done = SharedRun("r1", Path(folder)).once("the work", make)
     return (done / "result.txt").read_text() + " in " + str(done)
-
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_work_asked_by_two_processes_at_once_is_done_once(tmp_path):
