@@ -228,6 +228,9 @@ def build_jobs_and_schedules(
             selection=realtime,
             description="Near-real-time refresh of fulfillment_tracking and cx_conversations "
             "(triggered by the webhook sensor).",
+            # issue 17: one dbt op, run in the run worker itself: no second (step) process to
+            # start, import Dagster and load the definitions again before dbt begins
+            executor_def=dg.in_process_executor,
         ),
     ]
     schedules = []
