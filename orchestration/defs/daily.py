@@ -30,6 +30,7 @@ import dagster as dg
 from orchestration.defs.schedules import (
     CADENCES,
     DAILY,
+    REALTIME_JOB,
     REALTIME_MODELS,
     REALTIME_SOURCES,
     REALTIME_TILES,
@@ -172,18 +173,25 @@ def _last_success_end(instance: dg.DagsterInstance, job: str, full_only: bool) -
 
 def run_tests_env(context: dg.AssetExecutionContext) -> tuple[dict[str, str], tuple[str, ...]]:
     """(variables to set, variables to unset) for the dbt process of this run: the daily job's
-    watermark (the run is tagged with the scope it used), nothing for any other job."""
+    watermark; for the real-time job, the end of its last successful run (its tests read what
+    the runs since wrote: the daily run re-reads those rows, and every row weekly); nothing for
+    any other job. The run is tagged with the scope it used."""
     run = context.run
-    if run.job_name != DAILY:
+    if run.job_name not in (DAILY, REALTIME_JOB):
         return {}, (TESTS_SINCE_ENV,)
     instance = context.instance
-    since = rows_changed_since(
-        datetime.now(UTC),
-        _last_success_end(instance, DAILY, full_only=False),
-        _last_success_end(instance, DAILY, full_only=True),
-        asked_full=run.tags.get(TESTS_TAG) == FULL,
-    )
+    asked_full = run.tags.get(TESTS_TAG) == FULL
+    if run.job_name == REALTIME_JOB:
+        last = _last_success_end(instance, REALTIME_JOB, full_only=False)
+        since = None if asked_full else last
+    else:
+        since = rows_changed_since(
+            datetime.now(UTC),
+            _last_success_end(instance, DAILY, full_only=False),
+            _last_success_end(instance, DAILY, full_only=True),
+            asked_full=asked_full,
+        )
     instance.add_run_tags(run.run_id, {TESTS_TAG: FULL if since is None else CHANGED})
     if since is not None:
-        context.log.info(f"daily data tests read the rows changed since {since.isoformat()}")
+        context.log.info(f"data tests read the rows changed since {since.isoformat()}")
     return watermark_env(since), () if since is not None else (TESTS_SINCE_ENV,)

@@ -23,7 +23,7 @@ from orchestration.defs.daily import (
 from orchestration.defs.dbt import DBT_ASSETS_NAME, load_manifest, translator
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.project import dbt_project
-from orchestration.defs.schedules import CADENCES, DAILY, REALTIME_JOB
+from orchestration.defs.schedules import CADENCES, DAILY, MATERIALIZE_ALL, REALTIME_JOB
 
 # Tuesday 2026-12-01 and Monday 2026-11-30, 02:05 UTC
 TUESDAY = datetime(2026, 12, 1, 2, 5, tzinfo=UTC)
@@ -131,5 +131,26 @@ def test_the_daily_job_reads_after_its_last_success_and_others_every_row():
 
         asked = _context(instance, DAILY, {TESTS_TAG: FULL})
         assert run_tests_env(asked) == ({}, (TESTS_SINCE_ENV,))
-        other = _context(instance, REALTIME_JOB)
+        other = _context(instance, MATERIALIZE_ALL)
         assert run_tests_env(other) == ({}, (TESTS_SINCE_ENV,))
+
+
+def test_a_realtime_run_tests_what_was_written_since_the_last_successful_one():
+    with dg.instance_for_test() as instance:
+        first = _context(instance, REALTIME_JOB)
+        assert run_tests_env(first) == ({}, (TESTS_SINCE_ENV,))  # no earlier run: every row
+        assert instance.get_run_by_id(first.run.run_id).tags[TESTS_TAG] == FULL
+
+        _finished(instance, DAILY, {TESTS_TAG: FULL})  # another job's success is not the mark
+        assert run_tests_env(_context(instance, REALTIME_JOB))[0] == {}
+        _finished(instance, REALTIME_JOB, {TESTS_TAG: FULL})
+        [done] = instance.get_run_records(dg.RunsFilter(job_name=REALTIME_JOB), limit=1)
+        ended = datetime.fromtimestamp(done.end_time, UTC)
+        second = _context(instance, REALTIME_JOB)
+        assert run_tests_env(second) == (
+            {TESTS_SINCE_ENV: ended.isoformat(timespec="microseconds")},
+            (),
+        )
+        assert instance.get_run_by_id(second.run.run_id).tags[TESTS_TAG] == CHANGED
+        asked = _context(instance, REALTIME_JOB, {TESTS_TAG: FULL})
+        assert run_tests_env(asked) == ({}, (TESTS_SINCE_ENV,))

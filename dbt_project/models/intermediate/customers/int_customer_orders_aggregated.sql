@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'customer_id'],
+        meta={'changed_at': 'refreshed_at'},
         on_schema_change='append_new_columns',
         pre_hook=["{{ delete_changed_keys(changed_customers(), ['shop_domain', 'customer_id']) }}"],
         post_hook=["{{ ensure_contract_constraints() }}"],

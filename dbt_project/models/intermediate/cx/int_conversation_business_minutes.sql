@@ -17,6 +17,7 @@
     config(
         materialized='incremental',
         unique_key=['shop_domain', 'conversation_id'],
+        meta={'changed_at': 'refreshed_at'},
         on_schema_change='append_new_columns',
         pre_hook=["{{ delete_changed_keys(rebusinessed_conversations(), ['shop_domain', 'conversation_id']) }}"],
         post_hook=["{{ ensure_contract_constraints() }}"],
