@@ -37,7 +37,8 @@ def test_the_queue_holds_one_run_per_shop_at_a_time():
     for key in (SHOP_TAG, "dagster/partition"):  # schedule runs / backfills and UI launches
         assert limits[key]["limit"] == 1
         assert limits[key]["value"] == {"applyLimitPerUniqueValue": True}
-    QueuedRunCoordinator(**config)  # Dagster accepts the configuration
+    coordinator = QueuedRunCoordinator(**config)  # Dagster accepts the configuration
+    assert coordinator.dequeue_interval_seconds == 1  # a queued real-time run starts promptly
 
 
 def test_partitions_are_the_configured_shops(monkeypatch):
