@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from extractors import run, source_worker
 from extractors.settings import from_env
@@ -41,3 +46,70 @@ def _pid_or_die(item: str) -> int:
     if item == "die":
         os._exit(3)
     return os.getpid()
+
+
+def test_workers_exit_when_the_run_that_started_them_is_killed():
+    """A killed extraction (SIGKILL: no clean-up) leaves no worker waiting for work forever."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _SLEEPERS],
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_default_signals,  # noqa: PLW1509 - background shells ignore signals
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = [pid for pid in _children(parent.pid) if b"spawn_main" in _cmdline(pid)]
+        assert len(workers) == 2, "the two workers never started"
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # never left behind by the test itself
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"workers {left} outlived their killed parent"
+
+
+_SLEEPERS = (
+    "import time\n"
+    "from extractors.source_worker import each_in_process\n"
+    "each_in_process(time.sleep, [600, 600])\n"
+)
+
+
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper has exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
