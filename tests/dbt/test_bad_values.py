@@ -334,3 +334,50 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
     assert len(views) >= 48
     for (view,) in views:
         _rows(module_db, f'select * from marts."{view}" limit 1')  # noqa: S608
+
+    # the list is incremental by order: an order fixed at the source and an order deleted from
+    # the raw table leave it, a bad order landed since joins it, the others stay as they were
+    _recheck_landed_orders(module_db, tmp_path, [i for i in ids if bad[i][1] == "rejected"])
+
+
+def _recheck_landed_orders(url: DatabaseUrl, tmp_path: Path, listed_ids: list[int]) -> None:
+    fixed, gone = listed_ids[:2]
+    new_id = FIRST_BAD_ID + 100
+    before = set(_rows(url, "select order_id, field_name, raw_value, child_position"
+                       " from staging.stg_shopify__rejected_values"))  # fmt: skip
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select payload from raw_shopify.orders where shop_domain = %s"
+                " and not (id = any(%s)) order by id limit 1",
+                (SHOP, [f"gid://shopify/Order/{i}" for i in range(FIRST_BAD_ID, new_id + 1)]),
+            )
+            clean = cur.fetchone()[0]
+            for order_id, created in ((fixed, clean["createdAt"]), (new_id, "soon")):
+                order = {**clean, "id": f"gid://shopify/Order/{order_id}", "createdAt": created}
+                order["lineItems"] = order["refunds"] = order["fulfillments"] = []
+                cur.execute(
+                    "insert into raw_shopify.orders"
+                    " (shop_domain, id, updated_at, payload, batch_id)"
+                    " values (%s, %s, %s, %s, 'bad-values-2')"
+                    " on conflict (shop_domain, id) do update"
+                    " set payload = excluded.payload, extracted_at = now()",
+                    (SHOP, order["id"], NOW, json.dumps(order)),
+                )
+            cur.execute(
+                "delete from raw_shopify.orders where shop_domain = %s and id = %s",
+                (SHOP, f"gid://shopify/Order/{gone}"),
+            )
+    finally:
+        conn.close()
+
+    result = run_dbt_isolated(
+        url, ["build", "--select", "stg_shopify__rejected_values"], tmp_path, as_of=AS_OF
+    )
+    assert result.returncode == 0, failure_summary(result)
+    assert "incremental model staging.stg_shopify__rejected_values" in result.stdout
+    after = set(_rows(url, "select order_id, field_name, raw_value, child_position"
+                      " from staging.stg_shopify__rejected_values"))  # fmt: skip
+    kept = {row for row in before if row[0] not in (fixed, gone)}
+    assert after == kept | {(new_id, "createdAt", "soon", 0)}

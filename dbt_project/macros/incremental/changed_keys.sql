@@ -230,3 +230,29 @@
     {%- endset %}
     {{ conversations_of_contacts(contacts_changed) }}
 {%- endmacro %}
+
+
+{% macro rechecked_orders() -%}
+    {#-
+        (shop_domain, order_gid) of the orders whose bad values stg_shopify__rejected_values
+        lists anew: the raw orders landed since the watermark, and the orders it lists that are
+        gone from the raw table.
+    -#}
+    select
+        landed.shop_domain,
+        landed.id as order_gid
+    from {{ source('raw_shopify', 'orders') }} as landed
+    where {{ landed_since_watermark('landed.extracted_at') }}
+    union
+    select
+        listed.shop_domain,
+        listed.order_gid
+    from {{ this }} as listed
+    where not exists (
+        select 1
+        from {{ source('raw_shopify', 'orders') }} as raw_orders
+        where
+            raw_orders.shop_domain = listed.shop_domain
+            and raw_orders.id = listed.order_gid
+    )
+{%- endmacro %}
