@@ -230,3 +230,14 @@ def test_retention_keeps_pending_privacy_requests(module_db, use_db):
     with conn, conn.cursor() as cur:
         cur.execute("select delivery_id from raw_app.webhook_events order by 1")
         assert [r[0] for r in cur.fetchall()] == ["old-redact"]
+
+
+def test_webhook_sensor_looks_every_two_seconds_unless_configured(monkeypatch):
+    """Issue 17: a change waits about a second for the sensor, not 5 or 30 (the interval is the
+    daemon's minimum between two evaluations)."""
+    monkeypatch.delenv("HOTROD_WEBHOOK_SENSOR_INTERVAL", raising=False)
+    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    assert sensor.minimum_interval_seconds == 2
+    monkeypatch.setenv("HOTROD_WEBHOOK_SENSOR_INTERVAL", "7")
+    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    assert sensor.minimum_interval_seconds == 7
