@@ -338,6 +338,8 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
     # the list is incremental by order: an order fixed at the source and an order deleted from
     # the raw table leave it, a bad order landed since joins it, the others stay as they were
     _recheck_landed_orders(module_db, tmp_path, [i for i in ids if bad[i][1] == "rejected"])
+    # so is the list of the other sources, by record
+    _recheck_landed_source_records(module_db, tmp_path, source_bad)
 
 
 def _recheck_landed_orders(url: DatabaseUrl, tmp_path: Path, listed_ids: list[int]) -> None:
@@ -381,3 +383,66 @@ def _recheck_landed_orders(url: DatabaseUrl, tmp_path: Path, listed_ids: list[in
                       " from staging.stg_shopify__rejected_values"))  # fmt: skip
     kept = {row for row in before if row[0] not in (fixed, gone)}
     assert after == kept | {(new_id, "createdAt", "soon", 0)}
+
+
+def _recheck_landed_source_records(
+    url: DatabaseUrl, tmp_path: Path, listed: set[tuple[str, str, str, str]]
+) -> None:
+    """A location fixed at the source, a customer deleted in Shopify (its row stays, stamped
+    deleted_at, not landed again), a decision-log row removed and a new bad agent: the first three
+    leave stg_warehouse__rejected_values, the agent joins it, every other row stays."""
+    by_table = {row[0]: row for row in sorted(listed)}
+    fixed, deleted, removed = (
+        by_table["raw_shopify.locations"],
+        by_table["raw_shopify.customers"],
+        by_table["raw_app.decision_log"],
+    )
+    before = set(_rows(url, "select rejected_value_id, source_table, record_key, field_name"
+                       " from staging.stg_warehouse__rejected_values"))  # fmt: skip
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "update raw_shopify.locations set payload = jsonb_set(payload, '{isActive}',"
+                " 'true'), extracted_at = now() where shop_domain = %s and id = %s",
+                (SHOP, fixed[1]),
+            )
+            cur.execute(
+                "update raw_shopify.customers set deleted_at = now()"
+                " where shop_domain = %s and id = %s",
+                (SHOP, deleted[1]),
+            )
+            cur.execute(
+                "delete from raw_app.decision_log where shop_domain = %s and id = %s",
+                (SHOP, removed[1]),
+            )
+            cur.execute(
+                "select id, payload from raw_chatwoot.agents where shop_domain = %s"
+                " and payload ->> 'account_id' ~ '^[0-9]+$' order by id limit 1",
+                (SHOP,),
+            )
+            agent_id, agent = cur.fetchone()
+            agent["account_id"] = "two"
+            cur.execute(
+                "update raw_chatwoot.agents set payload = %s, extracted_at = now()"
+                " where shop_domain = %s and id = %s",
+                (json.dumps(agent), SHOP, agent_id),
+            )
+    finally:
+        conn.close()
+
+    result = run_dbt_isolated(
+        url, ["build", "--select", "stg_warehouse__rejected_values"], tmp_path, as_of=AS_OF
+    )
+    assert result.returncode == 0, failure_summary(result)
+    assert "incremental model staging.stg_warehouse__rejected_values" in result.stdout
+    after = set(_rows(url, "select rejected_value_id, source_table, record_key, field_name"
+                      " from staging.stg_warehouse__rejected_values"))  # fmt: skip
+    gone = {(fixed[0], fixed[1]), (deleted[0], deleted[1]), (removed[0], removed[1])}
+    kept = {row for row in before if (row[1], row[2]) not in gone}
+    assert len(kept) == len(before) - 3
+    new = after - kept
+    assert {(row[1], row[2], row[3]) for row in new} == {
+        ("raw_chatwoot.agents", agent_id, "account_id")
+    }
+    assert kept <= after

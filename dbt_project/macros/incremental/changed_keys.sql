@@ -256,3 +256,49 @@
             and raw_orders.id = listed.order_gid
     )
 {%- endmacro %}
+
+
+{% macro rechecked_source_records(tables) -%}
+    {#-
+        (source_table, shop_domain, record_key) of the raw records whose bad values
+        stg_warehouse__rejected_values lists anew: the records of the raw tables `tables`
+        (rejected_value_sources()) landed since the watermark, and the records it lists that are
+        gone from their raw table or no longer staged (the table's `where`).
+    -#}
+    {%- set distinct, names = [], [] -%}
+    {%- for table in tables -%}
+        {%- set name = table.source ~ '.' ~ table.table -%}
+        {%- if name not in names -%}
+            {%- do names.append(name) -%}
+            {%- do distinct.append({'name': name, 'source': table.source, 'table': table.table, 'where': table.where}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for table in distinct %}
+        select
+            '{{ table.name }}' as source_table,
+            landed.shop_domain,
+            landed.id as record_key
+        from {{ source(table.source, table.table) }} as landed
+        where {{ landed_since_watermark('landed.extracted_at') }}
+        union
+    {%- endfor %}
+    select
+        listed.source_table,
+        listed.shop_domain,
+        listed.record_key
+    from {{ this }} as listed
+    where not exists (
+        {%- for table in distinct %}
+            select 1
+            from {{ source(table.source, table.table) }} as raw_records
+            where
+                listed.source_table = '{{ table.name }}'
+                and raw_records.shop_domain = listed.shop_domain
+                and raw_records.id = listed.record_key
+                {%- if table.where %}
+                    and raw_records.{{ table.where }}
+                {%- endif %}
+            {{- ' union all' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}

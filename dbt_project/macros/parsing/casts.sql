@@ -52,11 +52,12 @@
     {{ jsonb_scalar_text("jsonb_path_query_first(payload, '$.quantities[*] ? (@.name == \"" ~ name ~ "\").quantity')") }}
 {%- endmacro %}
 
-{% macro rejected_values_select(table) -%}
+{% macro rejected_values_select(table, since_watermark=false) -%}
     {#- The values of one raw table that do not parse, for stg_warehouse__rejected_values.
         `table`: {source, table, fields: [(field name, text expression over `payload`, kind)],
         optionally list (a child array of the payload whose elements the field expressions read
-        as `child`) and where (a condition on the raw row)}. -#}
+        as `child`) and where (a condition on the raw row)}; with `since_watermark`, only the raw
+        rows landed since the model's watermark. -#}
     select
         raw.shop_domain,
         '{{ table.source }}.{{ table.table }}' as source_table,
@@ -93,5 +94,8 @@
         not checked.is_valid
         {%- if table.where %}
             and raw.{{ table.where }}
+        {%- endif %}
+        {%- if since_watermark %}
+            and {{ landed_since_watermark('raw.extracted_at') }}
         {%- endif %}
 {%- endmacro %}
