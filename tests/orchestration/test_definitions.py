@@ -73,6 +73,33 @@ def test_manifest_is_prepared_when_missing_and_kept_outside_dagster_dev(tmp_path
     assert loadable_project(None).manifest_path.stat().st_mtime_ns == mtime  # not parsed again
 
 
+def test_under_dagster_dev_a_fresh_manifest_is_not_parsed_again(tmp_path, monkeypatch):
+    """Issue 17: a run worker loads the definitions the code server prepared without a `dbt
+    parse` of its own; a project file newer than the manifest makes the next load parse; the
+    saved parse state keeps the seeds (a run's dbt then parses nothing)."""
+    monkeypatch.setenv("HOTROD_DAGSTER_DBT_TARGET", str(tmp_path / "target"))
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    path = loadable_project(None).manifest_path
+    assert (path.parent / "manifest.stamp.json").exists()
+    mtime = path.stat().st_mtime_ns
+    assert loadable_project(None).manifest_path.stat().st_mtime_ns == mtime  # fresh: kept
+
+    model = REPO_ROOT / "dbt_project" / "models" / "staging" / "shopify" / "stg_shopify__orders.sql"
+    before = model.stat()
+    try:
+        later = path.stat().st_mtime + 5
+        os.utime(model, (later, later))
+        assert loadable_project(None).manifest_path.stat().st_mtime_ns > mtime  # stale: parsed
+    finally:
+        os.utime(model, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    from dbt.contracts.graph.manifest import Manifest
+
+    saved = Manifest.from_msgpack((path.parent / "partial_parse.msgpack").read_bytes())
+    seeds = [f for f in saved.files.values() if f.parse_file_type == "seed"]
+    assert seeds and all(set(f.checksum.checksum) != {"0"} for f in seeds)
+
+
 def test_extraction_keys_are_the_dbt_source_keys(defs):
     graph = defs.resolve_asset_graph()
     dbt_keys = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
@@ -192,3 +219,15 @@ def test_a_run_s_newer_parse_state_becomes_the_shared_one(tmp_path, monkeypatch)
     os.utime(produced, (shared.stat().st_mtime - 60,) * 2)
     assert not keep_partial_parse(run_dir)  # never replaced by an older state
     assert shared.read_bytes() == b"re-parsed by the run"
+
+
+def test_the_dbt_resource_knows_its_dbt_version_without_starting_dbt():
+    """Issue 17: dagster-dbt would run `dbt --version` in every run worker; the resource reads
+    the installed dbt-core's version, the one the executable reports."""
+    from orchestration.defs.resources import dbt_resource
+
+    resource = dbt_resource()
+    reported = subprocess.run(
+        [resource.dbt_executable, "--version"], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert f"installed: {resource._cli_version}" in reported
