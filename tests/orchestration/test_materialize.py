@@ -7,7 +7,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from hotrod.sources import sources
 from orchestration.defs.loader import build_definitions
-from orchestration.defs.schedules import MATERIALIZE_ALL
+from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_JOB
 from orchestration.defs.shops import every_shop_tags
 from warehouse.connection import connect
 
@@ -33,6 +33,8 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
                 raise_on_error=False,
                 tags=every_shop_tags(job.partitions_def),  # what `hotrod run` does
             )
+            realtime_job = defs.resolve_job_def(REALTIME_JOB)
+            realtime = realtime_job.execute_in_process(instance=instance, raise_on_error=False)
 
     failures = [
         f"{e.step_key}: {e.event_specific_data.error.message[:400]}"
@@ -64,3 +66,24 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
         assert cur.fetchone()[0] >= ORDERS * 0.9
         cur.execute("select count(distinct shop_domain) from raw_shopify.orders")
         assert cur.fetchone()[0] == 3
+
+    _realtime_builds_the_tiles_before_their_tests(realtime, realtime_job)
+
+
+def _realtime_builds_the_tiles_before_their_tests(result, job) -> None:
+    """Issue 17: the real-time run builds its models (the tiles' tables) first and runs their
+    data tests after, every one of them, in the same run."""
+    assert result.success
+    events = result.all_events
+    materialized = [i for i, e in enumerate(events) if e.is_step_materialization]
+    checked = [
+        i for i, e in enumerate(events) if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    assert {events[i].asset_key for i in materialized} == job.asset_layer.selected_asset_keys
+    selected_checks = set().union(*(d.assets_def.check_keys for d in job.asset_layer.data))
+    assert len(selected_checks) > 100
+    assert {events[i].event_specific_data.asset_check_key for i in checked} == selected_checks
+    assert max(materialized) < min(checked)
+    assert {"fulfillment_tracking", "rpt_fulfillment_health", "rpt_cx_health"} <= {
+        events[i].asset_key.path[-1] for i in materialized
+    }
