@@ -345,8 +345,8 @@ def test_ten_bad_values_build_green_are_listed_and_kept_out_of_money(
 def _recheck_landed_orders(url: DatabaseUrl, tmp_path: Path, listed_ids: list[int]) -> None:
     fixed, gone = listed_ids[:2]
     new_id = FIRST_BAD_ID + 100
-    before = set(_rows(url, "select order_id, field_name, raw_value, child_position"
-                       " from staging.stg_shopify__rejected_values"))  # fmt: skip
+    columns = "order_id, field_name, raw_value, child_position"
+    before = _listed(url, "stg_shopify__rejected_values", columns)
     conn = connect(url, autocommit=True)
     try:
         with conn.cursor() as cur:
@@ -374,13 +374,7 @@ def _recheck_landed_orders(url: DatabaseUrl, tmp_path: Path, listed_ids: list[in
     finally:
         conn.close()
 
-    result = run_dbt_isolated(
-        url, ["build", "--select", "stg_shopify__rejected_values"], tmp_path, as_of=AS_OF
-    )
-    assert result.returncode == 0, failure_summary(result)
-    assert "incremental model staging.stg_shopify__rejected_values" in result.stdout
-    after = set(_rows(url, "select order_id, field_name, raw_value, child_position"
-                      " from staging.stg_shopify__rejected_values"))  # fmt: skip
+    after = _rebuilt_incrementally(url, tmp_path, "stg_shopify__rejected_values", columns)
     kept = {row for row in before if row[0] not in (fixed, gone)}
     assert after == kept | {(new_id, "createdAt", "soon", 0)}
 
@@ -397,8 +391,8 @@ def _recheck_landed_source_records(
         by_table["raw_shopify.customers"],
         by_table["raw_app.decision_log"],
     )
-    before = set(_rows(url, "select rejected_value_id, source_table, record_key, field_name"
-                       " from staging.stg_warehouse__rejected_values"))  # fmt: skip
+    columns = "rejected_value_id, source_table, record_key, field_name"
+    before = _listed(url, "stg_warehouse__rejected_values", columns)
     conn = connect(url, autocommit=True)
     try:
         with conn.cursor() as cur:
@@ -431,13 +425,7 @@ def _recheck_landed_source_records(
     finally:
         conn.close()
 
-    result = run_dbt_isolated(
-        url, ["build", "--select", "stg_warehouse__rejected_values"], tmp_path, as_of=AS_OF
-    )
-    assert result.returncode == 0, failure_summary(result)
-    assert "incremental model staging.stg_warehouse__rejected_values" in result.stdout
-    after = set(_rows(url, "select rejected_value_id, source_table, record_key, field_name"
-                      " from staging.stg_warehouse__rejected_values"))  # fmt: skip
+    after = _rebuilt_incrementally(url, tmp_path, "stg_warehouse__rejected_values", columns)
     gone = {(fixed[0], fixed[1]), (deleted[0], deleted[1]), (removed[0], removed[1])}
     kept = {row for row in before if (row[1], row[2]) not in gone}
     assert len(kept) == len(before) - 3
@@ -446,3 +434,15 @@ def _recheck_landed_source_records(
         ("raw_chatwoot.agents", agent_id, "account_id")
     }
     assert kept <= after
+
+
+def _rebuilt_incrementally(url: DatabaseUrl, tmp_path: Path, model: str, columns: str) -> set:
+    """`dbt build` of one model, which must run incrementally; then its rows (``columns``)."""
+    result = run_dbt_isolated(url, ["build", "--select", model], tmp_path, as_of=AS_OF)
+    assert result.returncode == 0, failure_summary(result)
+    assert f"incremental model staging.{model}" in result.stdout
+    return _listed(url, model, columns)
+
+
+def _listed(url: DatabaseUrl, model: str, columns: str) -> set:
+    return set(_rows(url, f"select {columns} from staging.{model}"))  # noqa: S608
