@@ -1,8 +1,8 @@
 """The models incremental by key equal a full rebuild after every kind of change (issue 17).
 
 The customer chain (int_customer_orders_aggregated, int_customer_personas), the conversation
-chain (sentiment, measured, business minutes) and the two real-time marts (fulfillment_tracking,
-cx_conversations) rebuild only the keys changed since their watermark. After a first build, raw
+chain (sentiment, measured, business minutes) and the real-time marts (fulfillment_tracking,
+fulfillment_shipments, cx_conversations) rebuild only the keys changed since their watermark. After a first build, raw
 data sees one change of every kind the real-time tiles depend on: an order edited, one
 fulfilled, one cancelled, one deleted; a conversation resolved; a message added; a customer
 turned wholesale (their segment changes: their orders and conversations must follow); a contact
@@ -28,7 +28,7 @@ from warehouse.settings import DatabaseUrl
 AS_OF = "2026-06-01T12:00:00Z"
 LATER = "2026-06-04T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
-SELECTION = ("+fulfillment_tracking", "+cx_conversations")
+SELECTION = ("+fulfillment_tracking", "+fulfillment_shipments", "+cx_conversations")
 BY_KEY = (
     ("intermediate", "int_customer_orders_aggregated"),
     ("intermediate", "int_customer_personas"),
@@ -36,6 +36,7 @@ BY_KEY = (
     ("intermediate", "int_conversations_measured"),
     ("intermediate", "int_conversation_business_minutes"),
     ("marts", "fulfillment_tracking"),
+    ("marts", "fulfillment_shipments"),
     ("marts", "cx_conversations"),
 )
 REBUILT = tuple(table for _, table in BY_KEY)

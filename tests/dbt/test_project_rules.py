@@ -54,6 +54,7 @@ _CHANGED_KEY_READS = {
     "int_conversations_measured": {"raw_chatwoot.contacts", "raw_app.redactions"},
     "int_conversation_sentiment_scored": {"raw_chatwoot.contacts", "raw_app.redactions"},
     "fulfillment_tracking": {"raw_shopify.orders", "raw_shopify.customers"},
+    "fulfillment_shipments": {"raw_shopify.orders"},
     "cx_conversations": {"raw_shopify.customers"},
 }
 

@@ -302,3 +302,35 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+
+{% macro changed_shipment_orders() -%}
+    {#-
+        (shop_domain, order_id) of the orders whose shipments fulfillment_shipments rebuilds:
+        fulfillments restaged since the watermark, orders localized since (name, time zone, test
+        flag), orders with an undelivered shipment that has a promised date (on time turns false
+        as the as-of time passes it), and the raw orders deleted in Shopify.
+    -#}
+    select
+        restaged.shop_domain,
+        restaged.order_id
+    from {{ ref('stg_shopify__fulfillments') }} as restaged
+    where {{ written_since_watermark('restaged.staged_at') }}
+    union
+    select
+        promised.shop_domain,
+        promised.order_id
+    from {{ ref('stg_shopify__fulfillments') }} as promised
+    where
+        promised.fulfillment_status = 'SUCCESS'
+        and promised.delivered_at is null
+        and promised.estimated_delivery_at is not null
+    union
+    select
+        localized.shop_domain,
+        localized.order_id
+    from {{ ref('int_orders_localized') }} as localized
+    where {{ written_since_watermark('localized.localized_at') }}
+    union
+    {{ deleted_raw_orders() }}
+{%- endmacro %}
