@@ -2,15 +2,16 @@
 
 The customer chain (int_customer_orders_aggregated, int_customer_personas), the conversation
 chain (sentiment, measured, business minutes) and the real-time marts (fulfillment_tracking,
-fulfillment_shipments, cx_conversations) rebuild only the keys changed since their watermark. After a first build, raw
-data sees one change of every kind the real-time tiles depend on: an order edited, one
-fulfilled, one cancelled, one deleted; a conversation resolved; a message added; a customer
-turned wholesale (their segment changes: their orders and conversations must follow); a contact
-linked to a customer; a customer redacted. After a plain incremental run each model is copied
-aside, the same models are rebuilt with ``--full-refresh``, and the copies must equal the
-rebuilds row for row (the columns that stamp when a row was written aside). Then three days
-pass with no raw change (unanswered conversations breach) and the comparison is made again.
-A dependency a model misses leaves a stale row: the comparison fails.
+fulfillment_shipments, cx_conversations) rebuild only the keys changed since their watermark.
+After a first build, raw data sees one change of every kind the real-time tiles depend on: an
+order edited, one fulfilled, one cancelled, one deleted; a conversation resolved; a message
+added; a customer turned wholesale (their segment changes: their orders and conversations must
+follow); a contact linked to a customer; a customer redacted. After a plain incremental run each
+model is copied aside, the same models are rebuilt with ``--full-refresh``, and the copies must
+equal the rebuilds row for row (the columns that stamp when a row was written aside). Then three
+days pass with no raw change (unanswered conversations breach, promised deliveries fall late)
+and the comparison is made again. A dependency a model misses leaves a stale row: the
+comparison fails.
 """
 
 from __future__ import annotations
