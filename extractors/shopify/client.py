@@ -38,6 +38,11 @@ class ShopifyClient:
         self.sleep = sleep
         self._next_wait = 0.0
 
+    @property
+    def throttle_wait(self) -> float:
+        """Seconds the next query must wait for the cost bucket (0 when it holds enough)."""
+        return self._next_wait
+
     @classmethod
     def headers(cls, access_token: str) -> dict[str, str]:
         return {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"}

@@ -31,9 +31,10 @@ log = logging.getLogger(__name__)
 
 BATCH_ROWS = 2000
 PAGE_SIZE = 250
-# An increment that has landed this many records and still has pages to go continues as a bulk
-# operation with the same updated_at filter: pages are cost-throttled (~28 orders/s per shop
-# under a 100 points/s restore rate), bulk operations are not.
+# An increment with pages still to go continues as a bulk operation with the same updated_at
+# filter as soon as the next page would wait for the shop's cost bucket (pages are
+# cost-throttled: ~28 orders/s per shop under a 100 points/s restore rate; bulk operations are
+# not), or once it has landed this many records.
 BULK_INCREMENT_AFTER = 2500
 BULK_ATTEMPTS = 3  # bulk operations started per entity and run before giving up
 # Entities whose records missing from a complete full read are marked deleted (``deleted_at``).
@@ -267,13 +268,15 @@ class ShopifyExtractor:
             if not more:
                 return
             landed += len(rows) + len(bad)
-            if not whole and landed >= self.bulk_increment_after:
+            dry = self.client.throttle_wait > 0
+            if not whole and (dry or landed >= self.bulk_increment_after):
                 # a large increment: the rest (from the cursor landed so far) in one bulk operation
                 start = parse_timestamp(state.get("cursor") or since) - self.lookback
                 log.info(
-                    "%s increment: %d records paged, continuing as a bulk operation",
+                    "%s increment: %d records paged%s, continuing as a bulk operation",
                     entity.entity,
                     landed,
+                    " and the cost bucket is dry" if dry else "",
                 )
                 state["bulk"] = {"search": f"updated_at:>='{iso(start)}'"}
                 load.save(state)

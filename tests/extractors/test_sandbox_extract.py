@@ -187,10 +187,16 @@ def test_incremental_run_after_a_day_picks_up_exactly_the_changes(own_store, fre
         assert not stale, f"{source}.{entity}: {len(stale)} stale rows, e.g. {stale[:3]}"
 
 
-def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, caplog):
-    """Past bulk_increment_after records an increment switches to a filtered bulk operation
-    (pages are cost-throttled, bulk operations are not) and still lands every change once."""
-    server = serve(own_store)
+@pytest.mark.parametrize("trigger", ["count", "dry bucket"])
+def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, caplog, trigger):
+    """Past bulk_increment_after records, or as soon as the next page would wait for the shop's
+    cost bucket, an increment switches to a filtered bulk operation (pages are cost-throttled,
+    bulk operations are not) and still lands every change once."""
+    server_mod = pytest.importorskip("sandbox.server")
+    # a bucket of 400 points restoring 400/s: a page of 5 orders leaves too little for the next
+    small_bucket = server_mod.FaultConfig(bucket_size=400, restore_rate=400)
+    faults = None if trigger == "count" else small_bucket
+    server = serve(own_store, faults)
     try:
         cfg = sandbox_settings(server.url, own_store)
         run.extract_all(fresh_db, cfg, _opts())
@@ -203,7 +209,8 @@ def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, ca
             if c["source"] == "shopify" and c["entity"] == "orders"
         }
         assert len(orders_changed) > 30, "the day must change more orders than the threshold"
-        small = _opts(page_size=5, bulk_increment_after=10, processes=False)
+        threshold = 10 if trigger == "count" else 1_000_000
+        small = _opts(page_size=5, bulk_increment_after=threshold, processes=False)
         with caplog.at_level("INFO", logger="extractors.shopify.extract"):
             rows = run.extract_all(fresh_db, cfg, small)
         assert_counts_exact(fresh_db, own_store)
@@ -211,6 +218,8 @@ def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, ca
         server.stop()
     switched = [m for m in caplog.messages if "continuing as a bulk operation" in m]
     assert any(m.startswith("orders increment") for m in switched), caplog.messages[-20:]
+    dry = [m for m in switched if "cost bucket is dry" in m]
+    assert bool(dry) == (trigger != "count"), switched
     orders = [r for r in rows if r.source == "shopify" and r.entity == "orders"]
     assert sum(r.rows_inserted + r.rows_updated for r in orders) == len(orders_changed)
     raw = raw_payloads(fresh_db, "shopify", "orders")
