@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,8 @@ R = TypeVar("R")
 
 SHOPIFY_ENTITIES = ("shops",) + tuple(e.entity for e in queries.ENTITIES)
 # messages ride along with conversations
-CHATWOOT_ENTITIES = ("conversations", "agents", "inboxes", "contacts", "csat_survey_responses")
+# the two long reads first: they run side by side (CHATWOOT_PARALLEL_ENTITIES)
+CHATWOOT_ENTITIES = ("conversations", "contacts", "agents", "inboxes", "csat_survey_responses")
 SOURCES: dict[str, tuple[str, ...]] = {
     "shopify": SHOPIFY_ENTITIES,
     "chatwoot": CHATWOOT_ENTITIES,
@@ -66,6 +68,10 @@ GA4_LOOKBACK_DAYS = 3  # GA revises the last ~72 hours: never less, whatever --l
 # Shopify entities extracted at once per run: each holds at most one bulk query per shop, and
 # Shopify runs up to 5 bulk queries per app and shop at the same time (API 2026-01 and later)
 SHOPIFY_PARALLEL_ENTITIES = 5
+# Chatwoot: conversations (with their messages) and the contacts, the two long reads, side by
+# side (issue 17: one after the other they were most of a daily extraction at 1M orders)
+CHATWOOT_PARALLEL_ENTITIES = 2
+PARALLEL_ENTITIES = {"shopify": SHOPIFY_PARALLEL_ENTITIES, "chatwoot": CHATWOOT_PARALLEL_ENTITIES}
 
 
 @dataclass
@@ -154,12 +160,16 @@ def extract_source(
     undone = ledger.unfinished(url, source)  # what an earlier run left undone goes first
     undone |= {"conversations"} if "messages" in undone else set()
     entities = sorted(SOURCES[source], key=lambda e: e not in undone)
-    if source == "shopify":
-        # one bulk query per entity at the same time (up to 5 per shop since API 2026-01)
+    if source in PARALLEL_ENTITIES:
+        # Shopify: one bulk query per entity at the same time (up to 5 per shop since API
+        # 2026-01); Chatwoot: its two long reads at once
+        # Chatwoot: a refused token or an API that is down fails the entities already started;
+        # the others are skipped (they would only fail the same way)
+        refused = threading.Event() if source == "chatwoot" else None
         outcomes = _bounded(
-            lambda entity: _entity_outcome(url, settings, source, entity, opts),
+            lambda entity: _entity_outcome(url, settings, source, entity, opts, refused),
             entities,
-            SHOPIFY_PARALLEL_ENTITIES,
+            PARALLEL_ENTITIES[source],
         )
         for rows, failure in outcomes:
             results.extend(rows)
@@ -179,11 +189,23 @@ def extract_source(
 
 
 def _entity_outcome(
-    url: DatabaseUrl, settings: Settings, source: str, entity: str, opts: RunOptions
+    url: DatabaseUrl,
+    settings: Settings,
+    source: str,
+    entity: str,
+    opts: RunOptions,
+    refused: threading.Event | None = None,
 ) -> tuple[list[LedgerRow], str | None]:
+    """One entity's ledger rows, or its failure message; with ``refused``, skipped (no rows, no
+    failure) once another entity found the API down or the settings wrong, and sets it when
+    this one does."""
+    if refused is not None and refused.is_set():
+        return [], None
     try:
         return extract_entity(url, settings, source, entity, options=opts), None
     except ExtractError as exc:
+        if refused is not None and isinstance(exc, ApiUnavailableError | ConfigError):
+            refused.set()
         return [], f"{source}/{entity}: {exc}"
 
 
