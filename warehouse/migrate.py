@@ -8,6 +8,8 @@ created when missing and each revision is applied once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command, op
@@ -17,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from warehouse.connection import connect, ensure_database
+from warehouse.connection import connect, connection, ensure_database
 from warehouse.settings import DatabaseUrl
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -54,12 +56,21 @@ def _engine(url: DatabaseUrl):
 def upgrade(url: DatabaseUrl, revision: str = "head", location: Path = MIGRATIONS) -> None:
     """Create the database if missing; apply every revision not applied yet, in one transaction."""
     ensure_database(url)
-    with _engine(url).begin() as conn:
-        # Roles are cluster-wide: serialise concurrent upgrades (tests run in parallel).
+    with _cluster_lock(url), _engine(url).begin() as conn:
         conn.exec_driver_sql(LOCK)
         cfg = config(location)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@contextmanager
+def _cluster_lock(url: DatabaseUrl) -> Iterator[None]:
+    """Roles are cluster-wide, advisory locks per database: upgrades of two databases of one
+    server (tests run in parallel) are serialised by a session lock taken in the server's
+    maintenance database, released when its connection closes."""
+    with connection(url.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(LOCK.replace("pg_advisory_xact_lock", "pg_advisory_lock"))
+        yield
 
 
 def current(url: DatabaseUrl) -> str | None:
