@@ -106,8 +106,8 @@ def test_late_refund_and_cancellation_land_on_their_days(
                 (cancel_id, cancel_order, cancel_updated),
             ):
                 cur.execute(
-                    "update raw_shopify.orders set payload = %s, updated_at = %s"
-                    " where shop_domain = %s and id = %s",
+                    "update raw_shopify.orders set payload = %s, updated_at = %s,"
+                    " extracted_at = now() where shop_domain = %s and id = %s",
                     (json.dumps(payload), updated + timedelta(seconds=1), SHOP, order_id),
                 )
             refund_day = local_day(cur, refund_at)

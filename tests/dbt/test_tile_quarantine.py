@@ -42,9 +42,10 @@ def fulfilled_orders(cur, limit: int) -> list[tuple[str, dict]]:
 
 
 def put(cur, order_id: str, payload: dict) -> None:
+    """Land an order's new payload as the extractor does (a newer version, a new landing time)."""
     cur.execute(
-        "update raw_shopify.orders set payload = %s, updated_at = updated_at + interval '1 second'"
-        " where shop_domain = %s and id = %s",
+        "update raw_shopify.orders set payload = %s, updated_at = updated_at + interval '1 second',"
+        " extracted_at = now() where shop_domain = %s and id = %s",
         (json.dumps(payload), SHOP, order_id),
     )
 

@@ -149,6 +149,8 @@ def test_from_empty_every_revision_once(scratch):
     assert _scalar(
         scratch, "select to_regclass('raw_chatwoot.messages_extracted_at_idx') is not null"
     )
+    # 0014 (issue 17): the raw orders by landing time
+    assert _scalar(scratch, "select to_regclass('raw_shopify.orders_extracted_at_idx') is not null")
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

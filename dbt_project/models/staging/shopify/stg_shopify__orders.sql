@@ -4,7 +4,7 @@
         unique_key=['shop_domain', 'order_id'],
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
-        pre_hook=["{{ delete_changed_orders() }}"],
+        pre_hook=["{{ delete_changed_orders() }}", "{{ advance_key_watermark() }}"],
         post_hook=["{{ delete_vanished_orders(
             '(select shop_domain, ' ~ gid_to_bigint('id') ~ ' as order_id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)',
             '(select count(*) from ' ~ source('raw_shopify', 'orders') ~ ') - (select count(*) from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is not null)'
@@ -23,10 +23,12 @@
     stg_shopify__rejected_values; it never stops the build.
 
     Performance (issue 9): every field is unpacked by one jsonb_to_record call per order instead
-    of one `payload ->> 'field'` lookup per column. Incremental: a daily run re-stages only the
-    raw orders whose (updated_at, extracted_at) differ from the staged ones, plus the orders of
-    customers redacted since they were staged; `staged_at` stamps the run, and every model
-    downstream picks the orders staged after its own newest `staged_at`.
+    of one `payload ->> 'field'` lookup per column. Incremental: a run re-stages only the raw
+    orders landed since the model's watermark (read through the index on extracted_at; issue 17:
+    comparing every raw order with its staged row cost ~5 s of every real-time run at 1M
+    orders), plus the orders of customers redacted since they were staged; `staged_at` stamps
+    the run, and every model downstream picks the orders staged after its own newest
+    `staged_at`.
 -#}
 
 with
@@ -37,17 +39,14 @@ source as (
     where
         raw_orders.deleted_at is null
     {% if is_incremental() %}
-        and (
-            not exists (
-                select 1
-                from {{ this }} as done
-                where
-                    done.shop_domain = raw_orders.shop_domain
-                    and done.order_gid = raw_orders.id
-                    and done.updated_at = raw_orders.updated_at
-                    and done.extracted_at = raw_orders.extracted_at
-            )
-            or (raw_orders.shop_domain, raw_orders.id) in ({{ orders_of_recent_redactions() }})
+        and (raw_orders.shop_domain, raw_orders.id) in (
+            select
+                landed.shop_domain,
+                landed.id
+            from {{ source('raw_shopify', 'orders') }} as landed
+            where {{ landed_since_watermark('landed.extracted_at') }}
+            union
+            {{ orders_of_recent_redactions() }}
         )
     {% endif %}
 ),
