@@ -1,17 +1,18 @@
 """The models incremental by key equal a full rebuild after every kind of change (issue 17).
 
-The customer chain (int_customer_orders_aggregated, int_customer_personas), the conversation
-chain (sentiment, measured, business minutes) and the real-time marts (fulfillment_tracking,
-fulfillment_shipments, cx_conversations) rebuild only the keys changed since their watermark.
-After a first build, raw data sees one change of every kind the real-time tiles depend on: an
-order edited, one fulfilled, one cancelled, one deleted; a conversation resolved; a message
-added; a customer turned wholesale (their segment changes: their orders and conversations must
-follow); a contact linked to a customer; a customer redacted. After a plain incremental run each
-model is copied aside, the same models are rebuilt with ``--full-refresh``, and the copies must
-equal the rebuilds row for row (the columns that stamp when a row was written aside). Then three
-days pass with no raw change (unanswered conversations breach, promised deliveries fall late)
-and the comparison is made again. A dependency a model misses leaves a stale row: the
-comparison fails.
+The order data issues (int_orders_data_issues), the customer chain (int_customer_orders_aggregated,
+int_customer_personas), the conversation chain (sentiment, measured, business minutes) and the
+real-time marts (fulfillment_tracking, fulfillment_shipments, cx_conversations) rebuild only the
+keys changed since their watermark. After a first build, raw data sees one change of every kind
+the real-time tiles depend on: an order edited, one fulfilled, one cancelled, one deleted, one
+given a line quantity of 0, one dated a day ahead; a conversation resolved; a message added; a
+customer turned wholesale (their segment changes: their orders and conversations must follow); a
+contact linked to a customer; a customer redacted. After a plain incremental run each model is
+copied aside, the same models are rebuilt with ``--full-refresh``, and the copies must equal the
+rebuilds row for row (the columns that stamp when a row was written aside). Then three days pass
+with no raw change (unanswered conversations breach, promised deliveries fall late, an order
+dated ahead is no longer in the future) and the comparison is made again. A dependency a model
+misses leaves a stale row: the comparison fails.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ LATER = "2026-06-04T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
 SELECTION = ("+fulfillment_tracking", "+fulfillment_shipments", "+cx_conversations")
 BY_KEY = (
+    ("intermediate", "int_orders_data_issues"),
     ("intermediate", "int_customer_orders_aggregated"),
     ("intermediate", "int_customer_personas"),
     ("intermediate", "int_conversation_sentiment_scored"),
@@ -104,7 +106,15 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
     try:
         with conn.cursor() as cur:
             # -- orders: edited, cancelled, deleted (see test_incremental_equals_full) ...
-            (edit_id, edit), (cancel_id, cancel), (gone_id, _) = counted_orders(cur, 15, 3)
+            picked = counted_orders(cur, 15, 5)
+            (edit_id, edit), (cancel_id, cancel), (gone_id, _) = picked[:3]
+            # ... a line quantity of 0 and a creation time a day ahead (data issues: the second
+            # leaves the list once the as-of time has passed it)
+            (zero_id, zero), (ahead_id, ahead) = picked[3:]
+            zero["lineItems"][0]["quantity"] = 0
+            put(cur, zero_id, zero, 1)
+            ahead["createdAt"] = "2026-06-02T12:00:00Z"
+            put(cur, ahead_id, ahead, 1)
             edit["lineItems"] = edit["lineItems"][:-1]
             edit["totalPriceSet"]["shopMoney"]["amount"] = "4321.00"
             put(cur, edit_id, edit, 1)
@@ -264,6 +274,10 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
             seen = cur.fetchall()
             assert seen[0][0] == "resolved", "the resolved conversation did not reach the tile"
             assert seen[-1][1], "the angry message did not reach the sentiment"
+            assert _issues(cur, zero_id, ahead_id) == {
+                (zero_id, "quantity_not_positive"),
+                (ahead_id, "future_created_at"),
+            }, "the new data issues did not reach int_orders_data_issues"
             copy_aside(cur, "by_key_copy")
         # the models under test rebuilt in full over the same upstream
         run(module_db, tmp_path, "--full-refresh", select=REBUILT)
@@ -278,6 +292,18 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
         run(module_db, tmp_path, "--full-refresh", as_of=LATER, select=REBUILT)
         with conn.cursor() as cur:
             later = compare(cur, "by_key_later")
+            ahead_later = _issues(cur, ahead_id)
     finally:
         conn.close()
     assert later == dict.fromkeys(later, 0), f"rows differing three days later: {later}"
+    assert ahead_later == set(), "an order no longer in the future is still listed"
+
+
+def _issues(cur, *order_gids: str) -> set[tuple[str, str]]:
+    cur.execute(
+        "select 'gid://shopify/Order/' || order_id, issue"
+        " from intermediate.int_orders_data_issues"
+        " where shop_domain = %s and 'gid://shopify/Order/' || order_id = any(%s)",
+        (SHOP, list(order_gids)),
+    )
+    return set(cur.fetchall())

@@ -29,6 +29,7 @@ SELECTION = (
     "+inventory_snapshots",
     "stg_shopify__fulfillment_carriers",
     "+int_orders_sla_evaluated",
+    "+int_sku_daily_sales_aggregated",
 )
 # (schema, table) of every incremental model the selection builds
 INCREMENTAL = (
@@ -39,6 +40,7 @@ INCREMENTAL = (
     ("staging", "stg_shopify__fulfillment_carriers"),
     ("intermediate", "int_orders_localized"),
     ("intermediate", "int_order_lines_enriched"),
+    ("intermediate", "int_sku_daily_sales_aggregated"),
     ("intermediate", "int_orders_sla_evaluated"),
     ("marts", "sales_metrics_daily"),
     ("marts", "inventory_snapshots"),

@@ -49,6 +49,8 @@ def _layer(node: dict) -> str:
 # raw_app.redactions, through index reads a staging view would hide; they read no payload field
 # from them. Each entry is exactly the sources that model may name.
 _CHANGED_KEY_READS = {
+    "int_orders_data_issues": {"raw_shopify.orders"},
+    "int_sku_daily_sales_aggregated": {"raw_shopify.orders"},
     "int_customer_personas": {"raw_shopify.customers"},
     "int_customer_orders_aggregated": {"raw_shopify.orders", "raw_shopify.customers"},
     "int_conversations_measured": {"raw_chatwoot.contacts", "raw_app.redactions"},

@@ -334,3 +334,70 @@
     union
     {{ deleted_raw_orders() }}
 {%- endmacro %}
+
+
+{% macro changed_issue_orders() -%}
+    {#-
+        (shop_domain, order_id) of the orders whose data issues int_orders_data_issues checks
+        again: orders restaged since the watermark (their values, lines and bad values), the
+        orders of a shop landed since (the currency they are compared with), the orders it lists
+        as created in the future (the as-of time moves), and the raw orders deleted in Shopify.
+    -#}
+    select
+        restaged.shop_domain,
+        restaged.order_id
+    from {{ ref('stg_shopify__orders') }} as restaged
+    where {{ written_since_watermark('restaged.staged_at') }}
+    union
+    select
+        of_shop.shop_domain,
+        of_shop.order_id
+    from {{ ref('stg_shopify__orders') }} as of_shop
+    where of_shop.shop_domain in (
+        select shop.shop_domain
+        from {{ ref('stg_shopify__shops') }} as shop
+        where {{ landed_since_watermark('shop.extracted_at') }}
+    )
+    union
+    select
+        future.shop_domain,
+        future.order_id
+    from {{ this }} as future
+    where future.issue = 'future_created_at'
+    union
+    {{ deleted_raw_orders() }}
+{%- endmacro %}
+
+
+{% macro changed_sales_days() -%}
+    {#-
+        (shop_domain, local_date) of the shop days int_sku_daily_sales_aggregated aggregates
+        again: the days of the orders localized since the watermark, of every raw order deleted
+        in Shopify (few: its lines are gone, its day is read from the raw payload), and every day
+        stored for a shop whose record landed since (a new time zone moves orders across days).
+    -#}
+    select
+        localized.shop_domain,
+        localized.local_date
+    from {{ ref('int_orders_localized') }} as localized
+    where {{ written_since_watermark('localized.localized_at') }}
+    union
+    select
+        deleted.shop_domain,
+        {{ local_date(cast_or_null("deleted.payload ->> 'createdAt'", 'timestamptz'), "coalesce(shops.iana_timezone, 'UTC')") }}
+            as local_date
+    from {{ source('raw_shopify', 'orders') }} as deleted
+    left join {{ ref('stg_shopify__shops') }} as shops
+        on deleted.shop_domain = shops.shop_domain
+    where deleted.deleted_at is not null
+    union
+    select
+        stored.shop_domain,
+        stored.local_date
+    from {{ this }} as stored
+    where stored.shop_domain in (
+        select shop.shop_domain
+        from {{ ref('stg_shopify__shops') }} as shop
+        where {{ landed_since_watermark('shop.extracted_at') }}
+    )
+{%- endmacro %}

@@ -6,7 +6,9 @@
         pre_hook=["{{ delete_changed_orders(ref('int_orders_localized'), 'localized_at') }}"],
         indexes=[
             {'columns': ['shop_domain', 'sku', 'local_date']},
+            {'columns': ['shop_domain', 'local_date']},
             {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['shop_domain', 'order_line_id']},
             {'columns': ['localized_at']},
         ],
     )
@@ -22,10 +24,6 @@
 -#}
 
 with
-
-orders as (
-    select * from {{ ref('int_orders_localized') }}
-),
 
 products as (
     select * from {{ ref('int_products_classified') }}
@@ -57,10 +55,10 @@ products as (
 
     changed_orders as (
         select
-            orders.shop_domain,
-            orders.order_id
-        from orders
-        where {{ staged_since_last_run('orders.localized_at', 'localized_at') }}
+            localized.shop_domain,
+            localized.order_id
+        from {{ ref('int_orders_localized') }} as localized
+        where {{ staged_since_last_run('localized.localized_at', 'localized_at') }}
         union
         select
             reclassified_orders.shop_domain,
@@ -69,13 +67,15 @@ products as (
     ),
 {% endif %}
 
+-- an incremental run reads only the changed orders (through the key index), never all of them
+orders as (
+    select * from {{ ref('int_orders_localized') }}
+    {{ where_key_changed('select * from changed_orders', ['shop_domain', 'order_id']) }}
+),
+
 lines as (
     select * from {{ ref('stg_shopify__order_lines') }}
-    {% if is_incremental() %}
-        where (shop_domain, order_id) in (
-            select changed_orders.shop_domain, changed_orders.order_id from changed_orders
-        )
-    {% endif %}
+    {{ where_key_changed('select * from changed_orders', ['shop_domain', 'order_id']) }}
 ),
 
 enriched as (

@@ -10,12 +10,27 @@ contacts as (
     select * from {{ ref('stg_chatwoot__contacts') }}
 ),
 
+-- customers and orders are read several times below (PostgreSQL materializes them once): only the
+-- columns the links use, so a million orders and their customers are not copied whole; orders
+-- from staging (the same rows, names and customers as int_orders_localized), so the links are
+-- built beside the order chain, not after it (issue 17: the daily run's longest path)
 customers as (
-    select * from {{ ref('stg_shopify__customers') }}
+    select
+        shop_domain,
+        customer_id,
+        email,
+        phone,
+        is_redacted
+    from {{ ref('stg_shopify__customers') }}
 ),
 
 orders as (
-    select * from {{ ref('int_orders_localized') }}
+    select
+        shop_domain,
+        order_id,
+        order_name,
+        customer_id
+    from {{ ref('stg_shopify__orders') }}
     where not is_test
 ),
 

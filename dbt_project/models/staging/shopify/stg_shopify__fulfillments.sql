@@ -5,7 +5,11 @@
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ delete_changed_orders(ref('stg_shopify__orders')) }}"],
-        indexes=[{'columns': ['shop_domain', 'order_id']}, {'columns': ['staged_at']}],
+        indexes=[
+            {'columns': ['shop_domain', 'order_id']},
+            {'columns': ['shop_domain', 'fulfillment_id']},
+            {'columns': ['staged_at']},
+        ],
     )
 }}
 
