@@ -144,7 +144,7 @@ def run_bench(options: BenchOptions, out: Callable[[str], None] = _say) -> dict[
         "runs": options.runs,
         "warmup": options.warmup,
         "database": url.database,
-        "dbt_as_of": "the sandbox clock (dbt var as_of) for both builds",
+        "dbt_as_of": "the sandbox clock (HOTROD_AS_OF) for both builds",
         "extract_only": options.extract_only,
         "realtime_only": options.realtime is not None,
         "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

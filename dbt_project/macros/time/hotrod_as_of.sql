@@ -1,10 +1,34 @@
 {% macro hotrod_as_of() -%}
-    {#- The as-of time every window and "open breach" is measured against. -#}
+    {#-
+        The as-of time every window and "open breach" is measured against: the `as_of` var, else
+        HOTROD_AS_OF (read only when executing, so a new value never invalidates dbt's parse
+        state as a new var value does: the benchmark pins its clock this way), else now().
+    -#}
+    {%- set pinned = pinned_as_of() -%}
     {%- if var('as_of', none) -%}
         ('{{ var("as_of") }}'::timestamptz)
+    {%- elif pinned -%}
+        ('{{ pinned }}'::timestamptz)
     {%- else -%}
         now()
     {%- endif -%}
+{%- endmacro %}
+
+{% macro pinned_as_of() -%}
+    {#- HOTROD_AS_OF (an ISO timestamp) when executing and set, else none; a bad value stops the run. -#}
+    {%- if not execute -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set pinned = env_var('HOTROD_AS_OF', '') | trim -%}
+    {%- if not pinned -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?', pinned) -%}
+        {%- do exceptions.raise_compiler_error(
+            'HOTROD_AS_OF=' ~ pinned ~ ' is not an ISO timestamp: set one (e.g. 2026-06-01T12:00:00Z) or unset it to measure at now()'
+        ) -%}
+    {%- endif -%}
+    {%- do return(pinned) -%}
 {%- endmacro %}
 
 {% macro local_date(ts, tz) -%}
