@@ -27,19 +27,12 @@
         else none: every data test reads every row (weekly, `make test`, CI, `--full-refresh`).
         Read only when executing, so it never enters dbt's parse state.
     -#}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if flags.FULL_REFRESH -%}
         {%- do return(none) -%}
     {%- endif -%}
-    {%- set since = env_var('HOTROD_TESTS_CHANGED_SINCE', '') | trim -%}
-    {%- if not since -%}
-        {%- do return(none) -%}
-    {%- endif -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+(Z|[+-][0-9]{2}(:?[0-9]{2})?)?', since) -%}
-        {%- do exceptions.raise_compiler_error(
-            'HOTROD_TESTS_CHANGED_SINCE=' ~ since ~ ' is not an ISO timestamp: set one (e.g. 2026-11-30T02:00:00+00:00) or unset it to test every row'
-        ) -%}
-    {%- endif -%}
-    {%- do return(since) -%}
+    {%- do return(timestamp_from_env(
+        'HOTROD_TESTS_CHANGED_SINCE', 'set one (e.g. 2026-11-30T02:00:00+00:00) or unset it to test every row'
+    )) -%}
 {%- endmacro %}
 
 

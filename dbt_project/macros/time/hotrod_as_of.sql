@@ -15,20 +15,10 @@
 {%- endmacro %}
 
 {% macro pinned_as_of() -%}
-    {#- HOTROD_AS_OF (an ISO timestamp) when executing and set, else none; a bad value stops the run. -#}
-    {%- if not execute -%}
-        {%- do return(none) -%}
-    {%- endif -%}
-    {%- set pinned = env_var('HOTROD_AS_OF', '') | trim -%}
-    {%- if not pinned -%}
-        {%- do return(none) -%}
-    {%- endif -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?', pinned) -%}
-        {%- do exceptions.raise_compiler_error(
-            'HOTROD_AS_OF=' ~ pinned ~ ' is not an ISO timestamp: set one (e.g. 2026-06-01T12:00:00Z) or unset it to measure at now()'
-        ) -%}
-    {%- endif -%}
-    {%- do return(pinned) -%}
+    {#- HOTROD_AS_OF when executing and set, else none. -#}
+    {%- do return(timestamp_from_env(
+        'HOTROD_AS_OF', 'set one (e.g. 2026-06-01T12:00:00Z) or unset it to measure at now()'
+    )) -%}
 {%- endmacro %}
 
 {% macro local_date(ts, tz) -%}
@@ -56,4 +46,24 @@
 {% macro within_trailing(ts_expr, days) -%}
     {#- The trailing window: `ts_expr` lies in the `days` x 24 hours ending at the as-of instant. -#}
     ({{ ts_expr }} >= {{ hotrod_as_of() }} - interval '{{ days }} days' and {{ ts_expr }} <= {{ hotrod_as_of() }})
+{%- endmacro %}
+
+
+{% macro timestamp_from_env(name, fix) -%}
+    {#-
+        The environment variable `name` (an ISO timestamp) when dbt is executing and it is set,
+        else none. Read only when executing, so its value never enters dbt's parse state; a value
+        that is not an ISO timestamp stops the run with a one-line error ending in `fix`.
+    -#}
+    {%- if not execute -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set value = env_var(name, '') | trim -%}
+    {%- if not value -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?', value) -%}
+        {%- do exceptions.raise_compiler_error(name ~ '=' ~ value ~ ' is not an ISO timestamp: ' ~ fix) -%}
+    {%- endif -%}
+    {%- do return(value) -%}
 {%- endmacro %}
