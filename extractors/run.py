@@ -162,9 +162,8 @@ def extract_source(
     entities = sorted(SOURCES[source], key=lambda e: e not in undone)
     if source in PARALLEL_ENTITIES:
         # Shopify: one bulk query per entity at the same time (up to 5 per shop since API
-        # 2026-01); Chatwoot: its two long reads at once
-        # Chatwoot: a refused token or an API that is down fails the entities already started;
-        # the others are skipped (they would only fail the same way)
+        # 2026-01). Chatwoot: its two long reads at once; a refused token or an API that is down
+        # fails the entities already started and skips the others (they would fail the same way)
         refused = threading.Event() if source == "chatwoot" else None
         outcomes = _bounded(
             lambda entity: _entity_outcome(url, settings, source, entity, opts, refused),

@@ -23,7 +23,7 @@ from warehouse.connection import connect, connection, ensure_database
 from warehouse.settings import DatabaseUrl
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-LOCK = "select pg_advisory_xact_lock(hashtext('hotrod-bootstrap'))"
+LOCK = "select pg_advisory_lock(hashtext('hotrod-bootstrap'))"
 
 
 def config(location: Path = MIGRATIONS) -> Config:
@@ -56,20 +56,20 @@ def _engine(url: DatabaseUrl):
 def upgrade(url: DatabaseUrl, revision: str = "head", location: Path = MIGRATIONS) -> None:
     """Create the database if missing; apply every revision not applied yet, in one transaction."""
     ensure_database(url)
-    with _cluster_lock(url), _engine(url).begin() as conn:
-        conn.exec_driver_sql(LOCK)
+    with cluster_lock(url), _engine(url).begin() as conn:
         cfg = config(location)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 @contextmanager
-def _cluster_lock(url: DatabaseUrl) -> Iterator[None]:
+def cluster_lock(url: DatabaseUrl) -> Iterator[None]:
     """Roles are cluster-wide, advisory locks per database: upgrades of two databases of one
     server (tests run in parallel) are serialised by a session lock taken in the server's
-    maintenance database, released when its connection closes."""
+    maintenance database (it serialises upgrades of one database too), released when its
+    connection closes."""
     with connection(url.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(LOCK.replace("pg_advisory_xact_lock", "pg_advisory_lock"))
+        cur.execute(LOCK)
         yield
 
 

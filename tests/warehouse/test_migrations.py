@@ -29,8 +29,7 @@ def _release_0_1(url: DatabaseUrl) -> None:
     marts), then the archive table its dbt hook created."""
     ensure_database(url)
     conn = connect(url)
-    with conn, conn.cursor() as cur:
-        cur.execute(migrate.LOCK)
+    with migrate.cluster_lock(url), conn, conn.cursor() as cur:
         for path in sorted(BASELINE.glob("*.sql")):
             cur.execute(path.read_text(encoding="utf-8"))
         cur.execute(
