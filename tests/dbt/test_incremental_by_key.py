@@ -1,6 +1,7 @@
 """The models incremental by key equal a full rebuild after every kind of change (issue 17).
 
-The order data issues (int_orders_data_issues), the customer chain (int_customer_orders_aggregated,
+The Chatwoot staging tables (conversations, messages), the order data issues
+(int_orders_data_issues), the customer chain (int_customer_orders_aggregated,
 int_customer_personas), the conversation chain (sentiment, measured, business minutes) and the
 real-time marts (fulfillment_tracking, fulfillment_shipments, cx_conversations) rebuild only the
 keys changed since their watermark. After a first build, raw data sees one change of every kind
@@ -10,9 +11,9 @@ customer turned wholesale (their segment changes: their orders and conversations
 contact linked to a customer; a customer redacted. After a plain incremental run each model is
 copied aside, the same models are rebuilt with ``--full-refresh``, and the copies must equal the
 rebuilds row for row (the columns that stamp when a row was written aside). Then three days pass
-with no raw change (unanswered conversations breach, promised deliveries fall late, an order
-dated ahead is no longer in the future) and the comparison is made again. A dependency a model
-misses leaves a stale row: the comparison fails.
+(unanswered conversations breach, promised deliveries fall late, an order dated ahead is no
+longer in the future) while one contact is linked to the customer redacted before, and the
+comparison is made again. A dependency a model misses leaves a stale row: the comparison fails.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ LATER = "2026-06-04T12:00:00Z"
 SHOP = "hot-rod-an.sandbox.test"
 SELECTION = ("+fulfillment_tracking", "+fulfillment_shipments", "+cx_conversations")
 BY_KEY = (
+    ("staging", "stg_chatwoot__conversations"),
+    ("staging", "stg_chatwoot__messages"),
     ("intermediate", "int_orders_data_issues"),
     ("intermediate", "int_customer_orders_aggregated"),
     ("intermediate", "int_customer_personas"),
@@ -241,6 +244,7 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
                 (SHOP, wholesale_gid),
             )
             assert cur.rowcount == 1, "no customer with a contact who wrote a message"
+            (redacted_gid,) = cur.fetchone()
         run(module_db, tmp_path)
 
         with conn.cursor() as cur:
@@ -285,9 +289,41 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
             found = compare(cur, "by_key_copy")
         assert found == dict.fromkeys(found, 0), f"rows differing from a full rebuild: {found}"
 
-        # Three days pass with no raw change: unanswered conversations breach their SLA.
+        # Three days pass: unanswered conversations breach their SLA; the only raw change is a
+        # contact linked to the customer redacted before (its conversations and messages are
+        # restaged redacted though none of them changed).
+        with conn.cursor() as cur:
+            relinked_id, relinked = one(
+                cur,
+                "select ct.id, ct.payload from raw_chatwoot.contacts as ct"
+                " where ct.shop_domain = %s and ct.id <> %s"
+                " and coalesce(ct.payload -> 'custom_attributes' ->> 'shopify_customer_id', '')"
+                "     <> %s"
+                " and exists (select 1 from raw_chatwoot.messages as m"
+                "  where m.shop_domain = ct.shop_domain and m.payload ->> 'sender_type' = 'Contact'"
+                "  and (m.payload ->> 'sender_id')::bigint = (ct.payload ->> 'id')::bigint)"
+                " and exists (select 1 from raw_chatwoot.conversations as cv"
+                "  where cv.shop_domain = ct.shop_domain"
+                "  and (cv.payload -> 'meta' -> 'sender' ->> 'id')::bigint"
+                "      = (ct.payload ->> 'id')::bigint)"
+                " order by ct.id limit 1",
+                SHOP,
+                unlinked_id,
+                redacted_gid.rsplit("/", 1)[-1],
+            )
+            relinked["custom_attributes"] = {
+                **(relinked.get("custom_attributes") or {}),
+                "shopify_customer_id": redacted_gid.rsplit("/", 1)[-1],
+            }
+            land(cur, "raw_chatwoot.contacts", relinked_id, relinked)
         run(module_db, tmp_path, as_of=LATER)
         with conn.cursor() as cur:
+            cur.execute(
+                "select bool_and(is_redacted), count(content) from staging.stg_chatwoot__messages"
+                " where shop_domain = %s and sender_type = 'Contact' and sender_id = %s",
+                (SHOP, int(relinked["id"])),
+            )
+            relinked_redacted = cur.fetchone()
             copy_aside(cur, "by_key_later")
         run(module_db, tmp_path, "--full-refresh", as_of=LATER, select=REBUILT)
         with conn.cursor() as cur:
@@ -295,6 +331,7 @@ def test_models_incremental_by_key_equal_a_full_rebuild(
             ahead_later = _issues(cur, ahead_id)
     finally:
         conn.close()
+    assert relinked_redacted == (True, 0), "a contact linked to a redacted customer kept its text"
     assert later == dict.fromkeys(later, 0), f"rows differing three days later: {later}"
     assert ahead_later == set(), "an order no longer in the future is still listed"
 

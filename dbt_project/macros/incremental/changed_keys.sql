@@ -83,14 +83,15 @@
 
 {% macro landed_conversations(staged='stg_chatwoot__conversations') -%}
     {#-
-        (shop_domain, conversation_id) of the conversations whose raw row landed since the
-        watermark, or with `staged='stg_chatwoot__messages'` of those with a message landed since.
+        (shop_domain, conversation_id) of the conversations staged since the watermark (landed,
+        or their contact changed or was redacted), or with `staged='stg_chatwoot__messages'` of
+        those with a message staged since.
     -#}
     select
         landed.shop_domain,
         landed.conversation_id
     from {{ ref(staged) }} as landed
-    where {{ landed_since_watermark('landed.extracted_at') }}
+    where {{ written_since_watermark('landed.staged_at') }}
 {%- endmacro %}
 
 

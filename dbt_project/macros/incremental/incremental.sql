@@ -42,6 +42,42 @@
 {%- endmacro %}
 
 
+{% macro chatwoot_rows_to_restage(raw_table, key, contact, only_when=none) -%}
+    {#-
+        Incremental runs of stg_chatwoot__conversations and stg_chatwoot__messages (issue 17):
+        the (shop_domain, id) of the raw rows to stage again. Those landed since the watermark,
+        and the stored rows (`key`) whose contact (column `contact`, where `only_when` holds)
+        landed since or was linked to a customer redacted since, so their redaction flag and the
+        PII it nulls follow the contact without the raw row changing.
+    -#}
+    select
+        landed.shop_domain,
+        landed.id
+    from {{ raw_table }} as landed
+    where {{ landed_since_watermark('landed.extracted_at') }}
+    union
+    select
+        done.shop_domain,
+        done.{{ key }}::text as id
+    from {{ this }} as done
+    inner join (
+        select
+            contacts.shop_domain,
+            {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
+        from {{ source('raw_chatwoot', 'contacts') }} as contacts
+        where {{ landed_since_watermark('contacts.extracted_at') }}
+        union
+        {{ redacted_contacts(key_watermark()) }}
+    ) as changed
+        on
+            done.shop_domain = changed.shop_domain
+            and done.{{ contact }} = changed.contact_id
+    {%- if only_when %}
+    where done.{{ only_when }}
+    {%- endif %}
+{%- endmacro %}
+
+
 {% macro restaged_raw_orders() -%}
 {% if is_incremental() %}
     select
@@ -129,13 +165,14 @@
 {%- endmacro %}
 
 
-{% macro delete_vanished_orders(upstream, upstream_count=none) -%}
+{% macro delete_vanished_orders(upstream, upstream_count=none, key='order_id') -%}
     {#-
         Post-hook of a model with one row per order of `upstream`: every upstream order is in
         the model after its run, so more stored rows than upstream ones means an upstream row
         went without a trace (a raw row removed by hand, not through deleted_at). Only then are
         the stored orders missing upstream deleted (the one case that compares every row). The
-        check itself is two counts. `upstream_count` replaces `count(*) from upstream`.
+        check itself is two counts. `upstream_count` replaces `count(*) from upstream`; `key` is
+        the column identifying a row within its shop (order_id, or another grain's key).
     -#}
     {%- if is_incremental() and not should_full_refresh() -%}
         do $vanished$
@@ -149,7 +186,7 @@
                     from {{ upstream }} as kept
                     where
                         kept.shop_domain = done.shop_domain
-                        and kept.order_id = done.order_id
+                        and kept.{{ key }} = done.{{ key }}
                 );
             end if;
         end

@@ -1,7 +1,41 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'conversation_id'],
+        meta={'changed_at': 'staged_at'},
+        on_schema_change='fail',
+        pre_hook=["{{ advance_key_watermark() }}"],
+        post_hook=["{{ delete_vanished_orders(
+            '(select shop_domain, ' ~ cast_or_null('id', 'bigint') ~ ' as conversation_id from ' ~ source('raw_chatwoot', 'conversations') ~ ')',
+            'select count(*) from ' ~ source('raw_chatwoot', 'conversations') ~ ' where ' ~ value_is_valid('id', 'bigint'),
+            key='conversation_id',
+        ) }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'conversation_id']},
+            {'columns': ['shop_domain', 'contact_id']},
+            {'columns': ['staged_at']},
+        ],
+    )
+}}
+
+{#-
+    Incremental (issue 17): a run stages the raw conversations landed since the model's
+    watermark and those whose contact changed or was redacted since (chatwoot_rows_to_restage);
+    `staged_at` stamps the run, and the conversation models downstream pick the conversations
+    staged after their own watermark. As a view, every real-time and daily run unpacked every
+    raw conversation to find the few that changed.
+-#}
+
 with
 
 source as (
-    select * from {{ source('raw_chatwoot', 'conversations') }}
+    select raw_conversations.*
+    from {{ source('raw_chatwoot', 'conversations') }} as raw_conversations
+    {%- if is_incremental() %}
+        where (raw_conversations.shop_domain, raw_conversations.id) in (
+            {{ chatwoot_rows_to_restage(source('raw_chatwoot', 'conversations'), 'conversation_id', 'contact_id') }}
+        )
+    {%- endif %}
 ),
 
 flagged as (
@@ -33,7 +67,8 @@ renamed as (
         payload -> 'meta' -> 'assignee' ->> 'name' as assignee_name,
         updated_at,
         extracted_at,
-        is_redacted
+        is_redacted,
+        '{{ run_started_at }}'::timestamptz as staged_at
     from flagged
     where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )

@@ -1,7 +1,41 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['shop_domain', 'message_id'],
+        meta={'changed_at': 'staged_at'},
+        on_schema_change='fail',
+        pre_hook=["{{ advance_key_watermark() }}"],
+        post_hook=["{{ delete_vanished_orders(
+            '(select shop_domain, ' ~ cast_or_null('id', 'bigint') ~ ' as message_id from ' ~ source('raw_chatwoot', 'messages') ~ ')',
+            'select count(*) from ' ~ source('raw_chatwoot', 'messages') ~ ' where ' ~ value_is_valid('id', 'bigint'),
+            key='message_id',
+        ) }}"],
+        indexes=[
+            {'columns': ['shop_domain', 'message_id']},
+            {'columns': ['shop_domain', 'conversation_id']},
+            {'columns': ['shop_domain', 'sender_id']},
+            {'columns': ['staged_at']},
+        ],
+    )
+}}
+
+{#-
+    Incremental (issue 17), like stg_chatwoot__conversations: the raw messages landed since the
+    model's watermark, and those sent by a contact that changed or was redacted since.
+-#}
+
 with
 
 source as (
-    select * from {{ source('raw_chatwoot', 'messages') }}
+    select raw_messages.*
+    from {{ source('raw_chatwoot', 'messages') }} as raw_messages
+    {%- if is_incremental() %}
+        where (raw_messages.shop_domain, raw_messages.id) in (
+            {{ chatwoot_rows_to_restage(
+                source('raw_chatwoot', 'messages'), 'message_id', 'sender_id', only_when="sender_type = 'Contact'"
+            ) }}
+        )
+    {%- endif %}
 ),
 
 flagged as (
@@ -46,7 +80,8 @@ renamed as (
         {{ cast_or_null("payload ->> 'sender_id'", 'bigint') }} as sender_id,
         updated_at,
         extracted_at,
-        is_redacted
+        is_redacted,
+        '{{ run_started_at }}'::timestamptz as staged_at
     from flagged
     where {{ value_is_valid("payload ->> 'id'", 'bigint') }}  -- no usable key: listed as rejected
 )
