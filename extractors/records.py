@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from warehouse.json_codec import JSONDecodeError, dumps, loads
+from warehouse.json_codec import JSONDecodeError, dumps, dumps_bytes, loads
 
-__all__ = ["JSONDecodeError", "dumps", "loads"]  # re-exported for the extractors
+__all__ = ["JSONDecodeError", "dumps", "dumps_bytes", "loads"]  # re-exported for the extractors
 
 
 class RecordError(ValueError):
@@ -48,13 +48,25 @@ def parse_timestamp(value: Any) -> datetime:
 
 
 def make_row(record_id: Any, updated_at: Any, payload: Any, field: str = "updatedAt") -> Row:
+    return _row(record_id, updated_at, payload, None, field)
+
+
+def make_text_row(
+    record_id: Any, updated_at: Any, payload_text: str, field: str = "updatedAt"
+) -> Row:
+    """``make_row`` for a payload already serialised (``dumps``'s text): the same checks."""
+    return _row(record_id, updated_at, None, payload_text, field)
+
+
+def _row(record_id: Any, updated_at: Any, payload: Any, text: str | None, field: str) -> Row:
     if record_id is None or record_id == "":
         raise RecordError("missing id")
     try:
         when = parse_timestamp(updated_at)
     except RecordError as exc:
         raise RecordError(f"{field}: {exc}") from None
-    text = dumps(payload)
+    if text is None:
+        text = dumps(payload)
     if "\\u0000" in text:
         raise RecordError("payload contains a NUL character (not storable as jsonb)")
     return Row(str(record_id), when, text)

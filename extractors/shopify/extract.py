@@ -224,18 +224,25 @@ class ShopifyExtractor:
         line is not landed; it and the records of quarantined lines are noted in ``recheck``."""
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
-        for seq, parent, raw in spill.roots(skip):
-            kids = recheck.bad_children(parent)
-            if kids:
+        for root in spill.records(skip, as_text=shape.lands_from_text(entity)):
+            if root.text is not None:  # plain lines: no bad nested line, the text as it is
+                got, rejected = shape.text_rows(
+                    entity, root.id, root.updated, root.text.decode(), root.line
+                )
+                if rejected:
+                    recheck.rejected({"id": root.id})
+                rows.extend(got)
+                bad.extend(rejected)
+            elif kids := recheck.bad_children(root.parsed):
                 bad.extend(kids)
             else:
-                got, rejected = shape.safe_rows(entity, parent, raw)
+                got, rejected = shape.safe_rows(entity, root.parsed, root.line)
                 if rejected:
-                    recheck.rejected(parent)
+                    recheck.rejected(root.parsed)
                 rows.extend(got)
                 bad.extend(rejected)
             if len(rows) + len(bad) >= self.batch_rows:
-                yield rows, bad, seq
+                yield rows, bad, root.seq
                 rows, bad = [], []
         for reason, text in spill.problems(partial):
             recheck.line(text)

@@ -6,11 +6,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from extractors.records import RecordError, Row, dumps, make_row, parse_timestamp
+from extractors.records import (
+    RecordError,
+    Row,
+    dumps,
+    make_row,
+    make_text_row,
+    parse_timestamp,
+)
 from extractors.shopify.queries import EntityQuery, Nested
 
 _MONEY = re.compile(r'"(amount|price|compareAtPrice)":("(?:[^"\\]|\\.)*"|[^,}\]]+)')
 _DECIMAL_TEXT = re.compile(r'^"?-?\d+(\.\d+)?"?$')
+# Entities whose row is the record itself (``rows_for``'s last case): landable from its text
+_WHOLE_RECORD_ROWS = frozenset({"locations", "customers", "orders"})
 
 
 def flatten_paginated(entity: EntityQuery, node: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +91,24 @@ def _max_updated(product: dict[str, Any], updated: Any) -> Any:
             if when > best:
                 best_text, best = value, when
     return best_text
+
+
+def lands_from_text(entity: EntityQuery) -> bool:
+    """Is a record of ``entity`` landed as it is (so from its text, ``text_rows``)?"""
+    return entity.entity in _WHOLE_RECORD_ROWS
+
+
+def text_rows(
+    entity: EntityQuery, record_id: str | None, updated: str | None, text: str, raw: bytes
+) -> tuple[list[Row], list[tuple[str, str]]]:
+    """``safe_rows`` for a record of a ``lands_from_text`` entity given as its ``dumps`` text
+    with its id and updatedAt (strings or None): the same rows, or the same quarantine."""
+    try:
+        row = make_text_row(record_id, updated, text)
+        check_amounts(row.payload)
+        return [row], []
+    except RecordError as exc:
+        return [], [(f"{entity.entity}: {exc}", raw.decode("utf-8", errors="replace"))]
 
 
 def safe_rows(

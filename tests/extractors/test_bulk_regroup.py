@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from extractors.records import dumps, dumps_bytes
 from extractors.shopify import queries
 from extractors.shopify.extract import ShopifyExtractor
 from extractors.shopify.regroup import Spill
@@ -127,3 +128,53 @@ def test_the_extractor_lands_whole_orders_in_batches_that_resume():
     bulk["roots_done"] = 100
     extractor._land_result(queries.ORDERS, again, {"bulk": bulk}, bulk, "http://x/r.jsonl")  # type: ignore[arg-type]
     assert len(again.rows) == 103
+
+
+def _compact(rows: list[dict]) -> list[bytes]:
+    """Lines as Shopify (and ``dumps``) write them: compact, so read back as text."""
+    return [dumps_bytes(r) for r in rows]
+
+
+def test_records_of_compact_lines_are_their_text_byte_for_byte_what_dumps_gives():
+    rows = _ungrouped()
+    rows[3]["note"] = 'tab\t "quoted" \\ back, é, {"amount":"x"}'  # order 2, escapes in text
+    with Spill("orders", "lineItems") as spill:
+        spill.fill(_compact(rows))
+        parsed = [(seq, dumps(parent)) for seq, parent, _ in spill.roots()]
+        records = list(spill.records())
+        orphans = list(spill.problems())
+    assert [r.seq for r in records] == [seq for seq, _ in parsed]
+    assert all(r.text is not None and r.parsed is None for r in records)
+    assert [r.text.decode() for r in records] == [text for _, text in parsed]  # type: ignore[union-attr]
+    assert records[0].id == "gid://shopify/Order/1"
+    assert records[0].updated == "2026-01-01T00:00:01Z"
+    # an orphan's line is kept as its text: quarantined as it was in the file
+    assert orphans == [
+        (
+            "orders: child of gid://shopify/Order/999: its parent is not in the result",
+            dumps(_line(999, 1)),
+        )
+    ]
+
+
+def test_records_fall_back_to_parsing_when_a_line_is_not_compact_or_a_child_has_no_id():
+    rows = _compact(_ungrouped())
+    rows[1] = json.dumps(_line(1, 2)).encode()  # order 1: a child in another layout
+    no_id = {"quantity": 1, "__parentId": "gid://shopify/Order/2"}
+    rows.append(dumps_bytes(no_id))  # order 2: a child without an id
+    rows[5] = rows[5].replace(b'"name"', b' "name"')  # order 3: its own line not compact
+    with Spill("orders", "lineItems") as spill:
+        spill.fill(rows)
+        parsed = {parent["id"]: parent for _, parent, _ in spill.roots()}
+        records = {r.seq: r for r in spill.records()}
+        as_parsed = [r for r in records.values() if r.text is None]
+        assert [r.parsed["id"] for r in as_parsed] == [  # type: ignore[index]
+            "gid://shopify/Order/1",
+            "gid://shopify/Order/2",
+            "gid://shopify/Order/3",
+        ]
+        for r in as_parsed:
+            assert r.parsed == parsed[r.parsed["id"]]  # type: ignore[index]
+        assert {"quantity": 1} in parsed["gid://shopify/Order/2"]["lineItems"]
+        # as_text=False: every record parsed
+        assert all(r.text is None for r in spill.records(as_text=False))
