@@ -18,6 +18,12 @@ from extractors.shopify.queries import EntityQuery, Nested
 
 _MONEY = re.compile(r'"(amount|price|compareAtPrice)":("(?:[^"\\]|\\.)*"|[^,}\]]+)')
 _DECIMAL_TEXT = re.compile(r'^"?-?\d+(\.\d+)?"?$')
+# Every _MONEY match whose value is not a decimal (or null) matches here too (and perhaps a few
+# that are): one search in C clears the usual payload, where every amount is a decimal.
+_MAYBE_BAD_MONEY = re.compile(
+    r'"(?:amount|price|compareAtPrice)":'
+    r'(?!null[,}\]]|"-?\d+(?:\.\d+)?"[,}\]]|-?\d+(?:\.\d+)?[,}\]])'
+)
 # Entities whose row is the record itself (``rows_for``'s last case): landable from its text
 _WHOLE_RECORD_ROWS = frozenset({"locations", "customers", "orders"})
 
@@ -50,8 +56,11 @@ def more_pages(entity: EntityQuery, node: Any) -> list[tuple[Nested, str | None]
 def check_amounts(payload_text: str) -> None:
     """Every money ``amount`` (and variant price) must be a decimal string: staging casts them.
 
-    Scans the serialized payload (one regex pass in C) instead of walking the object.
+    Scans the serialized payload (one regex pass in C) instead of walking the object; only a
+    payload with a suspect value is looked at match by match.
     """
+    if _MAYBE_BAD_MONEY.search(payload_text) is None:
+        return
     for match in _MONEY.finditer(payload_text):
         value = match.group(2)
         if value != "null" and not _DECIMAL_TEXT.match(value):
