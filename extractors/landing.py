@@ -28,6 +28,23 @@ def _copy_escape(text: str) -> str:
     return text
 
 
+def _copy_text(rows: Sequence[Row]) -> io.StringIO:
+    """The rows as COPY text. Escaped as a whole (one ``replace`` of the backslashes) when no
+    id or payload holds a tab, newline or carriage return (compact JSON never does), else row by
+    row."""
+    fields = "".join([r.id for r in rows]) + "".join([r.payload for r in rows])
+    if "\t" in fields or "\n" in fields or "\r" in fields:
+        text = "".join(
+            f"{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
+            for r in rows
+        )
+    else:
+        text = "".join([f"{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
+        if "\\" in fields:  # the timestamps hold none
+            text = text.replace("\\", "\\\\")
+    return io.StringIO(text)
+
+
 def _dedupe(rows: Iterable[Row]) -> list[Row]:
     """One row per id (an upsert cannot touch a row twice): the newest, later wins ties."""
     newest: dict[str, Row] = {}
@@ -61,15 +78,7 @@ def upsert_rows(
         f"create temp table if not exists {_TEMP} (id text, updated_at timestamptz, payload jsonb);"
         f" truncate {_TEMP}"
     )
-    buffer = io.StringIO()
-    buffer.write(
-        "".join(
-            f"{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
-            for r in unique
-        )
-    )
-    buffer.seek(0)
-    cur.copy_expert(f"copy {_TEMP} (id, updated_at, payload) from stdin", buffer)
+    cur.copy_expert(f"copy {_TEMP} (id, updated_at, payload) from stdin", _copy_text(unique))
     if first_seen:
         condition = "excluded.payload is distinct from t.payload"
     elif not same_time_replaces:

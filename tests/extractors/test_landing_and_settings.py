@@ -8,7 +8,7 @@ import pytest
 
 from extractors import landing
 from extractors.errors import ConfigError
-from extractors.records import RecordError, make_row, parse_timestamp
+from extractors.records import RecordError, Row, make_row, parse_timestamp
 from extractors.settings import from_env
 
 
@@ -51,6 +51,23 @@ def test_payload_with_backslashes_tabs_and_unicode_round_trips(db_conn):
     row = _row("x", "2026-01-01T00:00:00Z", title=text, value='["1955-1957 Chevrolet"]')
     landing.upsert_rows(cur, "raw_shopify.orders", "s", "b", [row])
     assert _stored(cur, "x")[1]["title"] == text
+
+
+def test_copy_text_escapes_as_row_by_row_whatever_the_rows_hold(db_conn):
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    compact = [Row("a\\1", when, '{"t":"x\\ty\\\\"}'), Row("b", when, '{"n":1}')]
+    spaced = [*compact, Row("c\td", when, '{"a":\t1,\r\n"b":"\\n"}')]
+    for rows in (compact, spaced):
+        expected = "".join(
+            f"{landing._copy_escape(r.id)}\t{r.updated_at.isoformat()}\t"
+            f"{landing._copy_escape(r.payload)}\n"
+            for r in rows
+        )
+        assert landing._copy_text(rows).read() == expected
+    cur = db_conn.cursor()
+    landing.upsert_rows(cur, "raw_shopify.orders", "s", "b", spaced)
+    assert _stored(cur, "a\\1")[1] == {"t": "x\ty\\"}
+    assert _stored(cur, "c\td")[1] == {"a": 1, "b": "\n"}
 
 
 def test_first_seen_rows_change_only_with_the_payload(db_conn):
