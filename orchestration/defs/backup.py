@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -156,6 +157,61 @@ def dump(
     return backup
 
 
+# pg_restore 18 starts every session with `SET transaction_timeout = 0`, a setting PostgreSQL
+# 17 introduced: an older external server refuses it, so the script goes through psql without it.
+NEWER_SETTINGS = (b"SET transaction_timeout = 0;\n",)
+
+
+def _server_version(url: DatabaseUrl) -> int:
+    conn = connect(url, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("show server_version_num")
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _restore(scratch: DatabaseUrl, path: Path) -> str | None:
+    """Restores ``path`` into ``scratch``; None, or what pg_restore/psql said when it failed."""
+    options = ["--no-owner", "--no-privileges"]
+    if _server_version(scratch) >= 170000:
+        cmd = [pg_bin("pg_restore"), "--exit-on-error", *options]
+        cmd += [f"--dbname={scratch.database}", str(path)]
+        out = subprocess.run(cmd, env=_env(scratch), capture_output=True, text=True, check=False)
+        return None if out.returncode == 0 else out.stderr.strip()
+    env = _env(scratch)
+    with tempfile.TemporaryFile() as said:  # both programs' stderr (a pipe could fill and block)
+        script = subprocess.Popen(
+            [pg_bin("pg_restore"), *options, "--file=-", str(path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=said,
+        )
+        psql = subprocess.Popen(
+            [pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={scratch.database}"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=said,
+        )
+        assert script.stdout is not None and psql.stdin is not None
+        try:
+            for line in script.stdout:
+                if line not in NEWER_SETTINGS:
+                    psql.stdin.write(line)
+            psql.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: what it said is in `said`
+        script.stdout.close()
+        made, applied = script.wait(), psql.wait()
+        said.seek(0)
+        errors = said.read().decode(errors="replace").strip()
+    if made == 0 and applied == 0:
+        return None
+    return errors or f"pg_restore exited {made}, psql {applied}"
+
+
 def verify(url: DatabaseUrl, backup: Backup) -> dict[str, int]:
     """Restore into a scratch database on the same server; compare every table's row count.
 
@@ -165,19 +221,11 @@ def verify(url: DatabaseUrl, backup: Backup) -> dict[str, int]:
     scratch = url.with_database(f"{url.database[:30]}_restore_{uuid.uuid4().hex[:8]}")
     ensure_database(scratch)
     try:
-        cmd = [
-            pg_bin("pg_restore"),
-            "--exit-on-error",
-            "--no-owner",
-            "--no-privileges",
-            f"--dbname={scratch.database}",
-            str(backup.path),
-        ]
-        out = subprocess.run(cmd, env=_env(scratch), capture_output=True, text=True, check=False)
-        if out.returncode != 0:
+        failure = _restore(scratch, backup.path)
+        if failure is not None:
             raise BackupError(
                 f"restore of {backup.path.name} failed (the dump is damaged or incomplete): "
-                f"{out.stderr.strip()[-800:]}"
+                f"{failure[-800:]}"
             )
         conn = connect(scratch, autocommit=True)
         try:
