@@ -42,6 +42,20 @@
 {%- endmacro %}
 
 
+{% macro delete_vanished_raw_rows(raw_table, key) -%}
+    {#-
+        Post-hook of a staging table with one row per raw row of `raw_table` whose `id` parses
+        as its bigint key `key` (stg_chatwoot__conversations, stg_chatwoot__messages):
+        delete_vanished_orders over those raw rows.
+    -#}
+    {{ delete_vanished_orders(
+        '(select shop_domain, ' ~ cast_or_null('id', 'bigint') ~ ' as ' ~ key ~ ' from ' ~ raw_table ~ ')',
+        'select count(*) from ' ~ raw_table ~ ' where ' ~ value_is_valid('id', 'bigint'),
+        key=key,
+    ) }}
+{%- endmacro %}
+
+
 {% macro chatwoot_rows_to_restage(raw_table, key, contact, only_when=none) -%}
     {#-
         Incremental runs of stg_chatwoot__conversations and stg_chatwoot__messages (issue 17):

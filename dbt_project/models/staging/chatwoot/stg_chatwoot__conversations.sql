@@ -5,11 +5,7 @@
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ advance_key_watermark() }}"],
-        post_hook=["{{ delete_vanished_orders(
-            '(select shop_domain, ' ~ cast_or_null('id', 'bigint') ~ ' as conversation_id from ' ~ source('raw_chatwoot', 'conversations') ~ ')',
-            'select count(*) from ' ~ source('raw_chatwoot', 'conversations') ~ ' where ' ~ value_is_valid('id', 'bigint'),
-            key='conversation_id',
-        ) }}"],
+        post_hook=["{{ delete_vanished_raw_rows(source('raw_chatwoot', 'conversations'), 'conversation_id') }}"],
         indexes=[
             {'columns': ['shop_domain', 'conversation_id']},
             {'columns': ['shop_domain', 'contact_id']},

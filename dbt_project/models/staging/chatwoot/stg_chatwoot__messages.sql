@@ -5,11 +5,7 @@
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ advance_key_watermark() }}"],
-        post_hook=["{{ delete_vanished_orders(
-            '(select shop_domain, ' ~ cast_or_null('id', 'bigint') ~ ' as message_id from ' ~ source('raw_chatwoot', 'messages') ~ ')',
-            'select count(*) from ' ~ source('raw_chatwoot', 'messages') ~ ' where ' ~ value_is_valid('id', 'bigint'),
-            key='message_id',
-        ) }}"],
+        post_hook=["{{ delete_vanished_raw_rows(source('raw_chatwoot', 'messages'), 'message_id') }}"],
         indexes=[
             {'columns': ['shop_domain', 'message_id']},
             {'columns': ['shop_domain', 'conversation_id']},
