@@ -49,6 +49,7 @@ from warehouse.dbt_invocation import DBT_PROJECT_DIR
 from warehouse.settings import REPO_ROOT, DatabaseUrl, env_int, marts_schema
 
 JOB = "realtime_fulfillment_cx"  # orchestration.defs.schedules.REALTIME_JOB
+CHECKS_JOB = "realtime_fulfillment_cx_checks"  # its checks, started by the same sensor
 SENSOR = "webhook_events_sensor"
 # The sensor's topics (orchestration.defs.sensors.TOPIC_PATTERNS) and the tile each one feeds.
 TILES = (
@@ -65,6 +66,7 @@ SAMPLE_INTERVAL_S = 5.0
 LOOP_PERIOD_S = 1.0
 UNFINISHED = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
 RUN_KEY_TAG = "dagster/run_key"
+CHECKS_FOR_TAG = "hotrod/checks_for"  # orchestration.defs.schedules: the run a checks run follows
 # The sandbox starts this many days in the past and advances at most as many, so its changes
 # never lie ahead of the real-time runs' clock (they build as of now()).
 CLOCK_DAYS_BACK = 7
@@ -301,12 +303,13 @@ class Dagster:
             time.sleep(1)
         raise RuntimeError(f"the webhook sensor did not tick within {timeout:.0f}s")
 
-    def runs(self) -> list[dict[str, Any]]:
-        """The real-time job's runs: id, status, created/started/ended (epoch s), run-key stamp."""
+    def runs(self, job: str = JOB) -> list[dict[str, Any]]:
+        """A job's runs (the real-time job's by default): id, status, created/started/ended
+        (epoch s), run-key stamp."""
         data = self.gql(
             "query($f: RunsFilter) { runsOrError(filter: $f) { ... on Runs { results { "
             "runId status creationTime startTime endTime tags { key value } } } } }",
-            {"f": {"pipelineName": JOB}},
+            {"f": {"pipelineName": job}},
         )
         out = []
         for run in (data["runsOrError"] or {}).get("results") or []:
@@ -324,6 +327,7 @@ class Dagster:
                     "ended": run["endTime"],
                     "stamp": stamp,
                     "events": int(tags.get("hotrod/webhook_events", "0") or 0),
+                    "checks_for": tags.get(CHECKS_FOR_TAG),
                 }
             )
         return sorted(out, key=lambda r: r["created"])
@@ -505,6 +509,7 @@ class Tracker:
         self.services = services
         self.events: list[Event] = []
         self.runs: list[dict[str, Any]] = []
+        self.check_runs: list[dict[str, Any]] = []  # the checks job's (not waited for by runs)
         self.lock = threading.Lock()
         self.session = requests.Session()
         self._stop = threading.Event()
@@ -548,7 +553,15 @@ class Tracker:
         return event
 
     def unfinished_runs(self) -> int:
-        return sum(1 for r in self.runs if r["status"] in UNFINISHED)
+        """Runs of the job or its checks job queued or running, counting as one the checks run
+        the sensor is yet to start after the newest run's success."""
+        runs = [*self.runs, *self.check_runs]
+        unfinished = sum(1 for r in runs if r["status"] in UNFINISHED)
+        newest = self.runs[-1] if self.runs else None
+        followed = {r["checks_for"] for r in self.check_runs}
+        if newest and newest["status"] == "SUCCESS" and newest["run_id"] not in followed:
+            unfinished += 1
+        return unfinished
 
     def _watch(self) -> None:
         conn = connect(self.url, autocommit=True)
@@ -569,6 +582,7 @@ class Tracker:
         with self.lock:
             events = list(self.events)
         self.runs = self.services.dagster.runs()
+        self.check_runs = self.services.dagster.runs(CHECKS_JOB)
         waiting = [e for e in events if e.received_at is None and e.acked is not None]
         with conn.cursor() as cur:
             if waiting:
@@ -620,8 +634,8 @@ class Tracker:
             time.sleep(WATCH_INTERVAL_S)
 
     def wait_idle(self, timeout: float) -> None:
-        """Until a fresh look finds no run of the job queued or running (a single webhook meets
-        an idle path)."""
+        """Until a fresh look finds no run of the job or of its checks job queued or running (a
+        single webhook meets an idle path)."""
         seen = self.looks
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -711,6 +725,9 @@ def queue_figures(samples: list[dict[str, Any]], rate: float) -> dict[str, Any]:
         "rate_per_s": rate,
         "max_unfinished_runs": max((s["runs_unfinished"] for s in samples), default=0),
         "max_runs_queued": max((s["runs_queued"] for s in samples), default=0),
+        "max_checks_runs_unfinished": max(
+            (s.get("checks_runs_unfinished", 0) for s in samples), default=0
+        ),
         "max_events_waiting_for_a_run": max(
             (s["events_waiting_for_a_run"] for s in samples), default=0
         ),
@@ -791,6 +808,9 @@ def stream(
             "runs_queued": sum(1 for r in runs if r["status"] in ("QUEUED", "NOT_STARTED")),
             "runs_running": sum(1 for r in runs if r["status"] in ("STARTING", "STARTED")),
             "runs_unfinished": sum(1 for r in runs if r["status"] in UNFINISHED),
+            "checks_runs_unfinished": sum(
+                1 for r in tracker.check_runs if r["status"] in UNFINISHED
+            ),
             "events_waiting_for_a_run": sum(
                 1 for e in current if e.received_at is not None and not e.run
             ),
@@ -912,6 +932,7 @@ def run_stage(
                 )
                 poller.phase = None
                 runs = list(tracker.runs)
+                check_runs = list(tracker.check_runs)
             steps = services.dagster.step_starts({r["run_id"] for r in runs})
             for e in [*singles, *streamed]:
                 if e.run:
@@ -923,8 +944,9 @@ def run_stage(
                 "poller": poller.figures("stream"),
             }
             figures["runs"] = _run_figures(runs)
+            figures["checks_runs"] = _run_figures(check_runs)
             figures["watch_errors"] = tracker.watch_errors
-            if figures["runs"]["failed"]:
+            if figures["runs"]["failed"] or figures["checks_runs"]["failed"]:
                 out("  failed runs; the tail of dagster dev's log:")
                 out(services.dagster.service.tail(40))
         finally:
@@ -944,6 +966,7 @@ def run_stage(
         f"  single: p50 {s['p50_s']} s, p95 {s['p95_s']} s ({s['visible']}/{s['events']} "
         f"visible); stream: p50 {st['p50_s']} s, p95 {st['p95_s']} s ({st['visible']}/"
         f"{st['events']}), at most {st['queue']['max_unfinished_runs']} run(s) unfinished; "
+        f"checks runs {figures['checks_runs']['statuses']}; "
         f"contract-view errors {figures['poller']['errors']}"
     )
     return figures

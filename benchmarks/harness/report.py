@@ -164,7 +164,7 @@ def realtime_markdown(result: dict[str, Any]) -> str:
         ("step_start_s", "run started to its dbt step started, median s"),
         ("step_to_visible_s", "dbt step started to tile visible, median s"),
         ("run_to_visible_s", "run started to tile visible, median s"),
-        ("run_seconds", "whole run (tests included), median s"),
+        ("run_seconds", "whole run (models; tests run after, in the checks job), median s"),
     ):
         both(label, lambda x, k=key: _n((x.get("breakdown_median_s") or {}).get(k), 2))
     both("runs", lambda x: _n(x.get("runs")))
@@ -176,6 +176,7 @@ def realtime_markdown(result: dict[str, Any]) -> str:
         ),
     )
     q = stream.get("queue") or {}
+    cr = rt.get("checks_runs") or {}
     full = rt.get("full_build") or {}
     fp = full.get("poller") or {}
     lines += [
@@ -185,6 +186,10 @@ def realtime_markdown(result: dict[str, Any]) -> str:
         f"{_n(q.get('events_not_visible_peak_first_half'))} in the first half of the stream and "
         f"{_n(q.get('events_not_visible_peak_second_half'))} in the second "
         f"(bounded: {q.get('bounded')}).",
+        "",
+        f"Checks runs (the real-time job's data tests, after its runs, not waited for): "
+        f"{_n(cr.get('count'))} ({cr.get('statuses')}), median {_n(cr.get('median_seconds'))} s; "
+        f"at most {_n(q.get('max_checks_runs_unfinished'))} unfinished during the stream.",
         "",
         f"Full `dbt build` under the poller: {_n(full.get('seconds'))} s ({full.get('statuses')}); "
         f"{_n(fp.get('reads'))} reads of the {_n(fp.get('views'))} contract views, "

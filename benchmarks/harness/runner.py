@@ -101,6 +101,7 @@ REALTIME_PATHS = (
     "realtime.stream.queue.bounded",
     "realtime.stream.poller.errors",
     "realtime.runs.count",
+    "realtime.checks_runs.count",
     "realtime.poller.reads",
     "realtime.poller.errors",
     "goals",

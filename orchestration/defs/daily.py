@@ -29,8 +29,9 @@ import dagster as dg
 
 from orchestration.defs.schedules import (
     CADENCES,
+    CHECKS_UNTIL_TAG,
     DAILY,
-    REALTIME_JOB,
+    REALTIME_CHECKS_JOB,
     REALTIME_MODELS,
     REALTIME_SOURCES,
     REALTIME_TILES,
@@ -171,19 +172,33 @@ def _last_success_end(instance: dg.DagsterInstance, job: str, full_only: bool) -
     return datetime.fromtimestamp(records[0].end_time, UTC)
 
 
+def _last_checked_until(instance: dg.DagsterInstance) -> datetime | None:
+    """The end of the real-time run the last successful checks run followed: the rows the
+    real-time runs wrote before it were read by that checks run (or an earlier one)."""
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=REALTIME_CHECKS_JOB, statuses=[dg.DagsterRunStatus.SUCCESS]),
+        limit=1,
+    )
+    stamp = records[0].dagster_run.tags.get(CHECKS_UNTIL_TAG) if records else None
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+
+
 def run_tests_env(context: dg.AssetExecutionContext) -> tuple[dict[str, str], tuple[str, ...]]:
     """(variables to set, variables to unset) for the dbt process of this run: the daily job's
-    watermark; for the real-time job, the end of its last successful run (its tests read what
-    the runs since wrote: the daily run re-reads those rows, and every row weekly); nothing for
-    any other job. The run is tagged with the scope it used."""
+    watermark; for the real-time checks job, the end of the real-time run its last successful
+    run followed (its tests read what the real-time runs wrote since: the daily run re-reads
+    those rows, and every row weekly); nothing for any other job (the real-time job itself runs
+    no data test). The run is tagged with the scope it used."""
     run = context.run
-    if run.job_name not in (DAILY, REALTIME_JOB):
+    if run.job_name not in (DAILY, REALTIME_CHECKS_JOB):
         return {}, (TESTS_SINCE_ENV,)
     instance = context.instance
     asked_full = run.tags.get(TESTS_TAG) == FULL
-    if run.job_name == REALTIME_JOB:
-        last = _last_success_end(instance, REALTIME_JOB, full_only=False)
-        since = None if asked_full else last
+    if run.job_name == REALTIME_CHECKS_JOB:
+        since = None if asked_full else _last_checked_until(instance)
     else:
         since = rows_changed_since(
             datetime.now(UTC),

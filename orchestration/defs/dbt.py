@@ -28,7 +28,6 @@ from dagster_dbt import (
 from orchestration.defs.daily import run_tests_env, walk
 from orchestration.defs.project import target_dir
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.schedules import REALTIME_JOB
 from warehouse.dbt_invocation import dbt_environment
 from warehouse.settings import patched_environ
 
@@ -91,29 +90,17 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
         url = warehouse.url()
         # the daily run's data tests read the changed rows only (defs/daily.py)
         tests_set, tests_unset = run_tests_env(context)
-        for args in dbt_commands(context.run.job_name):
-            with dbt_environment(url, target_dir()), patched_environ(tests_set, tests_unset):
-                invocation = dbt.cli(args, context=context)
-            # A rebuilt table takes its views along in the same transaction (dbt post-hook
-            # repoint_dependent_views), so no view is ever missing, even when a test fails.
-            yield from invocation.stream()
-            keep_partial_parse(invocation.target_path)
+        # One `dbt build` of the run's subset: each model's data tests before what reads it. The
+        # real-time job selects no check, so dagster-dbt builds its models only (indirect
+        # selection off); their tests run in the checks job the webhook sensor starts after it.
+        with dbt_environment(url, target_dir()), patched_environ(tests_set, tests_unset):
+            invocation = dbt.cli(["build"], context=context)
+        # A rebuilt table takes its views along in the same transaction (dbt post-hook
+        # repoint_dependent_views), so no view is ever missing, even when a test fails.
+        yield from invocation.stream()
+        keep_partial_parse(invocation.target_path)
 
     return _dbt
-
-
-def dbt_commands(job_name: str) -> list[list[str]]:
-    """The dbt commands of a run: one ``dbt build`` (each model's data tests before what reads
-    it); for the real-time job, the models (and the unit tests of their logic) first, then their
-    data tests (issue 17): the tiles refresh without waiting for ~150 tests, and a failing test
-    fails the run, flagged, without freezing the tiles (records that fail a rule are quarantined
-    by the models themselves)."""
-    if job_name == REALTIME_JOB:
-        return [
-            ["build", "--exclude", "resource_type:test"],
-            ["test", "--exclude", "resource_type:unit_test"],
-        ]
-    return [["build"]]
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"

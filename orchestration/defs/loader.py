@@ -18,7 +18,12 @@ from orchestration.defs.freshness import build_freshness_checks
 from orchestration.defs.privacy import build_privacy_sensor, privacy_job
 from orchestration.defs.project import loadable_project
 from orchestration.defs.resources import ExtractionResource, WarehouseResource, dbt_resource
-from orchestration.defs.schedules import REALTIME_JOB, build_jobs_and_schedules, default_status
+from orchestration.defs.schedules import (
+    REALTIME_CHECKS_JOB,
+    REALTIME_JOB,
+    build_jobs_and_schedules,
+    default_status,
+)
 from orchestration.defs.sensors import build_webhook_sensor
 from orchestration.defs.shop_builds import build_shops_landed_sensor
 from orchestration.defs.shops import shop_partitions
@@ -64,7 +69,12 @@ def build_definitions() -> dg.Definitions:
         jobs=[*jobs, privacy_job],
         schedules=schedules,
         sensors=[
-            build_webhook_sensor(REALTIME_JOB, sensor_status),
+            build_webhook_sensor(
+                [j for j in jobs if j.name in (REALTIME_JOB, REALTIME_CHECKS_JOB)],
+                REALTIME_JOB,
+                REALTIME_CHECKS_JOB,
+                sensor_status,
+            ),
             build_shops_landed_sensor(
                 plans, [j for j in jobs if j.name in {p.cadence for p in plans}], sensor_status
             ),

@@ -85,6 +85,11 @@ BACKUP_CRON = "30 1 * * *"  # before the 02:00 build
 RETENTION_CRON = "0 2 * * *"  # the documents' 02:00 UTC, beside the daily build
 MATERIALIZE_ALL = "materialize_all"
 REALTIME_JOB = "realtime_fulfillment_cx"
+# Issue 17: the real-time job's data tests run in a job of their own, started by the webhook
+# sensor after each successful real-time run; the next real-time run does not wait for them.
+REALTIME_CHECKS_JOB = "realtime_fulfillment_cx_checks"
+CHECKS_FOR_TAG = "hotrod/checks_for"  # the real-time run a checks run follows
+CHECKS_UNTIL_TAG = "hotrod/checks_until"  # that run's end: what the next checks run reads after
 DAILY = "core_tables_daily"
 EXTRACT_SHOP = "extract_shop"
 CADENCE_TAG = "hotrod/cadence"
@@ -225,11 +230,20 @@ def build_jobs_and_schedules(
         ),
         dg.define_asset_job(
             REALTIME_JOB,
-            selection=realtime,
+            selection=realtime.without_checks(),
             description="Near-real-time refresh of fulfillment_tracking and cx_conversations "
-            "(triggered by the webhook sensor).",
+            "(triggered by the webhook sensor; their checks run in "
+            f"{REALTIME_CHECKS_JOB}).",
             # issue 17: one dbt op, run in the run worker itself: no second (step) process to
             # start, import Dagster and load the definitions again before dbt begins
+            executor_def=dg.in_process_executor,
+        ),
+        dg.define_asset_job(
+            REALTIME_CHECKS_JOB,
+            selection=realtime & dg.AssetSelection.all_asset_checks(),
+            description=f"The checks of {REALTIME_JOB}'s assets (dbt data tests and the others), "
+            "started by the webhook sensor after each successful real-time run; they read the "
+            "rows the real-time runs wrote since the last successful run of this job.",
             executor_def=dg.in_process_executor,
         ),
     ]

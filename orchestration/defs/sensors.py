@@ -8,11 +8,23 @@ leaves its cursor where it is, so every event that lands meanwhile is taken by o
 It looks every ``HOTROD_WEBHOOK_SENSOR_INTERVAL`` seconds (default 5: Dagster's sensor daemon
 goes over its sensors every 5 s at most, so a shorter interval changes nothing), so a change waits
 2.5 s for its run on average, not the 30 s of before.
+
+Checks after the tiles (issue 17): the real-time job builds models only. When its newest run has
+succeeded and no run of the checks job followed it, the sensor starts one run of the checks job
+(``REALTIME_CHECKS_JOB``: the data tests and other checks of the same assets), tagged with the
+real-time run it follows and that run's end; it never starts one while another is unfinished, so
+a burst of real-time runs is followed by one checks run over what they all wrote. The next
+real-time run does not wait for the checks: an event landing during them is built at once.
 """
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.schedules import CHECKS_FOR_TAG, CHECKS_UNTIL_TAG
 from warehouse.settings import env_int
 
 # Topics that change fulfillment or CX facts.
@@ -45,16 +57,46 @@ def unfinished_run(instance: dg.DagsterInstance, job_name: str) -> str | None:
     return runs[0].dagster_run.run_id if runs else None
 
 
-def build_webhook_sensor(job_name: str, status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
+def checks_request(
+    instance: dg.DagsterInstance, job_name: str, checks_job: str
+) -> dg.RunRequest | None:
+    """A run of the checks job after the job's newest run, if that run succeeded and no checks
+    run followed it yet and none is unfinished."""
+    if unfinished_run(instance, checks_job):
+        return None
+    newest = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=1)
+    if not newest or newest[0].dagster_run.status != dg.DagsterRunStatus.SUCCESS:
+        return None
+    record = newest[0]
+    run_id = record.dagster_run.run_id
+    followed = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=checks_job, tags={CHECKS_FOR_TAG: run_id}), limit=1
+    )
+    if followed or record.end_time is None:
+        return None
+    until = datetime.fromtimestamp(record.end_time, UTC).isoformat(timespec="microseconds")
+    return dg.RunRequest(
+        run_key=f"checks:{run_id}",
+        job_name=checks_job,
+        tags={CHECKS_FOR_TAG: run_id, CHECKS_UNTIL_TAG: until, "hotrod/trigger": "webhook"},
+    )
+
+
+def build_webhook_sensor(
+    jobs: Sequence[Any], job_name: str, checks_job: str, status: dg.DefaultSensorStatus
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="webhook_events_sensor",
-        job_name=job_name,
+        jobs=list(jobs),
         minimum_interval_seconds=max(1, env_int(INTERVAL_ENV, DEFAULT_INTERVAL_S)),
         default_status=status,
         description="Runs fulfillment_tracking and cx_conversations when webhook events land "
-        "(one run at a time: events landing during a run are taken by the next one).",
+        "(one run at a time: events landing during a run are taken by the next one), and "
+        f"{checks_job} after each successful run (one at a time, not waited for).",
     )
     def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        checks = checks_request(context.instance, job_name, checks_job)
+        requests = [checks] if checks else []
         with warehouse.connect() as conn, conn.cursor() as cur:
             cur.execute("select to_regclass('raw_app.webhook_events') is not null")
             if not cur.fetchone()[0]:
@@ -66,16 +108,22 @@ def build_webhook_sensor(job_name: str, status: dg.DefaultSensorStatus) -> dg.Se
                 return dg.SkipReason("started: watching webhook events from now on")
             busy = unfinished_run(context.instance, job_name)
             if busy:
-                return dg.SkipReason(f"run {busy} not finished: new events wait for the next run")
+                return requests or dg.SkipReason(
+                    f"run {busy} not finished: new events wait for the next run"
+                )
             cur.execute(_QUERY, (context.cursor, list(TOPIC_PATTERNS)))
             count, newest = cur.fetchone()
         if not count:
-            return dg.SkipReason("no new webhook events")
+            return requests or dg.SkipReason("no new webhook events")
         stamp = newest.isoformat()
         context.update_cursor(stamp)
-        return dg.RunRequest(
-            run_key=f"webhooks:{stamp}",
-            tags={"hotrod/webhook_events": str(count), "hotrod/trigger": "webhook"},
-        )
+        return [
+            *requests,
+            dg.RunRequest(
+                run_key=f"webhooks:{stamp}",
+                job_name=job_name,
+                tags={"hotrod/webhook_events": str(count), "hotrod/trigger": "webhook"},
+            ),
+        ]
 
     return _sensor

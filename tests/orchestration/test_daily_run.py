@@ -23,7 +23,14 @@ from orchestration.defs.daily import (
 from orchestration.defs.dbt import DBT_ASSETS_NAME, load_manifest, translator
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.project import dbt_project
-from orchestration.defs.schedules import CADENCES, DAILY, MATERIALIZE_ALL, REALTIME_JOB
+from orchestration.defs.schedules import (
+    CADENCES,
+    CHECKS_UNTIL_TAG,
+    DAILY,
+    MATERIALIZE_ALL,
+    REALTIME_CHECKS_JOB,
+    REALTIME_JOB,
+)
 
 # Tuesday 2026-12-01 and Monday 2026-11-30, 02:05 UTC
 TUESDAY = datetime(2026, 12, 1, 2, 5, tzinfo=UTC)
@@ -135,22 +142,27 @@ def test_the_daily_job_reads_after_its_last_success_and_others_every_row():
         assert run_tests_env(other) == ({}, (TESTS_SINCE_ENV,))
 
 
-def test_a_realtime_run_tests_what_was_written_since_the_last_successful_one():
+def test_the_realtime_checks_read_what_was_written_after_the_run_the_last_ones_followed():
+    """The real-time job runs no data test; its checks job reads the rows written after the end
+    of the real-time run its last successful run followed (the sensor tags each checks run)."""
     with dg.instance_for_test() as instance:
-        first = _context(instance, REALTIME_JOB)
+        assert run_tests_env(_context(instance, REALTIME_JOB)) == ({}, (TESTS_SINCE_ENV,))
+        first = _context(instance, REALTIME_CHECKS_JOB)
         assert run_tests_env(first) == ({}, (TESTS_SINCE_ENV,))  # no earlier run: every row
         assert instance.get_run_by_id(first.run.run_id).tags[TESTS_TAG] == FULL
 
+        until = "2026-11-30T21:00:00.123456+00:00"
         _finished(instance, DAILY, {TESTS_TAG: FULL})  # another job's success is not the mark
-        assert run_tests_env(_context(instance, REALTIME_JOB))[0] == {}
-        _finished(instance, REALTIME_JOB, {TESTS_TAG: FULL})
-        [done] = instance.get_run_records(dg.RunsFilter(job_name=REALTIME_JOB), limit=1)
-        ended = datetime.fromtimestamp(done.end_time, UTC)
-        second = _context(instance, REALTIME_JOB)
-        assert run_tests_env(second) == (
-            {TESTS_SINCE_ENV: ended.isoformat(timespec="microseconds")},
-            (),
-        )
+        assert run_tests_env(_context(instance, REALTIME_CHECKS_JOB))[0] == {}
+        _finished(instance, REALTIME_CHECKS_JOB, {TESTS_TAG: FULL, CHECKS_UNTIL_TAG: until})
+        second = _context(instance, REALTIME_CHECKS_JOB, {CHECKS_UNTIL_TAG: "later"})
+        assert run_tests_env(second) == ({TESTS_SINCE_ENV: until}, ())
         assert instance.get_run_by_id(second.run.run_id).tags[TESTS_TAG] == CHANGED
-        asked = _context(instance, REALTIME_JOB, {TESTS_TAG: FULL})
+        asked = _context(instance, REALTIME_CHECKS_JOB, {TESTS_TAG: FULL})
         assert run_tests_env(asked) == ({}, (TESTS_SINCE_ENV,))
+        # a failed checks run is not a mark: the next one reads again from the last success
+        failed = _job(REALTIME_CHECKS_JOB)
+        instance.report_run_failed(
+            instance.create_run_for_job(failed, tags={CHECKS_UNTIL_TAG: "2026-11-30T22:00+00:00"})
+        )
+        assert run_tests_env(_context(instance, REALTIME_CHECKS_JOB))[0] == {TESTS_SINCE_ENV: until}

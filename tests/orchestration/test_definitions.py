@@ -11,10 +11,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.defs.dbt import DBT_ASSETS_NAME
 from orchestration.defs.extract import raw_keys
 from orchestration.defs.loader import build_definitions
 from orchestration.defs.project import dbt_project, loadable_project
-from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_JOB
+from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_CHECKS_JOB, REALTIME_JOB
 from orchestration.defs.shops import configured_shops
 from warehouse.settings import REPO_ROOT
 
@@ -150,6 +151,11 @@ def test_every_asset_is_scheduled_and_crons_follow_the_spec(defs):
     )
 
 
+def _check_keys(defs: dg.Definitions, job: str) -> set[dg.AssetCheckKey]:
+    layer = defs.resolve_job_def(job).asset_layer
+    return {key for data in layer.data for key in data.assets_def.check_keys}
+
+
 def test_schedule_jobs_select_their_models(defs):
     def names(job: str) -> set[str]:
         return {k.path[-1] for k in defs.resolve_job_def(job).asset_layer.selected_asset_keys}
@@ -178,11 +184,20 @@ def test_schedule_jobs_select_their_models(defs):
     assert {"stg_chatwoot__conversations", "stg_chatwoot__messages"} <= realtime
     # one process per real-time run: the dbt op runs in the run worker (no step process)
     assert defs.resolve_job_def(REALTIME_JOB).executor_def is dg.in_process_executor
+    # its checks run in a job of their own (the sensor starts it after a successful run)
+    assert _check_keys(defs, REALTIME_JOB) == set()
+    assert names(REALTIME_CHECKS_JOB) == set()
+    checked = _check_keys(defs, REALTIME_CHECKS_JOB)
+    keys = set(defs.resolve_job_def(REALTIME_JOB).asset_layer.selected_asset_keys)
+    [dbt_def] = [a for a in defs.assets if getattr(a, "op", None) and a.op.name == DBT_ASSETS_NAME]
+    assert {s.key for s in dbt_def.check_specs if s.asset_key in keys} == checked  # dbt tests
+    assert {k.asset_key.path[-1] for k in checked} >= {"fulfillment_tracking", "cx_conversations"}
+    assert defs.resolve_job_def(REALTIME_CHECKS_JOB).executor_def is dg.in_process_executor
     assert "v_growth_milestones" in names("growth_monthly")
 
 
 def test_dbt_tests_are_checks_and_error_severity_blocks(defs):
-    from orchestration.defs.dbt import DBT_ASSETS_NAME, load_manifest
+    from orchestration.defs.dbt import load_manifest
 
     manifest = load_manifest(dbt_project().manifest_path)
     [dbt_def] = [a for a in defs.assets if getattr(a, "op", None) and a.op.name == DBT_ASSETS_NAME]

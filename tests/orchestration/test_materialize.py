@@ -7,7 +7,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from hotrod.sources import sources
 from orchestration.defs.loader import build_definitions
-from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_JOB
+from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_CHECKS_JOB, REALTIME_JOB
 from orchestration.defs.shops import every_shop_tags
 from warehouse.connection import connect
 
@@ -35,6 +35,8 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
             )
             realtime_job = defs.resolve_job_def(REALTIME_JOB)
             realtime = realtime_job.execute_in_process(instance=instance, raise_on_error=False)
+            checks_job = defs.resolve_job_def(REALTIME_CHECKS_JOB)
+            checks = checks_job.execute_in_process(instance=instance, raise_on_error=False)
 
     failures = [
         f"{e.step_key}: {e.event_specific_data.error.message[:400]}"
@@ -67,23 +69,40 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
         cur.execute("select count(distinct shop_domain) from raw_shopify.orders")
         assert cur.fetchone()[0] == 3
 
-    _realtime_builds_the_tiles_before_their_tests(realtime, realtime_job)
+    _realtime_builds_the_tiles_then_its_checks_job_tests_them(
+        realtime, realtime_job, checks, checks_job
+    )
 
 
-def _realtime_builds_the_tiles_before_their_tests(result, job) -> None:
-    """Issue 17: the real-time run builds its models (the tiles' tables) first and runs their
-    data tests after, every one of them, in the same run."""
-    assert result.success
-    events = result.all_events
-    materialized = [i for i, e in enumerate(events) if e.is_step_materialization]
-    checked = [
-        i for i, e in enumerate(events) if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
-    ]
-    assert {events[i].asset_key for i in materialized} == job.asset_layer.selected_asset_keys
-    selected_checks = set().union(*(d.assets_def.check_keys for d in job.asset_layer.data))
-    assert len(selected_checks) > 100
-    assert {events[i].event_specific_data.asset_check_key for i in checked} == selected_checks
-    assert max(materialized) < min(checked)
+def _realtime_builds_the_tiles_then_its_checks_job_tests_them(
+    realtime, realtime_job, checks, checks_job
+) -> None:
+    """Issue 17: the real-time run builds its models (the tiles' tables) and runs no test; the
+    checks job (started by the sensor after it) runs every data test of those models, and
+    builds nothing."""
+    assert realtime.success
+    events = realtime.all_events
+    materialized = {e.asset_key for e in events if e.is_step_materialization}
+    assert materialized == realtime_job.asset_layer.selected_asset_keys
+    assert not [e for e in events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     assert {"fulfillment_tracking", "rpt_fulfillment_health", "rpt_cx_health"} <= {
-        events[i].asset_key.path[-1] for i in materialized
+        key.path[-1] for key in materialized
     }
+
+    failures = [
+        e.event_specific_data.error.message[:400] for e in checks.all_events if e.is_step_failure
+    ]
+    assert checks.success, failures
+    assert not [e for e in checks.all_events if e.is_step_materialization]
+    evaluations = [
+        e.event_specific_data
+        for e in checks.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    selected = set().union(*(d.assets_def.check_keys for d in checks_job.asset_layer.data))
+    assert len(selected) > 100
+    assert {ev.asset_check_key for ev in evaluations} == selected
+    assert {key.asset_key for key in selected} <= materialized
+    assert all(ev.passed for ev in evaluations), [
+        ev.check_name for ev in evaluations if not ev.passed
+    ]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import dagster as dg
+import pytest
 
 from orchestration.defs.maintenance import retention_job
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.schedules import REALTIME_JOB
+from orchestration.defs.schedules import (
+    CHECKS_FOR_TAG,
+    CHECKS_UNTIL_TAG,
+    REALTIME_CHECKS_JOB,
+    REALTIME_JOB,
+)
 from orchestration.defs.sensors import build_webhook_sensor
 from orchestration.instance import prepare_home
 from warehouse.connection import connect
@@ -33,9 +41,36 @@ def _job_origin(job_name: str):
     return RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job_name)
 
 
+@dg.op
+def _nothing() -> None:
+    return None
+
+
+def _job(name: str) -> dg.JobDefinition:
+    @dg.job(name=name)
+    def _one_op() -> None:
+        _nothing()
+
+    return _one_op
+
+
+def _sensor() -> dg.SensorDefinition:
+    jobs = [_job(REALTIME_JOB), _job(REALTIME_CHECKS_JOB)]
+    return build_webhook_sensor(
+        jobs, REALTIME_JOB, REALTIME_CHECKS_JOB, dg.DefaultSensorStatus.STOPPED
+    )
+
+
+def _one(result) -> dg.RunRequest:
+    """The one run request of a sensor result (a list of them when it has any)."""
+    [request] = result if isinstance(result, list) else [result]
+    assert isinstance(request, dg.RunRequest), result
+    return request
+
+
 def _evaluator(instance):
     """sensor(context) for a context at a cursor: (context, result)."""
-    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    sensor = _sensor()
     resources = {"warehouse": WarehouseResource()}
 
     def evaluate(cursor):
@@ -65,8 +100,9 @@ def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db
     _insert_event(module_db, "new-1", "orders/fulfilled")
     _insert_event(module_db, "new-2", "message_created")
     _insert_event(module_db, "new-3", "products/update")  # not a fulfillment/CX topic
-    ctx, request = evaluate(ctx.cursor)
-    assert isinstance(request, dg.RunRequest)
+    ctx, result = evaluate(ctx.cursor)
+    request = _one(result)
+    assert request.job_name == REALTIME_JOB
     assert request.tags["hotrod/webhook_events"] == "2"
     assert request.run_key.startswith("webhooks:")
 
@@ -88,8 +124,8 @@ def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, us
     cursor = ctx.cursor
 
     _insert_event(module_db, "burst-1", "orders/updated")
-    ctx, request = evaluate(cursor)
-    assert isinstance(request, dg.RunRequest)
+    ctx, result = evaluate(cursor)
+    _one(result)
     cursor = ctx.cursor
     for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED):
         run = instance.add_run(
@@ -116,9 +152,81 @@ def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, us
         assert ctx.cursor == cursor  # the events wait, none is passed over
         instance.report_run_canceled(run)  # finished: the next evaluation may start one
 
-    ctx, request = evaluate(cursor)
-    assert isinstance(request, dg.RunRequest)
+    ctx, result = evaluate(cursor)
+    request = _one(result)  # no checks run: the runs before were canceled, none succeeded
     assert request.tags["hotrod/webhook_events"] == "6"  # both bursts in one run
+
+
+def _run(instance, job: str, events: list[dg.DagsterEventType], tags=None) -> dg.DagsterRun:
+    """A run of ``job`` taken through ``events`` (enqueued, started, succeeded...)."""
+    run = instance.add_run(
+        dg.DagsterRun(
+            job_name=job,
+            status=dg.DagsterRunStatus.NOT_STARTED,
+            remote_job_origin=_job_origin(job),
+            tags=tags or {},
+        )
+    )
+    for event in events:
+        instance.run_storage.handle_run_event(
+            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=job)
+        )
+    return instance.get_run_by_id(run.run_id)
+
+
+def test_webhook_sensor_runs_the_checks_after_a_successful_run_one_at_a_time(module_db, use_db):
+    """Issue 17: the real-time job builds models only; after its newest run succeeds the sensor
+    starts one checks run (tagged with the run it follows and that run's end), never while one
+    is unfinished, never twice for a run, never after a failed run; a real-time run is started
+    beside an unfinished checks run (the events do not wait for the tests)."""
+    use_db(module_db)
+    instance = dg.DagsterInstance.ephemeral()
+    evaluate = _evaluator(instance)
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+    ctx, _ = evaluate(None)
+    cursor = ctx.cursor
+    start, success, failure = (
+        dg.DagsterEventType.RUN_START,
+        dg.DagsterEventType.RUN_SUCCESS,
+        dg.DagsterEventType.RUN_FAILURE,
+    )
+
+    _, result = evaluate(cursor)
+    assert isinstance(result, dg.SkipReason)  # no real-time run yet: nothing to check
+
+    first = _run(instance, REALTIME_JOB, [start, success])
+    _, result = evaluate(cursor)
+    checks = _one(result)
+    assert checks.job_name == REALTIME_CHECKS_JOB
+    assert checks.tags[CHECKS_FOR_TAG] == first.run_id
+    [record] = instance.get_run_records(dg.RunsFilter(run_ids=[first.run_id]))
+    assert datetime.fromisoformat(checks.tags[CHECKS_UNTIL_TAG]).timestamp() == pytest.approx(
+        record.end_time, abs=1e-5
+    )
+
+    running = _run(instance, REALTIME_CHECKS_JOB, [start], checks.tags)
+    _, result = evaluate(cursor)
+    assert isinstance(result, dg.SkipReason)  # that run has its checks run
+
+    _insert_event(module_db, "during-checks", "orders/updated")
+    ctx, result = evaluate(cursor)
+    request = _one(result)  # the tests do not hold the next real-time run back
+    assert request.job_name == REALTIME_JOB
+    cursor = ctx.cursor
+    second = _run(instance, REALTIME_JOB, [start, success])
+    _, result = evaluate(cursor)
+    assert isinstance(result, dg.SkipReason)  # a checks run is unfinished: the next one waits
+
+    instance.report_run_canceled(running)
+    _, result = evaluate(cursor)
+    assert _one(result).tags[CHECKS_FOR_TAG] == second.run_id  # one run checks what both wrote
+
+    _run(instance, REALTIME_CHECKS_JOB, [start, success], {CHECKS_FOR_TAG: second.run_id})
+    _run(instance, REALTIME_JOB, [start, failure])
+    _, result = evaluate(cursor)
+    assert isinstance(result, dg.SkipReason)  # the newest run failed: its models, not tests
 
 
 def test_retention_calls_the_archive_function(module_db, use_db):
@@ -238,8 +346,8 @@ def test_webhook_sensor_looks_as_often_as_dagster_allows_unless_configured(monke
     from dagster._daemon.sensor import MIN_INTERVAL_LOOP_TIME
 
     monkeypatch.delenv("HOTROD_WEBHOOK_SENSOR_INTERVAL", raising=False)
-    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    sensor = _sensor()
     assert sensor.minimum_interval_seconds == MIN_INTERVAL_LOOP_TIME == 5
     monkeypatch.setenv("HOTROD_WEBHOOK_SENSOR_INTERVAL", "7")
-    sensor = build_webhook_sensor(REALTIME_JOB, dg.DefaultSensorStatus.STOPPED)
+    sensor = _sensor()
     assert sensor.minimum_interval_seconds == 7
