@@ -27,18 +27,25 @@ source as (
 ),
 
 unnested as (
+    -- One jsonb_to_record per payload: a large order payload is stored compressed out of line,
+    -- and every `payload -> key` would decompress it again.
     select
         source.shop_domain,
         source.id as order_gid,
-        source.payload -> 'shippingLine' as shipping_line,
+        parts."shippingLine" as shipping_line,
         fulfillment.id as fulfillment_gid,
         fulfillment."trackingInfo" -> 0 as tracking,
         source.staged_at
     from source
+    cross join
+        lateral jsonb_to_record(source.payload) as parts (
+            "shippingLine" jsonb,
+            fulfillments jsonb
+        )
     cross join lateral jsonb_to_recordset(
         case
-            when jsonb_typeof(source.payload -> 'fulfillments') = 'array'
-                then source.payload -> 'fulfillments'
+            when jsonb_typeof(parts.fulfillments) = 'array'
+                then parts.fulfillments
             else '[]'::jsonb
         end
     ) as fulfillment ("id" text, "trackingInfo" jsonb)
