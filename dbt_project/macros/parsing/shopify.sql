@@ -1,7 +1,14 @@
 {% macro gid_to_bigint(gid) -%}
     {#- gid://shopify/Order/1001 (optionally ?query) -> 1001; numeric text passes through. A
-        number too long for bigint (19+ digits) is null, never an error (value_is_valid 'gid'). -#}
-    ((regexp_match({{ gid }}, '(^|[^0-9])([0-9]{1,18})(\?.*)?$'))[2])::bigint
+        number too long for bigint (19+ digits) is null, never an error (value_is_valid 'gid').
+        The usual shape (no digit before a last '/', then 1 to 18 digits to the end, or digits
+        only) is cut at its last '/' without a capturing regexp_match, which costs several times
+        more (several per row in every order-grain model); any other text takes regexp_match,
+        and both give the same number. -#}
+    case
+        when ({{ gid }}) ~ '^([^0-9]*/)?[0-9]{1,18}$' then split_part({{ gid }}, '/', -1)::bigint
+        else ((regexp_match({{ gid }}, '(^|[^0-9])([0-9]{1,18})(\?.*)?$'))[2])::bigint
+    end
 {%- endmacro %}
 
 {% macro shop_money(expr) -%}
