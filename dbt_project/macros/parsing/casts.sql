@@ -7,12 +7,12 @@
         case
             when ({{ expr }}) is null or ({{ expr }}) = '' then true
             when ({{ expr }}) ~ '^[0-9]{1,12}(\.[0-9]+)?$' then ({{ expr }})::numeric < 253402300800
-            else {{ input_is_valid_function() }}({{ expr }}, 'timestamptz')
+            else {{ input_is_valid(expr, 'timestamptz') }}
         end
     {%- elif kind == 'yyyymmdd' -%}
         (
             ({{ expr }}) is null
-            or (({{ expr }}) ~ '^[0-9]{8}$' and {{ input_is_valid_function() }}({{ expr }}, 'date'))
+            or (({{ expr }}) ~ '^[0-9]{8}$' and {{ input_is_valid(expr, 'date') }})
         )
     {%- elif kind == 'yyyymmddhh' -%}
         (
@@ -25,7 +25,7 @@
     {%- elif kind == 'gid' -%}
         (({{ expr }}) is null or ({{ expr }}) ~ '(^|[^0-9])[0-9]{1,18}(\?.*)?$')
     {%- else -%}
-        (({{ expr }}) is null or {{ input_is_valid_function() }}({{ expr }}, '{{ kind }}'))
+        (({{ expr }}) is null or {{ input_is_valid(expr, kind) }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -192,7 +192,7 @@ rejected as (
     from checked_values
     where
         raw_value is not null
-        and not {{ input_is_valid_function() }}(raw_value, expected_type)
+        and not {{ input_is_valid_by_type('raw_value', 'expected_type') }}
 )
 
 select * from rejected
