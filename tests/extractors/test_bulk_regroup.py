@@ -7,7 +7,7 @@ import json
 from extractors.records import dumps, dumps_bytes
 from extractors.shopify import queries
 from extractors.shopify.extract import ShopifyExtractor
-from extractors.shopify.regroup import Spill
+from extractors.shopify.regroup import LINE_COST, RESERVE_STEP, MemoryBudget, Spill
 
 
 def _order(n: int) -> dict:
@@ -178,3 +178,70 @@ def test_records_fall_back_to_parsing_when_a_line_is_not_compact_or_a_child_has_
         assert {"quantity": 1} in parsed["gid://shopify/Order/2"]["lineItems"]
         # as_text=False: every record parsed
         assert all(r.text is None for r in spill.records(as_text=False))
+
+
+def _everything(spill: Spill, as_text: bool) -> tuple:
+    """What a spill gives back: records (from the start and resumed), roots, ids, problems."""
+    records = [
+        (r.seq, r.line, r.text, r.parsed, r.id, r.updated)
+        for skip in (0, 2, 150)
+        for r in spill.records(skip, as_text)
+    ]
+    roots = [(seq, dumps(parent), line) for seq, parent, line in spill.roots(1)]
+    problems = list(spill.problems()), list(spill.problems(partial=True))
+    return records, roots, list(spill.ids()), problems, spill.root_count, spill.child_count
+
+
+def _mixed_lines() -> list[bytes]:
+    """Compact lines and others: a child in another layout, a child without an id, a root not
+    compact, a child with a non-string parent, an orphan, lines that are not objects."""
+    rows = _compact(_ungrouped())
+    rows[1] = json.dumps(_line(1, 2)).encode()
+    rows.append(dumps_bytes({"quantity": 1, "__parentId": "gid://shopify/Order/2"}))
+    rows[5] = rows[5].replace(b'"name"', b' "name"')
+    rows.insert(7, dumps_bytes({"id": "gid://shopify/LineItem/7", "__parentId": 7}))
+    rows.insert(9, b"[1, 2]")
+    rows.append(b'{"id": "gid://shopify/LineItem/cut')
+    rows.append(dumps_bytes({"name": "#0", "updatedAt": "2026-01-01T00:00:00Z"}))  # no id
+    return rows
+
+
+def test_a_result_held_in_memory_gives_what_the_disk_spill_gives():
+    lines = _mixed_lines()
+    for as_text in (True, False):
+        with Spill("orders", "lineItems", MemoryBudget(0)) as disk:
+            disk.fill(lines)
+            assert disk.db is not None
+            expected = _everything(disk, as_text)
+        # some records are read back as text, the others parsed
+        assert {r[2] is None for r in expected[0]} == ({True, False} if as_text else {True})
+        # in memory; and a result that outgrows memory half way (on disk from there)
+        for budget in (1 << 30, sum(len(line) + 128 for line in lines) // 2):
+            with Spill("orders", "lineItems", MemoryBudget(budget)) as spill:
+                spill.fill(lines)
+                assert (spill.db is None) == (budget == 1 << 30)
+                assert _everything(spill, as_text) == expected
+
+
+def test_a_result_without_children_held_in_memory_gives_what_the_disk_spill_gives():
+    lines = _compact([_order(n) for n in range(20)]) + [b"not json"]
+    with Spill("customers", None, MemoryBudget(0)) as disk, Spill("customers", None) as spill:
+        disk.fill(lines)
+        spill.fill(lines)
+        assert spill.db is None and disk.db is not None
+        assert _everything(spill, True) == _everything(disk, True)
+        assert _everything(spill, False) == _everything(disk, False)
+
+
+def test_results_read_side_by_side_share_one_memory_budget():
+    lines = _compact(_ungrouped())
+    assert sum(len(line) + LINE_COST for line in lines) < RESERVE_STEP // 2
+    budget = MemoryBudget(RESERVE_STEP * 3 // 2)  # room for one result (one step), not two
+    with Spill("orders", "lineItems", budget) as first:
+        first.fill(lines)
+        with Spill("orders", "lineItems", budget) as second:
+            second.fill(lines)
+            assert first.db is None and second.db is not None
+            assert _everything(first, True) == _everything(second, True)
+        assert budget.used > 0
+    assert budget.used == 0  # given back when closed (and by a result that went to disk)
