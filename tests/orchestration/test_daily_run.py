@@ -31,6 +31,7 @@ from orchestration.defs.schedules import (
     REALTIME_CHECKS_JOB,
     REALTIME_JOB,
 )
+from tests.support.dagster_jobs import one_op_job
 
 # Tuesday 2026-12-01 and Monday 2026-11-30, 02:05 UTC
 TUESDAY = datetime(2026, 12, 1, 2, 5, tzinfo=UTC)
@@ -96,28 +97,15 @@ def test_when_the_daily_tests_read_every_row(now, last, last_full, asked, expect
     assert rows_changed_since(now, last, last_full, asked) == expected
 
 
-@dg.op
-def _nothing() -> None:
-    return None
-
-
-def _job(name: str) -> dg.JobDefinition:
-    @dg.job(name=name)
-    def _one_op() -> None:
-        _nothing()
-
-    return _one_op
-
-
 def _context(instance: dg.DagsterInstance, job: str, tags: dict[str, str] | None = None):
     """A stand-in for the dbt asset's context: a run of ``job`` started on ``instance``."""
-    run = instance.create_run_for_job(_job(job), tags=tags)
+    run = instance.create_run_for_job(one_op_job(job), tags=tags)
     log = SimpleNamespace(info=lambda message: None)
     return SimpleNamespace(run=run, instance=instance, log=log)
 
 
 def _finished(instance: dg.DagsterInstance, job: str, tags: dict[str, str]) -> None:
-    result = _job(job).execute_in_process(instance=instance, tags=tags)
+    result = one_op_job(job).execute_in_process(instance=instance, tags=tags)
     assert result.success
 
 
@@ -161,7 +149,7 @@ def test_the_realtime_checks_read_what_was_written_after_the_run_the_last_ones_f
         asked = _context(instance, REALTIME_CHECKS_JOB, {TESTS_TAG: FULL})
         assert run_tests_env(asked) == ({}, (TESTS_SINCE_ENV,))
         # a failed checks run is not a mark: the next one reads again from the last success
-        failed = _job(REALTIME_CHECKS_JOB)
+        failed = one_op_job(REALTIME_CHECKS_JOB)
         instance.report_run_failed(
             instance.create_run_for_job(failed, tags={CHECKS_UNTIL_TAG: "2026-11-30T22:00+00:00"})
         )

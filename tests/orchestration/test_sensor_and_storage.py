@@ -17,6 +17,7 @@ from orchestration.defs.schedules import (
 )
 from orchestration.defs.sensors import build_webhook_sensor
 from orchestration.instance import prepare_home
+from tests.support.dagster_jobs import one_op_job
 from warehouse.connection import connect
 
 
@@ -41,21 +42,8 @@ def _job_origin(job_name: str):
     return RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job_name)
 
 
-@dg.op
-def _nothing() -> None:
-    return None
-
-
-def _job(name: str) -> dg.JobDefinition:
-    @dg.job(name=name)
-    def _one_op() -> None:
-        _nothing()
-
-    return _one_op
-
-
 def _sensor() -> dg.SensorDefinition:
-    jobs = [_job(REALTIME_JOB), _job(REALTIME_CHECKS_JOB)]
+    jobs = [one_op_job(REALTIME_JOB), one_op_job(REALTIME_CHECKS_JOB)]
     return build_webhook_sensor(
         jobs, REALTIME_JOB, REALTIME_CHECKS_JOB, dg.DefaultSensorStatus.STOPPED
     )
@@ -78,6 +66,35 @@ def _evaluator(instance):
         return ctx, sensor(ctx)
 
     return evaluate
+
+
+def _run(instance, job: str, events: list[dg.DagsterEventType], tags=None) -> dg.DagsterRun:
+    """A run of ``job`` taken through ``events`` (enqueued, started, succeeded...)."""
+    run = instance.add_run(
+        dg.DagsterRun(
+            job_name=job,
+            status=dg.DagsterRunStatus.NOT_STARTED,
+            remote_job_origin=_job_origin(job),
+            tags=tags or {},
+        )
+    )
+    for event in events:
+        instance.run_storage.handle_run_event(
+            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=job)
+        )
+    return instance.get_run_by_id(run.run_id)
+
+
+def _watching(module_db, use_db):
+    """(instance, evaluate, cursor): the sensor started on an empty event table."""
+    use_db(module_db)
+    instance = dg.DagsterInstance.ephemeral()
+    evaluate = _evaluator(instance)
+    conn = connect(module_db, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("delete from raw_app.webhook_events")
+    ctx, _ = evaluate(None)
+    return instance, evaluate, ctx.cursor
 
 
 def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db):
@@ -113,37 +130,17 @@ def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db
 def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, use_db):
     """Issue 17: never a second run while one is queued or running; the events that land
     meanwhile are all taken by the one next run."""
-    use_db(module_db)
-    instance = dg.DagsterInstance.ephemeral()
-    evaluate = _evaluator(instance)
-
-    conn = connect(module_db, autocommit=True)
-    with conn, conn.cursor() as cur:
-        cur.execute("delete from raw_app.webhook_events")
-    ctx, _ = evaluate(None)
-    cursor = ctx.cursor
-
+    instance, evaluate, cursor = _watching(module_db, use_db)
     _insert_event(module_db, "burst-1", "orders/updated")
     ctx, result = evaluate(cursor)
     _one(result)
     cursor = ctx.cursor
-    for status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTED):
-        run = instance.add_run(
-            dg.DagsterRun(
-                job_name=REALTIME_JOB,
-                status=dg.DagsterRunStatus.NOT_STARTED,
-                remote_job_origin=_job_origin(REALTIME_JOB),  # queued runs need one
-            )
-        )
-        event = (
-            dg.DagsterEventType.RUN_ENQUEUED
-            if status is dg.DagsterRunStatus.QUEUED
-            else dg.DagsterEventType.RUN_START
-        )
-        instance.run_storage.handle_run_event(
-            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=REALTIME_JOB)
-        )
-        assert instance.get_run_by_id(run.run_id).status is status
+    for status, event in (
+        (dg.DagsterRunStatus.QUEUED, dg.DagsterEventType.RUN_ENQUEUED),
+        (dg.DagsterRunStatus.STARTED, dg.DagsterEventType.RUN_START),
+    ):
+        run = _run(instance, REALTIME_JOB, [event])
+        assert run.status is status
         for n in range(3):
             _insert_event(module_db, f"burst-{status.value}-{n}", "orders/updated")
         ctx, result = evaluate(cursor)
@@ -157,36 +154,12 @@ def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, us
     assert request.tags["hotrod/webhook_events"] == "6"  # both bursts in one run
 
 
-def _run(instance, job: str, events: list[dg.DagsterEventType], tags=None) -> dg.DagsterRun:
-    """A run of ``job`` taken through ``events`` (enqueued, started, succeeded...)."""
-    run = instance.add_run(
-        dg.DagsterRun(
-            job_name=job,
-            status=dg.DagsterRunStatus.NOT_STARTED,
-            remote_job_origin=_job_origin(job),
-            tags=tags or {},
-        )
-    )
-    for event in events:
-        instance.run_storage.handle_run_event(
-            run.run_id, dg.DagsterEvent(event_type_value=event.value, job_name=job)
-        )
-    return instance.get_run_by_id(run.run_id)
-
-
 def test_webhook_sensor_runs_the_checks_after_a_successful_run_one_at_a_time(module_db, use_db):
     """Issue 17: the real-time job builds models only; after its newest run succeeds the sensor
     starts one checks run (tagged with the run it follows and that run's end), never while one
     is unfinished, never twice for a run, never after a failed run; a real-time run is started
     beside an unfinished checks run (the events do not wait for the tests)."""
-    use_db(module_db)
-    instance = dg.DagsterInstance.ephemeral()
-    evaluate = _evaluator(instance)
-    conn = connect(module_db, autocommit=True)
-    with conn, conn.cursor() as cur:
-        cur.execute("delete from raw_app.webhook_events")
-    ctx, _ = evaluate(None)
-    cursor = ctx.cursor
+    instance, evaluate, cursor = _watching(module_db, use_db)
     start, success, failure = (
         dg.DagsterEventType.RUN_START,
         dg.DagsterEventType.RUN_SUCCESS,
