@@ -85,33 +85,26 @@ def _run(instance, job: str, events: list[dg.DagsterEventType], tags=None) -> dg
     return instance.get_run_by_id(run.run_id)
 
 
-def _watching(module_db, use_db):
-    """(instance, evaluate, cursor): the sensor started on an empty event table."""
+def _watching(module_db, use_db, *earlier: str):
+    """(instance, evaluate, cursor): the sensor's first evaluation on an event table holding
+    only the ``earlier`` order events (landed before the sensor started)."""
     use_db(module_db)
     instance = dg.DagsterInstance.ephemeral()
     evaluate = _evaluator(instance)
     conn = connect(module_db, autocommit=True)
     with conn, conn.cursor() as cur:
         cur.execute("delete from raw_app.webhook_events")
-    ctx, _ = evaluate(None)
+    for delivery_id in earlier:
+        _insert_event(module_db, delivery_id, "orders/create")
+    ctx, first = evaluate(None)
+    assert isinstance(first, dg.SkipReason)  # it starts from the newest event present
+    assert ctx.cursor is not None
     return instance, evaluate, ctx.cursor
 
 
 def test_webhook_sensor_requests_a_run_per_new_batch_of_events(module_db, use_db):
-    use_db(module_db)
-    instance = dg.DagsterInstance.ephemeral()
-    evaluate = _evaluator(instance)
-
-    conn = connect(module_db, autocommit=True)
-    with conn, conn.cursor() as cur:
-        cur.execute("delete from raw_app.webhook_events")
-    _insert_event(module_db, "old-1", "orders/create")  # before the sensor started
-
-    ctx, first = evaluate(None)
-    assert isinstance(first, dg.SkipReason)
-    assert ctx.cursor is not None
-
-    ctx, result = evaluate(ctx.cursor)
+    _instance, evaluate, cursor = _watching(module_db, use_db, "old-1")
+    ctx, result = evaluate(cursor)
     assert isinstance(result, dg.SkipReason)  # nothing new
 
     _insert_event(module_db, "new-1", "orders/fulfilled")
