@@ -30,7 +30,7 @@ from extractors.ledger import LedgerRow
 from extractors.load import CommitHook, EntityLoad
 from extractors.progress import Progress
 from extractors.settings import Settings
-from extractors.shopify import access, queries
+from extractors.shopify import access, queries, regroup
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.extract import (
     BATCH_ROWS,
@@ -342,6 +342,8 @@ def _at_once(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
 
 def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
     cfg = settings.shopify()
+    if cfg.bulk_memory_mb is not None:  # bulk results held in memory, at most (regroup.py)
+        regroup.BUDGET.set_limit(cfg.bulk_memory_mb << 20)
 
     def one_shop(shop: str) -> LedgerRow:
         http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from extractors.errors import ConfigError
 from extractors.shopify.queries import API_VERSION
+from extractors.shopify.regroup import MEMORY_ENV
 from extractors.webhooks.verify import CHATWOOT_MAX_AGE_S
 from warehouse.settings import parse_int
 
@@ -33,6 +34,7 @@ class ShopifySettings:
     api_version: str = API_VERSION
     base_url: str = DEFAULT_SHOPIFY_BASE
     bulk_max_wait_s: float = 6 * 3600.0  # HOTROD_BULK_MAX_WAIT_S: bound on one bulk operation
+    bulk_memory_mb: int | None = None  # HOTROD_BULK_MEMORY_MB (None: regroup's default)
 
     def graphql_url(self, shop: str) -> str:
         base = self.base_url.replace("{shop}", shop).rstrip("/")
@@ -100,7 +102,12 @@ class Settings:
             api_version=_api_version(self._get("SHOPIFY_API_VERSION", API_VERSION)),
             base_url=self._get("SHOPIFY_API_BASE_URL", DEFAULT_SHOPIFY_BASE),
             bulk_max_wait_s=self._seconds("HOTROD_BULK_MAX_WAIT_S", 6 * 3600.0),
+            bulk_memory_mb=self._bulk_memory_mb(),
         )
+
+    def _bulk_memory_mb(self) -> int | None:
+        raw = self._get(MEMORY_ENV)
+        return parse_int(MEMORY_ENV, raw, 0, 0, 1 << 24) if raw.strip() else None
 
     def _seconds(self, name: str, default: float) -> float:
         raw = self._get(name)

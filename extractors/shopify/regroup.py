@@ -2,8 +2,9 @@
 
 Since API 2026-01 a bulk query's result is ungrouped by default: a child line may come before its
 parent, after it, or far from it. A result whose lines fit in what is left of the process's
-memory budget (``MemoryBudget``, 1 GiB shared by the results read side by side: about the lines'
-size plus a fixed cost per line) is held in memory: roots in file order, children listed under
+memory budget (``MemoryBudget``, shared by the results read side by side: a quarter of the
+machine's memory unless ``HOTROD_BULK_MEMORY_MB`` sets it; a line costs about its size plus a
+fixed cost) is held in memory: roots in file order, children listed under
 their parent's id. A larger one is spilled to a temporary SQLite database on disk (roots in file
 order, children keyed by their parent's id), then read back one root at a time with all its
 children; its memory stays bounded by one batch, the disk holds about the size of the file (in
@@ -19,6 +20,7 @@ without parsing the lines again and serialising the record.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import tempfile
 import threading
@@ -32,7 +34,9 @@ from extractors.records import JSONDecodeError, dumps_bytes, loads
 log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 5000  # lines per executemany into the spill
-MEMORY_BYTES = 1 << 30  # the results held in memory at once (estimated) in this process, at most
+MEMORY_ENV = "HOTROD_BULK_MEMORY_MB"  # the budget below, in MB (0: every result on disk)
+MEMORY_SHARE = 4  # by default a quarter of the machine's memory...
+MEMORY_FLOOR_MB = 256  # ...and never less than this
 LINE_COST = 128  # estimated bytes a held line costs besides its text (objects, list slots)
 RESERVE_STEP = 1 << 20  # a result held in memory takes its share of the budget by this much
 
@@ -56,8 +60,23 @@ class MemoryBudget:
         with self._lock:
             self.used -= size
 
+    def set_limit(self, limit: int) -> None:
+        with self._lock:
+            self.limit = limit
 
-BUDGET = MemoryBudget(MEMORY_BYTES)
+
+def default_memory_mb() -> int:
+    """The results held in memory at once (estimated) in this process, at most, unless
+    ``HOTROD_BULK_MEMORY_MB`` says otherwise: a quarter of the machine's memory (the largest of
+    three 1M-order shops' orders results takes ~1.7 GB of it)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        return MEMORY_FLOOR_MB * MEMORY_SHARE
+    return max(MEMORY_FLOOR_MB, (total // MEMORY_SHARE) >> 20)
+
+
+BUDGET = MemoryBudget(default_memory_mb() << 20)
 
 
 def _text(line: bytes) -> str:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from extractors.records import dumps, dumps_bytes
+from extractors.settings import Settings
 from extractors.shopify import queries
 from extractors.shopify.extract import ShopifyExtractor
-from extractors.shopify.regroup import LINE_COST, RESERVE_STEP, MemoryBudget, Spill
+from extractors.shopify.regroup import (
+    LINE_COST,
+    MEMORY_ENV,
+    RESERVE_STEP,
+    MemoryBudget,
+    Spill,
+    default_memory_mb,
+)
+from warehouse.settings import SettingError
 
 
 def _order(n: int) -> dict:
@@ -245,3 +257,19 @@ def test_results_read_side_by_side_share_one_memory_budget():
             assert _everything(first, True) == _everything(second, True)
         assert budget.used > 0
     assert budget.used == 0  # given back when closed (and by a result that went to disk)
+
+
+def test_the_memory_budget_is_a_quarter_of_the_machine_unless_configured():
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert default_memory_mb() == max(256, (total // 4) >> 20)
+    env = {"SHOPIFY_SHOP": "a.myshopify.com", "SHOPIFY_ACCESS_TOKEN": "t"}
+    assert Settings(env).shopify().bulk_memory_mb is None  # the default above
+    assert Settings({**env, MEMORY_ENV: "0"}).shopify().bulk_memory_mb == 0  # always on disk
+    assert Settings({**env, MEMORY_ENV: " 512 "}).shopify().bulk_memory_mb == 512
+    with pytest.raises(SettingError, match=MEMORY_ENV):
+        Settings({**env, MEMORY_ENV: "lots"}).shopify()
+    budget = MemoryBudget(1 << 30)
+    budget.set_limit(0)  # what the run sets from HOTROD_BULK_MEMORY_MB=0
+    with Spill("customers", None, budget) as spill:
+        spill.fill(_compact([_order(1)]))
+        assert spill.db is not None
