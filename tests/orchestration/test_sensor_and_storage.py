@@ -147,6 +147,32 @@ def test_webhook_sensor_coalesces_events_while_a_run_is_unfinished(module_db, us
     assert request.tags["hotrod/webhook_events"] == "6"  # both bursts in one run
 
 
+def test_webhook_sensor_defers_the_checks_while_events_wait_at_most_the_delay(
+    module_db, use_db, monkeypatch
+):
+    """Freshness first: with new events waiting, only the real-time run starts (the checks
+    would share the CPUs with it) unless no checks run started for HOTROD_CHECKS_MAX_DELAY_S;
+    with no event waiting the checks start at once."""
+    start, success = dg.DagsterEventType.RUN_START, dg.DagsterEventType.RUN_SUCCESS
+    monkeypatch.setenv("HOTROD_CHECKS_MAX_DELAY_S", "3600")
+    instance, evaluate, cursor = _watching(module_db, use_db)
+    _run(instance, REALTIME_CHECKS_JOB, [start, success])  # checks ran a moment ago
+    _run(instance, REALTIME_JOB, [start, success])
+    _insert_event(module_db, "waiting", "orders/updated")
+    ctx, result = evaluate(cursor)
+    assert _one(result).job_name == REALTIME_JOB  # the checks wait
+    _, result = evaluate(ctx.cursor)  # no event waiting: the checks start
+    assert _one(result).job_name == REALTIME_CHECKS_JOB
+
+    monkeypatch.setenv("HOTROD_CHECKS_MAX_DELAY_S", "0")  # overdue at once
+    instance, evaluate, cursor = _watching(module_db, use_db)
+    _run(instance, REALTIME_CHECKS_JOB, [start, success])
+    _run(instance, REALTIME_JOB, [start, success])
+    _insert_event(module_db, "waiting-2", "orders/updated")
+    _, result = evaluate(cursor)
+    assert sorted(r.job_name for r in result) == sorted([REALTIME_JOB, REALTIME_CHECKS_JOB])
+
+
 def test_webhook_sensor_runs_the_checks_after_a_successful_run_one_at_a_time(module_db, use_db):
     """Issue 17: the real-time job builds models only; after its newest run succeeds the sensor
     starts one checks run (tagged with the run it follows and that run's end), never while one
