@@ -158,28 +158,31 @@ def watermark_env(since: datetime | None) -> dict[str, str]:
     return {TESTS_SINCE_ENV: since.astimezone(UTC).isoformat(timespec="microseconds")}
 
 
-def _last_success_end(instance: dg.DagsterInstance, job: str, full_only: bool) -> datetime | None:
+def _last_success(
+    instance: dg.DagsterInstance, job: str, tags: dict[str, str] | None = None
+) -> dg.RunRecord | None:
+    """The newest successful run of ``job`` (carrying ``tags``), if any."""
     records = instance.get_run_records(
         filters=dg.RunsFilter(
-            job_name=job,
-            statuses=[dg.DagsterRunStatus.SUCCESS],
-            tags={TESTS_TAG: FULL} if full_only else {},
+            job_name=job, statuses=[dg.DagsterRunStatus.SUCCESS], tags=tags or {}
         ),
         limit=1,
     )
-    if not records or records[0].end_time is None:
+    return records[0] if records else None
+
+
+def _last_success_end(instance: dg.DagsterInstance, job: str, full_only: bool) -> datetime | None:
+    record = _last_success(instance, job, {TESTS_TAG: FULL} if full_only else None)
+    if record is None or record.end_time is None:
         return None
-    return datetime.fromtimestamp(records[0].end_time, UTC)
+    return datetime.fromtimestamp(record.end_time, UTC)
 
 
 def _last_checked_until(instance: dg.DagsterInstance) -> datetime | None:
     """The end of the real-time run the last successful checks run followed: the rows the
     real-time runs wrote before it were read by that checks run (or an earlier one)."""
-    records = instance.get_run_records(
-        filters=dg.RunsFilter(job_name=REALTIME_CHECKS_JOB, statuses=[dg.DagsterRunStatus.SUCCESS]),
-        limit=1,
-    )
-    stamp = records[0].dagster_run.tags.get(CHECKS_UNTIL_TAG) if records else None
+    record = _last_success(instance, REALTIME_CHECKS_JOB)
+    stamp = record.dagster_run.tags.get(CHECKS_UNTIL_TAG) if record else None
     try:
         return datetime.fromisoformat(stamp) if stamp else None
     except ValueError:
