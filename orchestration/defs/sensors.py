@@ -113,8 +113,6 @@ def build_webhook_sensor(
         f"while new events wait, at most {max_delay_s} s).",
     )
     def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        checks = checks_request(context.instance, job_name, checks_job)
-        requests = [checks] if checks else []
         with warehouse.connect() as conn, conn.cursor() as cur:
             cur.execute("select to_regclass('raw_app.webhook_events') is not null")
             if not cur.fetchone()[0]:
@@ -125,10 +123,10 @@ def build_webhook_sensor(
                 context.update_cursor(newest.isoformat() if newest else EPOCH)
                 return dg.SkipReason("started: watching webhook events from now on")
             busy = unfinished_run(context.instance, job_name)
-            if busy:
-                return requests or dg.SkipReason(
-                    f"run {busy} not finished: new events wait for the next run"
-                )
+            if busy:  # the newest run: no checks run is due either
+                return dg.SkipReason(f"run {busy} not finished: new events wait for the next run")
+            checks = checks_request(context.instance, job_name, checks_job)
+            requests = [checks] if checks else []
             cur.execute(_QUERY, (context.cursor, list(TOPIC_PATTERNS)))
             count, newest = cur.fetchone()
         if not count:
