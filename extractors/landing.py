@@ -3,6 +3,12 @@
 A batch is COPYed into a temp table and merged with one ``insert ... on conflict`` that only
 replaces a stored payload with a newer (or equally new but different) one. The caller commits
 the batch together with the extract state, so a killed run resumes without gaps or duplicates.
+
+A shop's first landing into a table (``insert_new``: nothing of the shop stored yet, e.g. a first
+bulk load) COPYs straight into the table instead, inside a savepoint: the table's primary key
+refuses a row already there (landed by a webhook meanwhile, or returned twice by the API), and
+the batch then goes through the merge after all. Same rows either way, a fifth less PostgreSQL
+work per row.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 from psycopg2.extras import Json, execute_values
@@ -28,20 +35,24 @@ def _copy_escape(text: str) -> str:
     return text
 
 
-def _copy_text(rows: Sequence[Row]) -> io.StringIO:
-    """The rows as COPY text. Escaped as a whole (one ``replace`` of the backslashes) when no
-    id or payload holds a tab, newline or carriage return (compact JSON never does), else row by
-    row."""
+def _copy_text(rows: Sequence[Row], prefix: str = "") -> io.StringIO:
+    """The rows as COPY text (id, updated_at, payload), each line after ``prefix`` (COPY text
+    of leading columns, the same on every line). Escaped as a whole (one ``replace`` of the
+    backslashes) when no id or payload holds a tab, newline or carriage return (compact JSON
+    never does), else row by row."""
     fields = "".join([r.id for r in rows]) + "".join([r.payload for r in rows])
     if "\t" in fields or "\n" in fields or "\r" in fields:
         text = "".join(
-            f"{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
+            f"{prefix}{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
             for r in rows
         )
-    else:
+    elif "\\" in fields:  # the timestamps and the prefix (escaped already) hold none
         text = "".join([f"{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
-        if "\\" in fields:  # the timestamps hold none
-            text = text.replace("\\", "\\\\")
+        text = text.replace("\\", "\\\\")
+        if prefix:
+            text = "".join([prefix + line for line in text.splitlines(keepends=True)])
+    else:
+        text = "".join([f"{prefix}{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
     return io.StringIO(text)
 
 
@@ -112,6 +123,46 @@ def upsert_rows(
     cur.execute(statement, (shop_domain, batch_id))
     inserted, updated = cur.fetchone()
     return int(inserted), int(updated)
+
+
+def insert_new(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    shop_domain: str,
+    batch_id: str,
+    rows: Sequence[Row],
+) -> int | None:
+    """COPY rows expected to be new straight into ``schema.table`` (see the module's
+    docstring); how many, or None (and nothing landed) when the table holds one of them
+    already: merge them with ``upsert_rows`` then. Does not commit."""
+    if not rows:
+        return 0
+    unique = _dedupe(rows)
+    schema, name = table.split(".")
+    prefix = f"{_copy_escape(shop_domain)}\t{_copy_escape(batch_id)}\t"
+    copy = sql.SQL(
+        "copy {table} (shop_domain, batch_id, id, updated_at, payload) from stdin"
+    ).format(table=sql.Identifier(schema, name))
+    cur.execute("savepoint hotrod_insert_new")
+    try:
+        cur.copy_expert(copy.as_string(cur), _copy_text(unique, prefix))
+    except psycopg2.errors.UniqueViolation:
+        cur.execute("rollback to savepoint hotrod_insert_new")
+        return None
+    cur.execute("release savepoint hotrod_insert_new")
+    return len(unique)
+
+
+def holds_shop(cur: psycopg2.extensions.cursor, table: str, shop_domain: str) -> bool:
+    """Does ``schema.table`` hold any row of ``shop_domain`` (deleted ones included)?"""
+    schema, name = table.split(".")
+    cur.execute(
+        sql.SQL("select exists (select 1 from {table} where shop_domain = %s)").format(
+            table=sql.Identifier(schema, name)
+        ),
+        (shop_domain,),
+    )
+    return bool(cur.fetchone()[0])
 
 
 def mark_missing(

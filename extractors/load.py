@@ -44,6 +44,9 @@ class EntityLoad:
         self.on_commit = on_commit
         self.commits = 0
         self._t0 = time.monotonic()
+        # the shop's first landing into the table: rows COPYed straight in while none of them
+        # is there already (landing.insert_new); None until the first batch looks
+        self._new_rows: bool | None = None
 
     @property
     def source(self) -> str:
@@ -57,9 +60,7 @@ class EntityLoad:
         return landing.load_state(self.cur, self.source, self.shop, self.ledger.entity)
 
     def land(self, rows: Sequence[Row], bad: Sequence[tuple[str, str]] = ()) -> None:
-        inserted, updated = landing.upsert_rows(
-            self.cur, self.table, self.shop, self.ledger.batch_id, rows, self.first_seen
-        )
+        inserted, updated = self._upsert(rows)
         quarantined = landing.quarantine(
             self.cur, self.source, self.ledger.entity, self.shop, self.ledger.batch_id, bad
         )
@@ -68,6 +69,19 @@ class EntityLoad:
         self.ledger.rows_updated += updated
         self.ledger.rows_quarantined += quarantined
         self.progress.add(len(rows) + len(bad))
+
+    def _upsert(self, rows: Sequence[Row]) -> tuple[int, int]:
+        """(inserted, updated): COPYed straight in while the shop's rows are all new to the
+        table, else (and from the first batch that is not) merged."""
+        batch_id = self.ledger.batch_id
+        if rows and self._new_rows is None:
+            self._new_rows = not landing.holds_shop(self.cur, self.table, self.shop)
+        if rows and self._new_rows:
+            inserted = landing.insert_new(self.cur, self.table, self.shop, batch_id, rows)
+            if inserted is not None:
+                return inserted, 0
+            self._new_rows = False
+        return landing.upsert_rows(self.cur, self.table, self.shop, batch_id, rows, self.first_seen)
 
     def mark_missing(self, seen: Iterable[str], as_of: str) -> int:
         """After a complete full read taken at ``as_of``: mark deleted the rows it did not
