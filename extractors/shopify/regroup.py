@@ -83,7 +83,7 @@ def _text(line: bytes) -> str:
     return line.decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs ~1 µs more per record
 class Root:
     """One regrouped record (:meth:`Spill.records`): ``text`` (its JSON with its children, as
     ``dumps`` writes it) when it was built from the lines' text, else ``parsed`` (the record
@@ -289,17 +289,19 @@ class Spill:
         parsed."""
         kids_of = self._kids_reader()
         field = self.child_field
+        key = dumps_bytes(field) if field is not None else b""
         for seq, record_id, line, plain, updated in self._root_rows(skip):
             plain = plain and as_text
             if plain and field is None:
                 yield Root(seq, line, text=line, id=record_id, updated=updated)
                 continue
             kids = kids_of(record_id)
-            if plain and all(text is not None for _, _, text in kids):
-                body = b",".join([text for _, _, text in kids])  # type: ignore[misc]
-                text = b"%s,%s:[%s]}" % (line[:-1], dumps_bytes(field), body)
-                yield Root(seq, line, text=text, id=record_id, updated=updated)
-                continue
+            if plain:
+                texts = [text for _, _, text in kids]
+                if None not in texts:
+                    text = b"%s,%s:[%s]}" % (line[:-1], key, b",".join(texts))
+                    yield Root(seq, line, text=text, id=record_id, updated=updated)
+                    continue
             yield Root(seq, line, parsed=self._parsed(kids, record_id, line))
 
     def _root_rows(self, skip: int) -> Iterator[tuple[int, Any, bytes, Any, Any]]:
