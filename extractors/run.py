@@ -6,6 +6,7 @@ entity. Credentials come from ``Settings`` (read once at the edge), never from h
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -72,6 +73,10 @@ SHOPIFY_PARALLEL_ENTITIES = 5
 # side (issue 17: one after the other they were most of a daily extraction at 1M orders)
 CHATWOOT_PARALLEL_ENTITIES = 2
 PARALLEL_ENTITIES = {"shopify": SHOPIFY_PARALLEL_ENTITIES, "chatwoot": CHATWOOT_PARALLEL_ENTITIES}
+# extract_all: Shopify's shops in processes of their own, at most this many (shops past it share
+# them): a first load's bulk results are most of the records a run parses, one interpreter lock
+# per shop lets them use the machine's cores
+SHOPIFY_PROCESSES = 4
 
 
 @dataclass
@@ -93,6 +98,8 @@ class RunOptions:
     processes: bool = True
     # only these shops (Dagster's per-shop partitions); None: every configured shop
     shops: tuple[str, ...] | None = None
+    # processes holding bulk results side by side: each takes this share of the memory budget
+    bulk_memory_parts: int = 1
 
     def for_shops(self, pairs: Sequence[T], shop_of: Callable[[T], str]) -> list[T]:
         """The configured shops/accounts/properties this run covers (all when ``shops`` is None)."""
@@ -234,8 +241,9 @@ def extract_all(
             log.info("%s skipped: %s is not set", source, PRIMARY_VARIABLE[source])
 
     # The sources are independent (other APIs, other tables): they run at the same time, each
-    # in its own process so that their JSON parsing is not serialised by one interpreter lock
-    # (threads when an on_commit hook must run in this process).
+    # in its own process so that their JSON parsing is not serialised by one interpreter lock,
+    # and Shopify's shops each in their own too (threads when an on_commit hook must run in this
+    # process).
     if opts.processes and opts.on_commit is None and len(configured) > 1:
         outcomes = extract_sources_in_processes(url, settings, configured, opts)
     else:
@@ -264,12 +272,48 @@ def _source_outcome(
 def extract_sources_in_processes(
     url: DatabaseUrl, settings: Settings, sources: Sequence[str], opts: RunOptions
 ) -> list[tuple[list[LedgerRow], str | None]]:
-    """Each source extracted in a worker process of its own; (rows, failure) per source."""
-    work = functools.partial(_source_outcome, url, settings, opts)
+    """Each source extracted in worker processes of its own (Shopify's shops spread over up to
+    SHOPIFY_PROCESSES); (rows, failure) per process."""
+    parts = [part for source in sources for part in _process_parts(settings, source, opts)]
+    outcomes = each_in_process(
+        functools.partial(_part_outcome, url, settings), parts, name=_part_name
+    )
+    return [outcome if outcome is not None else ([], failure) for outcome, failure in outcomes]
+
+
+def _process_parts(
+    settings: Settings, source: str, opts: RunOptions
+) -> list[tuple[str, RunOptions]]:
+    """(source, options) per worker process: one for a source, one per group of Shopify shops
+    (each group's options name its shops and its share of the bulk memory budget)."""
+    if source != "shopify":
+        return [(source, opts)]
+    try:
+        shops = opts.for_shops(settings.shopify().shops, lambda shop: shop)
+    except ConfigError:  # reported by the worker, as for any source
+        return [(source, opts)]
+    count = min(len(shops), SHOPIFY_PROCESSES)
+    if count <= 1:
+        return [(source, opts)]
+    groups = [tuple(shops[i::count]) for i in range(count)]
     return [
-        outcome if outcome is not None else ([], failure)
-        for outcome, failure in each_in_process(work, sources)
+        (source, dataclasses.replace(opts, shops=group, bulk_memory_parts=count))
+        for group in groups
     ]
+
+
+def _part_name(part: tuple[str, RunOptions]) -> str:
+    source, opts = part
+    if source == "shopify" and opts.shops is not None:
+        return f"{source} ({', '.join(opts.shops)})"
+    return source
+
+
+def _part_outcome(
+    url: DatabaseUrl, settings: Settings, part: tuple[str, RunOptions]
+) -> tuple[list[LedgerRow], str | None]:
+    source, opts = part
+    return _source_outcome(url, settings, opts, source)
 
 
 class _Measured(Protocol):
@@ -340,10 +384,21 @@ def _at_once(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return [f.result() for f in futures]
 
 
+def bulk_memory_budget(configured_mb: int | None, parts: int) -> int | None:
+    """Bytes of bulk results this process may hold in memory: the configured budget (else
+    regroup's default), divided among the ``parts`` processes holding results side by side;
+    None when regroup's own default stands."""
+    if configured_mb is None and parts <= 1:
+        return None
+    total = regroup.default_memory_mb() if configured_mb is None else configured_mb
+    return (total << 20) // max(1, parts)
+
+
 def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):
     cfg = settings.shopify()
-    if cfg.bulk_memory_mb is not None:  # bulk results held in memory, at most (regroup.py)
-        regroup.BUDGET.set_limit(cfg.bulk_memory_mb << 20)
+    budget = bulk_memory_budget(cfg.bulk_memory_mb, opts.bulk_memory_parts)
+    if budget is not None:  # bulk results held in memory, at most (regroup.py)
+        regroup.BUDGET.set_limit(budget)
 
     def one_shop(shop: str) -> LedgerRow:
         http = HttpClient(ShopifyClient.headers(cfg.access_token), opts.policy)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from extractors import run, source_worker
 from extractors.settings import from_env
+from extractors.shopify import regroup
 from tests.extractors.conftest import FAST_RETRIES
 from warehouse.settings import DatabaseUrl
 
@@ -113,3 +114,37 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+SHOPS = [f"shop-{n}.myshopify.com" for n in range(5)]
+SHOPIFY = {"SHOPIFY_SHOP": ",".join(SHOPS), "SHOPIFY_ACCESS_TOKEN": "shpat_x"}
+
+
+def test_shopify_shops_are_spread_over_processes_each_with_its_share_of_memory():
+    opts = run.RunOptions(progress=False)
+    parts = run._process_parts(from_env(SHOPIFY), "shopify", opts)
+    assert run.SHOPIFY_PROCESSES == 4
+    assert [p.shops for _source, p in parts] == [
+        (SHOPS[0], SHOPS[4]), (SHOPS[1],), (SHOPS[2],), (SHOPS[3],)
+    ]  # fmt: skip
+    assert {p.bulk_memory_parts for _source, p in parts} == {4}
+    assert {p.batch_id for _source, p in parts} == {opts.batch_id}  # one run
+    # a run of one shop (or of another source) stays one process with the whole budget
+    one = run.RunOptions(progress=False, shops=(SHOPS[2],))
+    assert run._process_parts(from_env(SHOPIFY), "shopify", one) == [("shopify", one)]
+    assert run._process_parts(from_env(SHOPIFY), "chatwoot", opts) == [("chatwoot", opts)]
+    # the budget: the configured one (else the default) shared by the processes
+    assert run.bulk_memory_budget(None, 1) is None
+    assert run.bulk_memory_budget(800, 1) == 800 << 20
+    assert run.bulk_memory_budget(800, 4) == 200 << 20
+    assert run.bulk_memory_budget(None, 2) == (regroup.default_memory_mb() << 20) // 2
+
+
+def test_each_shopify_process_reports_its_own_failure():
+    outcomes = run.extract_sources_in_processes(
+        URL, from_env(SHOPIFY), ["shopify"], run.RunOptions(progress=False, policy=FAST_RETRIES)
+    )
+    assert len(outcomes) == 4
+    for n, (rows, failure) in enumerate(outcomes):
+        assert rows == []
+        assert failure is not None and failure.startswith(f"shopify (shop-{n}.myshopify.com")
