@@ -25,6 +25,7 @@ from psycopg2.extras import Json, execute_values
 from extractors.records import Row
 
 _TEMP = "hotrod_land"
+COPY_CHUNK = 1 << 20  # characters handed to psycopg2 at a time (its default, 8 KiB, costs more)
 
 
 def _copy_escape(text: str) -> str:
@@ -35,24 +36,23 @@ def _copy_escape(text: str) -> str:
     return text
 
 
-def _copy_text(rows: Sequence[Row], prefix: str = "") -> io.StringIO:
-    """The rows as COPY text (id, updated_at, payload), each line after ``prefix`` (COPY text
-    of leading columns, the same on every line). Escaped as a whole (one ``replace`` of the
-    backslashes) when no id or payload holds a tab, newline or carriage return (compact JSON
-    never does), else row by row."""
-    fields = "".join([r.id for r in rows]) + "".join([r.payload for r in rows])
-    if "\t" in fields or "\n" in fields or "\r" in fields:
+def _copy_text(rows: Sequence[Row], lead: Sequence[str] = ()) -> io.StringIO:
+    """The rows as COPY text: the ``lead`` values (the same on every line), then id, updated_at
+    and payload. Made in one piece and checked as a whole: when it holds exactly the tabs and
+    newlines that separate its fields and lines (no field holds one; compact JSON never does)
+    and no carriage return, its backslashes are doubled in one ``replace``; otherwise it is
+    made again with every field escaped on its own."""
+    prefix = "".join([f"{value}\t" for value in lead])
+    text = "".join([f"{prefix}{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
+    separators = text.count("\t") != (len(lead) + 2) * len(rows) or text.count("\n") != len(rows)
+    if separators or "\r" in text:
+        prefix = "".join([f"{_copy_escape(value)}\t" for value in lead])
         text = "".join(
             f"{prefix}{_copy_escape(r.id)}\t{r.updated_at.isoformat()}\t{_copy_escape(r.payload)}\n"
             for r in rows
         )
-    elif "\\" in fields:  # the timestamps and the prefix (escaped already) hold none
-        text = "".join([f"{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
+    elif "\\" in text:  # the timestamps hold none
         text = text.replace("\\", "\\\\")
-        if prefix:
-            text = "".join([prefix + line for line in text.splitlines(keepends=True)])
-    else:
-        text = "".join([f"{prefix}{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
     return io.StringIO(text)
 
 
@@ -89,7 +89,9 @@ def upsert_rows(
         f"create temp table if not exists {_TEMP} (id text, updated_at timestamptz, payload jsonb);"
         f" truncate {_TEMP}"
     )
-    cur.copy_expert(f"copy {_TEMP} (id, updated_at, payload) from stdin", _copy_text(unique))
+    cur.copy_expert(
+        f"copy {_TEMP} (id, updated_at, payload) from stdin", _copy_text(unique), COPY_CHUNK
+    )
     if first_seen:
         condition = "excluded.payload is distinct from t.payload"
     elif not same_time_replaces:
@@ -139,13 +141,13 @@ def insert_new(
         return 0
     unique = _dedupe(rows)
     schema, name = table.split(".")
-    prefix = f"{_copy_escape(shop_domain)}\t{_copy_escape(batch_id)}\t"
     copy = sql.SQL(
         "copy {table} (shop_domain, batch_id, id, updated_at, payload) from stdin"
     ).format(table=sql.Identifier(schema, name))
+    text = _copy_text(unique, (shop_domain, batch_id))
     cur.execute("savepoint hotrod_insert_new")
     try:
-        cur.copy_expert(copy.as_string(cur), _copy_text(unique, prefix))
+        cur.copy_expert(copy.as_string(cur), text, COPY_CHUNK)
     except psycopg2.errors.UniqueViolation:
         cur.execute("rollback to savepoint hotrod_insert_new")
         return None
