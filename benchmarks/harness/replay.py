@@ -258,6 +258,7 @@ class _ReplayServer:
                 content.replace(PLACEHOLDER, self.base),
             )
         self.connections: dict[int, _Connection] = {}
+        self.received = memoryview(bytearray(_RECV))
         self.epoll = select.epoll()
         self.epoll.register(self.listener.fileno(), select.EPOLLIN)
 
@@ -301,14 +302,17 @@ class _ReplayServer:
 
     def _read(self, conn: _Connection) -> None:
         try:
-            chunk = conn.sock.recv(_RECV)
+            size = conn.sock.recv_into(self.received)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            chunk = b""
-        if not chunk:
+            size = 0
+        if not size:
             self._close(conn)
             return
+        # into one buffer kept for every read: recv(n) would allocate n bytes per call (an mmap,
+        # mremap and munmap each for a large n) and shrink them to the few hundred received
+        chunk = self.received[:size].tobytes()
         conn.data = conn.data + chunk if conn.data else chunk
         self._answer(conn)
 
