@@ -17,8 +17,8 @@ one thread on one epoll with non-blocking sockets (:class:`_ReplayServer`, Linux
 request parser (request line, headers to the blank line, ``Content-Length`` bytes of body, which
 may arrive in several segments) and one ``send``/``sendmsg`` of pre-rendered buffers per answer;
 what a slow reader's socket does not take is kept as memoryviews of the recording, never copied.
-It answers as ``http.server`` did, less its ``Server`` and ``Date`` headers, at about a third of
-the CPU per request.
+It answers as ``http.server`` did, less its ``Server`` and ``Date`` headers, for a quarter to a
+third of the CPU per request (docs/benchmarks.md).
 
 The same request answered differently over time (a bulk operation's status polls) replays its
 last answer: the operation is finished, as it would be on Shopify by then.
