@@ -334,6 +334,8 @@ class _ReplayServer:
                 try:
                     length = int(head[at + 17 : stop if stop >= 0 else end])
                 except ValueError:
+                    length = -1
+                if length < 0:
                     self._close(conn)
                     return
             start = end + 4

@@ -115,6 +115,14 @@ def test_connection_close_is_honoured(served: Replay) -> None:
         assert stream.read() == b""  # closed by the server
 
 
+def test_a_malformed_request_drops_only_its_connection(served: Replay) -> None:
+    for bad in (b"GARBAGE\r\n\r\n", b"POST /slow HTTP/1.1\r\nContent-Length: -3\r\n\r\nabc"):
+        with _connect(served) as sock, sock.makefile("rb") as stream:
+            sock.sendall(bad)
+            assert stream.read() == b""
+    requests.get(f"{served.url}/api/v1/items?page=1", timeout=30).raise_for_status()
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
