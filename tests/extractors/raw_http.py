@@ -38,6 +38,7 @@ class RawServer:
         self.tls = tls
         self.requests: list[bytes] = []
         self.connections = 0
+        self.closed = 0  # connections this server has closed
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -89,6 +90,8 @@ class RawServer:
             return
         finally:
             sock.close()
+            with self._lock:
+                self.closed += 1
 
     def stop(self) -> None:
         self._listener.close()
