@@ -13,14 +13,16 @@ Failures and throttling are budgeted apart:
 
 from __future__ import annotations
 
+import itertools
 import json as std_json
 import os
 import random
+import re
 import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,7 @@ from urllib3.exceptions import (
 
 from extractors.errors import ApiError, ApiUnavailableError
 from extractors.http_fast import FastPath, FastResponse
+from warehouse.json_codec import JSONDecodeError, loads
 
 RETRYABLE_EXCEPTIONS = (
     ProtocolError,  # connection refused mid-way, dropped, reset; a truncated body
@@ -71,6 +74,10 @@ _CONTENT_HEADERS = frozenset(
     )
 )
 _DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate", "Accept": "*/*"}
+# 19 digits in a row: perhaps an integer past 64 bits, which orjson reads as a float (the
+# standard library reads it exactly); such an answer is read by the standard library
+_WIDE_DIGITS = re.compile(rb"\d{19}")
+STREAM_CHUNK = 1 << 20  # bytes read at a time from a streamed resource (stream_lines)
 # no retries inside urllib3 (``request`` retries by its budgets); redirects followed as requests
 # did (up to 30), a failure raised as itself
 _URLLIB3_RETRIES = urllib3.Retry(
@@ -342,22 +349,29 @@ class HttpClient:
         """The lines of a (large) text resource, resuming after dropped connections.
 
         A dropped download is reopened and the lines already yielded are skipped, so callers
-        see each line once. Reconnects spend the same retry budget as requests.
+        see each line once. Reconnects spend the same retry budget as requests. The lines are
+        read a chunk's worth at a time (``itertools.chain`` hands them on, no Python step per
+        line).
         """
+        return _Lines(self._line_lists(url, skip))
+
+    def _line_lists(self, url: str, skip: int) -> Generator[list[bytes], None, None]:
+        """``stream_lines``' lines, one list per chunk read (empty lines left out)."""
         yielded = skip
         reconnects = 0
         while True:
             response = self.request("GET", url, stream=True)
             seen = 0
             try:
-                for line in _lines(response.stream(1 << 16)):
-                    if not line:
-                        continue
-                    seen += 1
+                for lines in _chunk_lines(response.stream(STREAM_CHUNK)):
+                    lines = [line for line in lines if line]
+                    seen += len(lines)
                     if seen <= yielded:
                         continue
-                    yielded += 1
-                    yield line
+                    if seen - yielded < len(lines):  # the first lines of this chunk were read
+                        lines = lines[len(lines) - (seen - yielded) :]
+                    yielded = seen
+                    yield lines
                 return
             except RETRYABLE_EXCEPTIONS as exc:
                 reconnects += 1
@@ -391,9 +405,28 @@ def _with_params(url: str, params: Mapping[str, Any] | None) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """The lines of a byte stream (``bytes.splitlines``; a line split across chunks is
-    joined), as requests' ``iter_lines`` gave them."""
+class _Lines:
+    """The lines of lists of lines: iterated by ``itertools.chain`` itself; ``close`` ends the
+    read (its response is closed, never pooled half read) as closing a generator would."""
+
+    def __init__(self, lists: Generator[list[bytes], None, None]) -> None:
+        self._lists = lists
+        self._lines = itertools.chain.from_iterable(lists)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._lines
+
+    def __next__(self) -> bytes:
+        return next(self._lines)
+
+    def close(self) -> None:
+        self._lists.close()
+
+
+def _chunk_lines(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:
+    """The lines of a byte stream, a list per chunk (``bytes.splitlines``; a line split across
+    chunks is joined, and handed on with the chunk where it ends), as requests' ``iter_lines``
+    gave them."""
     pending: bytes | None = None
     for chunk in chunks:
         if pending is not None:
@@ -403,9 +436,9 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
             pending = lines.pop()
         else:
             pending = None
-        yield from lines
+        yield lines
     if pending is not None:
-        yield pending
+        yield [pending]
 
 
 def _problem_name(exc: BaseException) -> str:
@@ -416,8 +449,14 @@ def _problem_name(exc: BaseException) -> str:
 
 
 def _json_of(response: urllib3.BaseHTTPResponse | FastResponse, url: str) -> Any:
+    data = response.data
+    if _WIDE_DIGITS.search(data) is None:  # no integer orjson could read as a float
+        try:
+            return loads(data)
+        except JSONDecodeError:
+            pass  # NaN, a lone surrogate, not UTF-8...: read as the standard library reads it
     try:
-        return std_json.loads(response.data)  # bytes: UTF-8/16/32 detected, as requests did
+        return std_json.loads(data)  # bytes: UTF-8/16/32 detected, as requests did
     except ValueError:
         raise ApiError(
             f"{url} answered {response.status} with a body that is not JSON "

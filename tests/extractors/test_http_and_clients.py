@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from urllib3.exceptions import ProtocolError
 
 from extractors.chatwoot.client import ChatwootClient
 from extractors.errors import ApiError, ApiUnavailableError
-from extractors.http import HttpClient, RetryPolicy
+from extractors.http import HttpClient, RetryPolicy, _json_of
 from extractors.shopify.client import BulkWaitError, ShopifyClient, _throttle_wait
 from tests.extractors.fake_http import FakeServer
 
@@ -116,6 +119,44 @@ def test_stream_lines_resumes_after_a_dropped_download():
     with FakeServer(script) as server:
         lines = list(_client().stream_lines(server.url + "/bulk.jsonl", skip=2))
     assert lines == [b'{"n":2}', b'{"n":3}', b'{"n":4}']
+
+
+class _Streamed:
+    """A streamed answer in chunks, dropped (ProtocolError) after them when ``drop``."""
+
+    def __init__(self, chunks: list[bytes], drop: bool) -> None:
+        self.chunks, self.drop, self.closed = chunks, drop, False
+
+    def stream(self, _size: int):
+        yield from self.chunks
+        if self.drop:
+            raise ProtocolError("connection dropped")
+
+    def close(self) -> None:
+        self.closed = True
+
+    def release_conn(self) -> None:
+        return None
+
+
+def test_stream_lines_resumes_a_drop_between_chunks_without_a_line_twice(monkeypatch):
+    """Lines come a chunk at a time: a line split over two chunks is whole, empty lines are left
+    out, and after a drop the new download skips every line already handed on."""
+    chunks = [b'{"n":0}\n{"n":1}\n{"n', b'":2}\n\n{"n":3}\n', b'{"n":4}\n{"n":5}']
+    answers = [_Streamed(chunks[:2], drop=True), _Streamed(chunks, drop=False)]
+    given = iter(answers)
+    http = _client()
+    monkeypatch.setattr(http, "request", lambda *_args, **_kwargs: next(given))
+    lines = list(http.stream_lines("http://api.invalid/bulk.jsonl", skip=1))
+    assert lines == [b'{"n":%d}' % n for n in range(1, 6)]
+    assert http.stats.retries == 1 and all(answer.closed for answer in answers)
+    # closed half read: its answer is closed at once
+    half = _Streamed(chunks, drop=False)
+    monkeypatch.setattr(http, "request", lambda *_args, **_kwargs: half)
+    lines = http.stream_lines("http://api.invalid/bulk.jsonl")
+    assert next(lines) == b'{"n":0}' and not half.closed
+    lines.close()
+    assert half.closed
 
 
 def _graphql(data=None, errors=None, available=1000.0, requested=10):
@@ -288,3 +329,30 @@ def test_chatwoot_client_unwraps_every_answer_shape():
         paths = [r[1] for r in server.requests]
     assert paths[0] == "/api/v1/accounts/3/conversations?status=all&page=1"
     assert paths[1] == "/api/v1/accounts/3/conversations/1/messages"
+
+
+class _Answer:
+    status = 200
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"id": 7, "price": 12.5, "name": "Ford \\u00e9", "tags": [], "n": null}',
+        '{"id": 123456789012345678901234567890, "neg": -9223372036854775809}',  # past 64 bits
+        '{"x": NaN, "y": 1e400}',  # the standard library's extensions
+        '{"s": "\\ud800"}',  # a lone surrogate
+    ],
+)
+def test_json_answers_read_as_the_standard_library_reads_them(body):
+    for data in (body.encode(), body.encode("utf-16")):
+        got = _json_of(_Answer(data), "http://api.invalid/x")
+        assert repr(got) == repr(json.loads(data))  # exact ints, NaN and inf as they were
+
+
+def test_an_answer_that_is_not_json_names_the_base_url():
+    with pytest.raises(ApiError, match="not JSON.*check the base URL"):
+        _json_of(_Answer(b"<html>"), "http://api.invalid/x")
