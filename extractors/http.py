@@ -366,10 +366,11 @@ class HttpClient:
                 for lines in _chunk_lines(response.stream(STREAM_CHUNK)):
                     lines = [line for line in lines if line]
                     seen += len(lines)
-                    if seen <= yielded:
+                    fresh = seen - yielded  # lines of this chunk not handed on before a drop
+                    if fresh <= 0:
                         continue
-                    if seen - yielded < len(lines):  # the first lines of this chunk were read
-                        lines = lines[len(lines) - (seen - yielded) :]
+                    if fresh < len(lines):
+                        lines = lines[-fresh:]
                     yielded = seen
                     yield lines
                 return
