@@ -186,8 +186,11 @@ class SandboxStore:
         source: str,
         entity: str,
         shop_domain: str | None,
-        updated_since: datetime | None = None,
+        updated_since: datetime | int | None = None,
+        updated_until: datetime | int | None = None,
     ) -> int:
+        """Records of a kind (and shop) last updated in ``updated_since``..``updated_until``
+        (inclusive, whole seconds)."""
         where = ["kind = ?"]
         args: list = [_kind(source, entity)]
         if shop_domain is not None:
@@ -196,6 +199,9 @@ class SandboxStore:
         if updated_since is not None:
             where.append("updated_at >= ?")
             args.append(_epoch(updated_since))
+        if updated_until is not None:
+            where.append("updated_at <= ?")
+            args.append(_epoch(updated_until))
         sql = "SELECT count(*) FROM records WHERE " + " AND ".join(where)
         return int(self._conn().execute(sql, args).fetchone()[0])
 

@@ -39,7 +39,12 @@ class StoreLike(Protocol):
     ) -> Iterator[RecordLike]: ...
 
     def count(
-        self, source: str, entity: str, shop_domain: str, updated_since: Any = None
+        self,
+        source: str,
+        entity: str,
+        shop_domain: str,
+        updated_since: Any = None,
+        updated_until: Any = None,
     ) -> int: ...
 
     def get(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None: ...
@@ -122,8 +127,18 @@ class DataAccess:
     def get(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
         return self.store.get(source, entity, shop, id)
 
-    def count(self, source: str, entity: str, shop: str) -> int:
-        return self.store.count(source, entity, shop)
+    def count(
+        self,
+        source: str,
+        entity: str,
+        shop: str,
+        updated_since: int | None = None,
+        updated_until: int | None = None,
+    ) -> int:
+        """Records last updated between two epoch seconds (inclusive; None: unbounded)."""
+        return self.store.count(
+            source, entity, shop, updated_since=updated_since, updated_until=updated_until
+        )
 
     # --- derived orderings --------------------------------------------------------------
 

@@ -454,11 +454,19 @@ class FakeStore:
             yield r
 
     def count(
-        self, source: str, entity: str, shop_domain: str, updated_since: datetime | None = None
+        self,
+        source: str,
+        entity: str,
+        shop_domain: str,
+        updated_since: datetime | int | None = None,
+        updated_until: datetime | int | None = None,
     ) -> int:
-        return sum(
-            1 for _ in self.iter_records(source, entity, shop_domain, updated_since=updated_since)
+        since = _as_time(updated_since)
+        until = _as_time(updated_until)
+        records = self.iter_records(
+            source, entity, shop_domain, updated_since=since, updated_until=until
         )
+        return sum(1 for _ in records)
 
     def get(self, source: str, entity: str, shop_domain: str, id: str) -> dict | None:
         rec = self.data.get((source, entity, shop_domain), {}).get(id)
@@ -522,3 +530,10 @@ class FakeStore:
 
     def truth(self) -> dict[str, Any]:
         return {"as_of": iso(self.now), "counts": {"orders": len(self.data)}}
+
+
+def _as_time(value: datetime | int | None) -> datetime | None:
+    """Epoch seconds as a UTC time (the store's counts take either)."""
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value, tz=UTC)
+    return value

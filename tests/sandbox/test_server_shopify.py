@@ -258,3 +258,29 @@ def test_bucket_restores_over_time():
     assert bucket.status("s").currently_available == pytest.approx(20)
     now[0] = 100.0
     assert bucket.status("s").currently_available == 100
+
+
+COUNT = "query C($q: String) { ordersCount(query: $q, limit: null) { count precision } }"
+
+
+def test_orders_count_matches_the_store_for_every_bound(server, store):
+    records = list(store.iter_records("shopify", "orders", SHOP))
+    stamps = [r.payload["updatedAt"] for r in records]
+    pivot = stamps[len(stamps) // 3]
+    expected = {
+        None: len(stamps),
+        f"updated_at:<'{pivot}'": sum(s < pivot for s in stamps),
+        f"updated_at:<='{pivot}'": sum(s <= pivot for s in stamps),
+        f"updated_at:>'{pivot}'": sum(s > pivot for s in stamps),
+        f"updated_at:>='{pivot}' AND updated_at:<'{stamps[-1]}'": sum(
+            pivot <= s < stamps[-1] for s in stamps
+        ),
+        # a fraction of a second and a keyword: counted record by record, the same way
+        f"updated_at:<'{pivot[:-1]}.5Z'": sum(s <= pivot for s in stamps),
+        "test:false": sum(not r.payload.get("test") for r in records),
+    }
+    for search, count in expected.items():
+        body = gql(server, COUNT, {"q": search})
+        assert body["data"]["ordersCount"] == {"count": count, "precision": "EXACT"}, search
+    capped = gql(server, "{ ordersCount(limit: 3) { count precision } }")
+    assert capped["data"]["ordersCount"] == {"count": 3, "precision": "AT_LEAST"}

@@ -368,11 +368,20 @@ class ShopifyGraphQL:
         10000, null for none) with precision AT_LEAST when the cap is reached."""
         search = parse_search(f.args.get("query"), f.name)
         limit = f.args.get("limit", 10000)
-        count = 0
-        for _payload, _key in iter_nodes(self.data, shop, "orders", search):
-            count += 1
-            if limit is not None and count >= int(limit):
-                break
+        since = self._orders_since()  # without read_all_orders: the last 60 days' only
+        window = search.whole_seconds("updatedAt") if since is None else None
+        if window is not None:  # updated_at terms only: counted by the store
+            count = self.data.count("shopify", "orders", shop, *window)
+            if limit is not None:
+                count = min(count, int(limit))
+        else:
+            count = 0
+            for _payload, _key in iter_nodes(
+                self.data, shop, "orders", search, created_since=since
+            ):
+                count += 1
+                if limit is not None and count >= int(limit):
+                    break
         capped = limit is not None and count >= int(limit)
         payload = {"count": count, "precision": "AT_LEAST" if capped else "EXACT"}
         return project(f.children(), payload, "Count")

@@ -82,6 +82,24 @@ class Search:
                 upper = f.value
         return lower, upper
 
+    def whole_seconds(self, key: str) -> tuple[int | None, int | None] | None:
+        """Inclusive (lower, upper) epoch seconds equal to the search when it holds only terms
+        on ``key`` at whole seconds (records' times are whole seconds), else None."""
+        if self.keywords or self.warnings:
+            return None
+        lower = upper = None
+        for f in self.filters:
+            if f.payload_key != key or f.value.microsecond:
+                return None
+            second = int(f.value.timestamp())
+            low = {">=": second, ">": second + 1, "=": second}.get(f.op)
+            high = {"<=": second, "<": second - 1, "=": second}.get(f.op)
+            if low is not None:
+                lower = low if lower is None else max(lower, low)
+            if high is not None:
+                upper = high if upper is None else min(upper, high)
+        return lower, upper
+
     def matches(self, updated_at: datetime, payload: dict) -> bool:
         """``updated_at`` terms test the store's record time (for products the max of the
         product and its variants, as docs/raw-landing.md defines it)."""
