@@ -261,3 +261,11 @@ def save_state(
         """,
         (source, shop_domain, entity, Json(state)),
     )
+
+
+def drop_state(cur: psycopg2.extensions.cursor, source: str, shop_domain: str, entity: str) -> None:
+    """Delete an extract state row (in the caller's transaction)."""
+    cur.execute(
+        "delete from raw_app.extract_state where source = %s and shop_domain = %s and entity = %s",
+        (source, shop_domain, entity),
+    )

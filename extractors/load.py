@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ class EntityLoad:
         progress: Progress,
         first_seen: bool = False,
         on_commit: CommitHook | None = None,
+        new_rows: bool | None = None,
     ) -> None:
         self.conn = conn
         self.cur = conn.cursor()
@@ -46,7 +48,9 @@ class EntityLoad:
         self._t0 = time.monotonic()
         # the shop's first landing into the table: rows COPYed straight in while none of them
         # is there already (landing.insert_new); None until the first batch looks
-        self._new_rows: bool | None = None
+        self._new_rows: bool | None = new_rows
+        # the extract state's key: the entity's, or one part's of a read split in parts
+        self.state_entity = ledger.entity
 
     @property
     def source(self) -> str:
@@ -57,7 +61,24 @@ class EntityLoad:
         return self.ledger.shop_domain
 
     def state(self) -> dict[str, Any]:
-        return landing.load_state(self.cur, self.source, self.shop, self.ledger.entity)
+        return landing.load_state(self.cur, self.source, self.shop, self.state_entity)
+
+    def holds_rows(self) -> bool:
+        """Does the raw table hold any row of this shop already?"""
+        return landing.holds_shop(self.cur, self.table, self.shop)
+
+    def part(self, state_entity: str, new_rows: bool | None = None) -> EntityLoad:
+        """This load for one part of a read split in parts: the same connection, ledger row and
+        counters, its own extract state (``state_entity``); ``new_rows`` True when none of the
+        shop's rows was in the table as the split read began."""
+        view = copy.copy(self)
+        view.state_entity = state_entity
+        view._new_rows = new_rows
+        return view
+
+    def drop_state(self, state_entity: str) -> None:
+        """Remove another key's extract state (a finished part's), in this transaction."""
+        landing.drop_state(self.cur, self.source, self.shop, state_entity)
 
     def land(self, rows: Sequence[Row], bad: Sequence[tuple[str, str]] = ()) -> None:
         inserted, updated = self._upsert(rows)
@@ -75,7 +96,7 @@ class EntityLoad:
         table, else (and from the first batch that is not) merged."""
         batch_id = self.ledger.batch_id
         if rows and self._new_rows is None:
-            self._new_rows = not landing.holds_shop(self.cur, self.table, self.shop)
+            self._new_rows = not self.holds_rows()
         if rows and self._new_rows:
             inserted = landing.insert_new(self.cur, self.table, self.shop, batch_id, rows)
             if inserted is not None:
@@ -97,7 +118,7 @@ class EntityLoad:
         self.ledger.notes = f"{self.ledger.notes}; {text}" if self.ledger.notes else text
 
     def save(self, state: dict[str, Any]) -> None:
-        landing.save_state(self.cur, self.source, self.shop, self.ledger.entity, state)
+        landing.save_state(self.cur, self.source, self.shop, self.state_entity, state)
 
     def commit(self) -> None:
         self.conn.commit()

@@ -31,13 +31,16 @@ from extractors.ledger import LedgerRow
 from extractors.load import CommitHook, EntityLoad
 from extractors.progress import Progress
 from extractors.settings import Settings
-from extractors.shopify import access, queries, regroup
+from extractors.shopify import access, parts, queries, regroup
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.extract import (
     BATCH_ROWS,
     BULK_INCREMENT_AFTER,
     PAGE_SIZE,
+    SPLIT_PARTS,
+    PartRunner,
     ShopifyExtractor,
+    parts_here,
 )
 from extractors.source_worker import each_in_process
 from warehouse import provenance
@@ -409,6 +412,8 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
             batch_rows=opts.batch_rows,
             bulk_increment_after=opts.bulk_increment_after,
             page_size=opts.page_size,
+            split_min=cfg.bulk_split_min,
+            run_parts=_part_runner(url, settings, opts, shop),
         )
         with _loads(url, opts, http) as make:
             load = make("shopify", shop, entity)
@@ -423,6 +428,27 @@ def _shopify(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions
         return load.ledger
 
     return _at_once(one_shop, opts.for_shops(cfg.shops, lambda shop: shop))
+
+
+def _part_runner(url: DatabaseUrl, settings: Settings, opts: RunOptions, shop: str) -> PartRunner:
+    """How a split read's parts run: side by side in processes of their own, or one after the
+    other in this thread when the run keeps to one process (``processes`` off, an on_commit
+    hook)."""
+    if not opts.processes or opts.on_commit is not None:
+        return parts_here
+    cfg = settings.shopify()
+    job = parts.PartJob(
+        url=url,
+        settings=settings,
+        shop=shop,
+        batch_id=opts.batch_id,
+        lookback=opts.lookback,
+        batch_rows=opts.batch_rows,
+        progress=opts.progress,
+        memory_bytes=bulk_memory_budget(cfg.bulk_memory_mb, opts.bulk_memory_parts * SPLIT_PARTS),
+        policy=opts.policy,
+    )
+    return parts.in_processes(job)
 
 
 def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOptions):

@@ -35,6 +35,9 @@ class ShopifySettings:
     base_url: str = DEFAULT_SHOPIFY_BASE
     bulk_max_wait_s: float = 6 * 3600.0  # HOTROD_BULK_MAX_WAIT_S: bound on one bulk operation
     bulk_memory_mb: int | None = None  # HOTROD_BULK_MEMORY_MB (None: regroup's default)
+    # HOTROD_BULK_SPLIT_MIN: orders from which a first load or full read of orders is split in
+    # two bulk queries read side by side (0: never)
+    bulk_split_min: int = 200_000
 
     def graphql_url(self, shop: str) -> str:
         base = self.base_url.replace("{shop}", shop).rstrip("/")
@@ -103,6 +106,9 @@ class Settings:
             base_url=self._get("SHOPIFY_API_BASE_URL", DEFAULT_SHOPIFY_BASE),
             bulk_max_wait_s=self._seconds("HOTROD_BULK_MAX_WAIT_S", 6 * 3600.0),
             bulk_memory_mb=self._bulk_memory_mb(),
+            bulk_split_min=parse_int(
+                "HOTROD_BULK_SPLIT_MIN", self._get("HOTROD_BULK_SPLIT_MIN"), 200_000, 0, 1 << 40
+            ),
         )
 
     def _bulk_memory_mb(self) -> int | None:

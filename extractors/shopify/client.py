@@ -130,6 +130,18 @@ class ShopifyClient:
     def bulk_lines(self, url: str, skip: int = 0) -> Iterator[bytes]:
         return self.http.stream_lines(url, skip=skip)
 
+    def orders_count(self, search: str | None = None) -> int:
+        """How many orders ``search`` matches (every order when None), uncapped."""
+        found = self.query(queries.ORDERS_COUNT_QUERY, {"query": search}).get("ordersCount")
+        return int((found or {}).get("count") or 0)
+
+    def orders_updated_edge(self, newest: bool) -> str | None:
+        """The oldest (or newest) order's updatedAt; None when the shop has no order."""
+        data = self.query(queries.ORDERS_EDGE_QUERY, {"reverse": newest}).get("orders") or {}
+        edges = data.get("edges") or []
+        node = (edges[0] or {}).get("node") if edges else None
+        return (node or {}).get("updatedAt")
+
     def access_scopes(self) -> set[str]:
         """The scopes granted to the app on this shop (``currentAppInstallation``)."""
         installation = self.query(queries.ACCESS_SCOPES_QUERY).get("currentAppInstallation") or {}

@@ -6,6 +6,10 @@ State per (shop, entity) in raw_app.extract_state:
 (``roots_done``: records of the regrouped result already landed, so a rerun resumes after them;
 ``recheck``/``reread``: records landed without a bad nested line, re-read before the run ends or
 first thing in the next run, see ``recheck``).
+A large first load (or full read) of orders is split in parts by ``updated_at`` (split.py):
+the entity's state then holds ``"parts": [state keys]`` and each part keeps a state of its own
+(``orders.part1of2``: a bulk read with its ``search``, as above) until every part is loaded;
+the parts' newest updatedAt becomes the entity's cursor and their states are removed.
 Each batch is committed together with the state that describes it.
 """
 
@@ -16,12 +20,12 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from extractors.errors import ApiError, QueryCostError
 from extractors.load import EntityLoad
 from extractors.records import RecordError, Row, dumps, iso, parse_timestamp
-from extractors.shopify import nested, notices, queries, shape
+from extractors.shopify import nested, notices, queries, shape, split
 from extractors.shopify.client import ShopifyClient
 from extractors.shopify.queries import EntityQuery
 from extractors.shopify.recheck import Recheck
@@ -42,6 +46,37 @@ BULK_ATTEMPTS = 3  # bulk operations started per entity and run before giving up
 # variant leaves it), customers and orders have their delete webhooks, and without
 # read_all_orders a full read of orders returns only the last 60 days.
 MARK_MISSING = frozenset({"products"})
+# Entities whose first load or full read may be split in parts (``split.plan``: orders only,
+# ordersCount counts them)
+SPLITTABLE = frozenset({"orders"})
+SPLIT_PARTS = 2  # bulk queries a split read runs side by side (Shopify allows 5 per shop)
+
+
+class PartRunner(Protocol):
+    """Reads the pending parts of a split read to their end (in this thread, or spread over
+    processes by the caller); ``new_rows``: none of the shop's rows was in the table when the
+    split read began (each part may COPY straight in, see ``EntityLoad``)."""
+
+    def __call__(
+        self,
+        extractor: ShopifyExtractor,
+        entity: EntityQuery,
+        load: EntityLoad,
+        pending: list[str],
+        new_rows: bool | None,
+    ) -> None: ...
+
+
+def parts_here(
+    extractor: ShopifyExtractor,
+    entity: EntityQuery,
+    load: EntityLoad,
+    pending: list[str],
+    new_rows: bool | None,
+) -> None:
+    """The pending parts one after the other, in this thread."""
+    for key in pending:
+        extractor.read_part(entity, load.part(key, new_rows))
 
 
 class ShopifyExtractor:
@@ -52,12 +87,16 @@ class ShopifyExtractor:
         bulk_increment_after: int = BULK_INCREMENT_AFTER,
         page_size: int = PAGE_SIZE,
         batch_rows: int = BATCH_ROWS,
+        split_min: int = 0,
+        run_parts: PartRunner = parts_here,
     ) -> None:
         self.client = client
         self.lookback = lookback
         self.bulk_increment_after = bulk_increment_after
         self.page_size = page_size
         self.batch_rows = batch_rows
+        self.split_min = split_min  # orders from which a whole read is split (0: never)
+        self.run_parts = run_parts
 
     # --- entry points --------------------------------------------------------------------------
 
@@ -74,10 +113,16 @@ class ShopifyExtractor:
         self, entity: EntityQuery, load: EntityLoad, full: bool = False, since: str | None = None
     ) -> None:
         state = load.state()
+        if state.get("parts"):  # a split read under way (this run's or a stopped run's)
+            load.ledger.mode = "bulk"
+            self._parts(entity, load, state, None)
+            return
         if state.get("reread"):  # left by a run that stopped before its re-read
             self._reread(entity, load, state)
             state = load.state()
         first_load = not state.get("loaded") and not state.get("cursor") and since is None
+        if (full or first_load) and not state.get("bulk") and self._split(entity, load, state):
+            return
         if state.get("bulk") or full or first_load:
             load.ledger.mode = "bulk"
             self._bulk(entity, load, state)
@@ -90,6 +135,61 @@ class ShopifyExtractor:
         else:
             load.ledger.mode = "full"
             self._pages(entity, load, state, None, whole=True)
+
+    # --- a read split in parts -----------------------------------------------------------------
+
+    def _split(self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any]) -> bool:
+        """Read the entity whole in parts when it is large enough (True), else nothing (False).
+        The plan (each part's bulk read with its search) is committed before any part starts."""
+        if entity.entity not in SPLITTABLE or self.split_min <= 0:
+            return False
+        searches = split.plan(self.client, SPLIT_PARTS, self.split_min)
+        if not searches:
+            return False
+        load.ledger.mode = "bulk"
+        keys = [split.part_key(entity.entity, i, len(searches)) for i, _ in enumerate(searches)]
+        for key, search in zip(keys, searches, strict=True):
+            load.part(key).save({"bulk": {"search": search}})
+        state = {k: v for k, v in state.items() if k != "bulk"}
+        state["parts"] = keys
+        load.save(state)
+        new_rows = not load.holds_rows()
+        load.commit()
+        self._parts(entity, load, state, new_rows)
+        return True
+
+    def read_part(self, entity: EntityQuery, load: EntityLoad) -> None:
+        """One part of a split read (``load`` is the part's, see ``EntityLoad.part``): its bulk
+        read resumed or started, then its re-read of records with a bad nested line."""
+        state = load.state()
+        if state.get("bulk"):
+            self._bulk(entity, load, state)
+            state = load.state()
+        if state.get("reread"):
+            self._reread(entity, load, state)
+
+    def _parts(
+        self, entity: EntityQuery, load: EntityLoad, state: dict[str, Any], new_rows: bool | None
+    ) -> None:
+        """Read the parts not loaded yet (``run_parts``), then make the entity loaded at the
+        newest updatedAt any part saw, removing the parts' states, in one commit."""
+        keys = list(state["parts"])
+        pending = [key for key in keys if not _part_done(load.part(key).state())]
+        if pending:
+            self.run_parts(self, entity, load, pending, new_rows)
+        final = {k: v for k, v in state.items() if k != "parts"}
+        for key in keys:
+            part = load.part(key).state()
+            if not _part_done(part):
+                raise ApiError(
+                    f"{entity.entity}: part {key} of the split read did not finish: rerun to "
+                    "resume it"
+                )
+            final["cursor"] = _later(final.get("cursor"), part.get("cursor"))
+            load.drop_state(key)
+        final["loaded"] = True
+        load.save(final)
+        load.commit()
 
     # --- bulk ----------------------------------------------------------------------------------
 
@@ -432,6 +532,11 @@ class _BackgroundLander:
                     wait([self.pending])
         finally:
             self.pool.shutdown(wait=True)
+
+
+def _part_done(state: dict[str, Any]) -> bool:
+    """Has a part of a split read been loaded (nothing in flight, nothing to re-read)?"""
+    return bool(state.get("loaded")) and not state.get("bulk") and not state.get("reread")
 
 
 def _max_iso(rows: list[Row], current: str | None) -> str | None:

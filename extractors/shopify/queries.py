@@ -219,6 +219,20 @@ query BulkStatus($id: ID!) {
 }
 """
 
+# a first load split in parts (split.py): how many orders a filter matches (no 10,000 cap), and
+# the oldest or newest updatedAt
+ORDERS_COUNT_QUERY = """
+query OrdersCount($query: String) {
+  ordersCount(query: $query, limit: null) { count precision }
+}
+"""
+
+ORDERS_EDGE_QUERY = """
+query OrdersEdge($reverse: Boolean!) {
+  orders(first: 1, sortKey: UPDATED_AT, reverse: $reverse) { edges { node { updatedAt } } }
+}
+"""
+
 ACCESS_SCOPES_QUERY = """
 query AccessScopes {
   currentAppInstallation {
@@ -254,6 +268,8 @@ def all_documents() -> dict[str, str]:
         "bulk_run": BULK_RUN_MUTATION,
         "bulk_status": BULK_STATUS_QUERY,
         "access_scopes": ACCESS_SCOPES_QUERY,
+        "orders_count": ORDERS_COUNT_QUERY,
+        "orders_edge": ORDERS_EDGE_QUERY,
     }
     for entity in ENTITIES:
         docs[f"{entity.entity}_page"] = entity.page_document()

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from extractors import run
+from extractors.http import HttpClient
 from extractors.records import parse_timestamp
+from extractors.shopify.client import ShopifyClient
 from tests.extractors.conftest import FAST_RETRIES, serve
 from tests.extractors.sandbox_helpers import (
     canon,
@@ -84,6 +86,17 @@ def test_without_read_all_orders_the_short_history_is_said_recorded_and_flagged(
     landed = set(raw_payloads(fresh_db, "shopify", "orders"))
     assert landed == expected
     assert 0 < len(landed) < len(store_payloads(sandbox_store, "shopify", "orders"))
+    # ordersCount counts what the app may see, as the orders connection does
+    server = serve(sandbox_store, server_mod.FaultConfig(access_scopes=scopes))
+    http = HttpClient(ShopifyClient.headers("shpat_sandbox_token"), FAST_RETRIES)
+    try:
+        shopify = sandbox_settings(server.url, sandbox_store).shopify()
+        for shop in shops:
+            client = ShopifyClient(http, shopify.graphql_url(shop))
+            assert client.orders_count() == sum(1 for s, _ in expected if s == shop)
+    finally:
+        http.close()
+        server.stop()
 
 
 def test_with_read_all_orders_the_check_passes(sandbox_store, fresh_db):
