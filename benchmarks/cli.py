@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 
@@ -26,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument("--markdown", type=Path, help="write the results table to this file")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database")
-    parser.add_argument("--quiet", action="store_true", help="no extractor progress lines")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no extractor progress or INFO log lines"
+    )
     parser.add_argument(
         "--extract-only",
         action="store_true",
@@ -74,6 +77,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.webhooks < 1 or args.stream_seconds <= 0 or args.stream_rate <= 0:
         print("hotrod bench: --webhooks must be at least 1, --stream-seconds and --stream-rate > 0")
         return 2
+    if args.quiet:  # the extractors' INFO lines too (their worker processes take this level)
+        logging.getLogger().setLevel(logging.WARNING)
     realtime = None
     if args.realtime:
         from benchmarks.harness.realtime import RealtimeOptions
