@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,40 @@ def _dbt_version() -> str | None:
     return None
 
 
+# A fixed workload timed on every run (best of 3, seconds; lower is faster): machines of the same
+# kind differ (a neighbour's load, a slower host), and seconds only compare between runs whose
+# calibrations agree
+CALIBRATION_RECORD = {
+    "id": "gid://shopify/Order/1001",
+    "lines": [{"sku": "HR-1932-B", "quantity": 2, "price": "189.99", "vendor": "Hot Rod AN"}] * 4,
+}
+CALIBRATION_ROUNDS = 20_000
+CALIBRATION_SQL = "select count(*) from generate_series(1, 3000000) as g where g % 7 = 0"
+
+
+def python_calibration_s() -> float:
+    """Seconds for a fixed pure-Python workload (JSON round trips, a loop), best of 3."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        for i in range(CALIBRATION_ROUNDS):
+            json.loads(json.dumps(CALIBRATION_RECORD))
+            i * i  # noqa: B018 - part of the workload
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
+def postgres_calibration_s(cur: Any) -> float:
+    """Seconds for a fixed PostgreSQL query (a generated series counted), best of 3."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        cur.execute(CALIBRATION_SQL)
+        cur.fetchone()
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -61,6 +98,7 @@ def describe(url: DatabaseUrl) -> dict[str, Any]:
             "'effective_cache_size', 'jit')"
         )
         settings = {name: f"{setting}{unit or ''}" for name, setting, unit in cur.fetchall()}
+        postgres_s = postgres_calibration_s(cur)
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "nproc": nproc,
@@ -74,4 +112,5 @@ def describe(url: DatabaseUrl) -> dict[str, Any]:
         "dbt": _dbt_version(),
         "database_host": "embedded (unix socket)" if url.is_socket else f"{url.host}:{url.port}",
         "load_average_start": load_average(),
+        "calibration_s": {"python": python_calibration_s(), "postgres": postgres_s},
     }

@@ -42,7 +42,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, "
         f"PostgreSQL {m['postgres']} ({m['database_host']}), Python {m['python']}, "
         f"dbt {m.get('dbt') or '?'}. Load average at start {m['load_average_start']}, "
-        f"at end {m['load_average_end']}.",
+        f"at end {m['load_average_end']}.{_calibration(m)}",
         "",
         "| stage | figure | peak memory |",
         "|---|---|---|",
@@ -203,3 +203,14 @@ def realtime_markdown(result: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _calibration(m: dict[str, Any]) -> str:
+    """The machine's calibration (a fixed workload's seconds), when the run measured it."""
+    cal = m.get("calibration_s")
+    if not cal:
+        return ""
+    return (
+        f" Calibration (fixed workloads, best of 3, lower is faster): Python {cal['python']} s, "
+        f"PostgreSQL {cal['postgres']} s."
+    )

@@ -33,6 +33,8 @@ FIGURE_PATHS = (
     "machine.python",
     "machine.load_average_start",
     "machine.load_average_end",
+    "machine.calibration_s.python",
+    "machine.calibration_s.postgres",
     "generation.seconds",
     "generation.orders_per_second",
     "generation.peak_rss_mb",

@@ -65,6 +65,9 @@ def test_the_markdown_table_names_the_machine_and_every_stage(figures: dict) -> 
     text = figures["_markdown"]
     assert f"{figures['machine']['nproc']} CPUs" in text
     assert f"PostgreSQL {figures['machine']['postgres']}" in text
+    calibration = figures["machine"]["calibration_s"]
+    assert calibration["python"] > 0 and calibration["postgres"] > 0
+    assert f"Python {calibration['python']} s, PostgreSQL {calibration['postgres']} s" in text
     stages = ("sandbox generation", "extraction", "COPY", "extractor only", "full `dbt build`")
     for stage in (*stages, "daily run"):
         assert stage in text
