@@ -67,20 +67,26 @@ def _ledger(url) -> tuple[int, int]:
 ENTITY_LOADS = sum(len(entities) for entities in run.SOURCES.values())
 
 
+def start_extract(env: dict, out, *args: str) -> subprocess.Popen:
+    """``hotrod extract <args> --quiet`` in a process group of its own, default signal handling,
+    its output to ``out``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotrod.cli", "extract", *args, "--quiet"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_reset_signals,  # noqa: PLW1509 - default signal handling in the child
+    )
+
+
 def extract(env: dict, log: Path, kill_at: tuple[int, float] | None = None, url=None) -> int | None:
     """``hotrod extract all``; with ``kill_at`` = (entities, seconds), SIGKILL its process group
     once it is working and has ended that many entity loads, that many seconds later. Kill points
     follow the run's progress, not the clock, so they land inside the run whatever the machine's
     speed. Returns the exit status, or None when it was killed."""
     with log.open("a") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "hotrod.cli", "extract", "all", "--quiet"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_reset_signals,  # noqa: PLW1509 - default signal handling in the child
-        )
+        child = start_extract(env, out, "all")
         try:
             if kill_at is None:
                 return child.wait(timeout=900)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -28,7 +26,7 @@ from tests.extractors.sandbox_helpers import (
     sandbox_env,
     store_payloads,
 )
-from tests.extractors.test_kill_resume import _env, _reset_signals
+from tests.extractors.test_kill_resume import _env, start_extract
 
 
 def _opts(**kw) -> run.RunOptions:
@@ -200,20 +198,12 @@ def test_killed_while_the_parts_land_the_rerun_resumes_them_and_ends_exact(
     faults = pytest.importorskip("sandbox.server").FaultConfig(delay_ms=20)  # slower answers
     server = serve(sandbox_store, faults)
     log = tmp_path / "extract.log"
-    command = [sys.executable, "-m", "hotrod.cli", "extract", "shopify", "--entity", "orders"]
-    command.append("--quiet")
+    command = ("shopify", "--entity", "orders")
     try:
         env = _env(server.url, sandbox_store, fresh_db)
         env["HOTROD_BULK_SPLIT_MIN"] = "100"
         with log.open("a") as out:
-            child = subprocess.Popen(
-                command,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_reset_signals,  # noqa: PLW1509 - default signal handling in the child
-            )
+            child = start_extract(env, out, *command)
             try:
                 deadline = time.monotonic() + 300
                 while child.poll() is None and time.monotonic() < deadline:
@@ -232,11 +222,9 @@ def test_killed_while_the_parts_land_the_rerun_resumes_them_and_ends_exact(
         assert killed, log.read_text()[-3000:]  # the kill landed inside the parts
         left = query(fresh_db, "select count(*) from raw_app.extract_state where state ? 'parts'")
         assert left[0][0] >= 1
-        rerun = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=600,
-            preexec_fn=_reset_signals,  # noqa: PLW1509
-        )  # fmt: skip
-        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        with log.open("a") as out:
+            rerun = start_extract(env, out, *command).wait(timeout=600)
+        assert rerun == 0, log.read_text()[-3000:]
     finally:
         server.stop()
     _assert_exact(fresh_db, sandbox_store)
