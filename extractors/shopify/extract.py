@@ -143,7 +143,11 @@ class ShopifyExtractor:
         The plan (each part's bulk read with its search) is committed before any part starts."""
         if entity.entity not in SPLITTABLE or self.split_min <= 0:
             return False
-        searches = split.plan(self.client, SPLIT_PARTS, self.split_min)
+        try:
+            searches = split.plan(self.client, SPLIT_PARTS, self.split_min)
+        except ApiError as exc:  # a count the API refuses: the read is whole, as before
+            log.warning("%s: no split read (%s): reading it whole", entity.entity, exc)
+            return False
         if not searches:
             return False
         load.ledger.mode = "bulk"

@@ -172,6 +172,25 @@ def test_below_the_threshold_the_read_stays_whole(sandbox_store, fresh_db):
     _assert_loaded_whole(fresh_db, sandbox_store)
 
 
+def test_a_refused_count_reads_the_orders_whole(sandbox_store, fresh_db, monkeypatch, caplog):
+    def refused(*_args):
+        raise ApiError("GraphQL errors: Field 'ordersCount' doesn't exist")
+
+    monkeypatch.setattr(split, "plan", refused)
+    server = serve(sandbox_store)
+    try:
+        cfg = _settings(server.url, sandbox_store)
+        rows = run.extract_entity(fresh_db, cfg, "shopify", "orders", options=_opts())
+        ops = _orders_ops(server)
+    finally:
+        server.stop()
+    assert {r.status for r in rows} == {"ok"}
+    assert len(ops) == len(sandbox_store.shops()) and not any("updated_at" in q for q in ops)
+    assert any("no split read" in m and "reading it whole" in m for m in caplog.messages)
+    _assert_exact(fresh_db, sandbox_store)
+    _assert_loaded_whole(fresh_db, sandbox_store)
+
+
 def test_parts_read_one_after_the_other_in_one_process_end_exact(sandbox_store, fresh_db):
     server = serve(sandbox_store)
     try:
