@@ -34,7 +34,6 @@ class EntityLoad:
         progress: Progress,
         first_seen: bool = False,
         on_commit: CommitHook | None = None,
-        new_rows: bool | None = None,
     ) -> None:
         self.conn = conn
         self.cur = conn.cursor()
@@ -48,7 +47,7 @@ class EntityLoad:
         self._t0 = time.monotonic()
         # the shop's first landing into the table: rows COPYed straight in while none of them
         # is there already (landing.insert_new); None until the first batch looks
-        self._new_rows: bool | None = new_rows
+        self._new_rows: bool | None = None
         # the extract state's key: the entity's, or one part's of a read split in parts
         self.state_entity = ledger.entity
 

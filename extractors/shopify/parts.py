@@ -113,9 +113,7 @@ def _read_part(job: PartJob, entity_name: str, new_rows: bool | None, key: str) 
             f"raw_shopify.{entity_name}",
             http.stats,
             Progress(label, enabled=job.progress),
-            new_rows=new_rows,
-        )
-        load.state_entity = key
+        ).part(key, new_rows)
         failure = None
         try:
             extractor.read_part(entity, load)
