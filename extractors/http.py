@@ -427,16 +427,15 @@ class _Lines:
 def _chunk_lines(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:
     """The lines of a byte stream, a list per chunk (``bytes.splitlines``; a line split across
     chunks is joined, and handed on with the chunk where it ends), as requests' ``iter_lines``
-    gave them."""
+    gave them. Only the split line is copied, never the chunk it ends in."""
     pending: bytes | None = None
     for chunk in chunks:
-        if pending is not None:
-            chunk = pending + chunk
+        if not chunk:
+            continue
         lines = chunk.splitlines()
-        if lines and lines[-1] and chunk and lines[-1][-1] == chunk[-1]:
-            pending = lines.pop()
-        else:
-            pending = None
+        if pending is not None:  # (a chunk starting with a line break splits as b"" first)
+            lines[0] = pending + lines[0]
+        pending = lines.pop() if chunk[-1:] not in (b"\r", b"\n") else None
         yield lines
     if pending is not None:
         yield [pending]

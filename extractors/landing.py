@@ -25,7 +25,7 @@ from psycopg2.extras import Json, execute_values
 from extractors.records import Row
 
 _TEMP = "hotrod_land"
-COPY_CHUNK = 1 << 20  # characters handed to psycopg2 at a time (its default, 8 KiB, costs more)
+COPY_CHUNK = 1 << 20  # bytes handed to psycopg2 at a time (its default, 8 KiB, costs more)
 
 
 def _copy_escape(text: str) -> str:
@@ -36,12 +36,14 @@ def _copy_escape(text: str) -> str:
     return text
 
 
-def _copy_text(rows: Sequence[Row], lead: Sequence[str] = ()) -> io.StringIO:
-    """The rows as COPY text: the ``lead`` values (the same on every line), then id, updated_at
-    and payload. Made in one piece and checked as a whole: when it holds exactly the tabs and
-    newlines that separate its fields and lines (no field holds one; compact JSON never does)
-    and no carriage return, its backslashes are doubled in one ``replace``; otherwise it is
-    made again with every field escaped on its own."""
+def _copy_text(rows: Sequence[Row], encoding: str, lead: Sequence[str] = ()) -> io.BytesIO:
+    """The rows as COPY text in the connection's ``encoding``: the ``lead`` values (the same on
+    every line), then id, updated_at and payload. Made in one piece and checked as a whole: when
+    it holds exactly the tabs and newlines that separate its fields and lines (no field holds
+    one; compact JSON never does) and no carriage return, its backslashes are doubled in one
+    ``replace``; otherwise it is made again with every field escaped on its own. Handed on as
+    bytes: psycopg2 sends them as they are, where a ``StringIO`` costs ten times as much CPU
+    (its text held four bytes a character, then encoded a piece at a time)."""
     prefix = "".join([f"{value}\t" for value in lead])
     text = "".join([f"{prefix}{r.id}\t{r.updated_at.isoformat()}\t{r.payload}\n" for r in rows])
     separators = text.count("\t") != (len(lead) + 2) * len(rows) or text.count("\n") != len(rows)
@@ -53,7 +55,12 @@ def _copy_text(rows: Sequence[Row], lead: Sequence[str] = ()) -> io.StringIO:
         )
     elif "\\" in text:  # the timestamps hold none
         text = text.replace("\\", "\\\\")
-    return io.StringIO(text)
+    return io.BytesIO(text.encode(encoding))
+
+
+def _encoding(cur: psycopg2.extensions.cursor) -> str:
+    """The Python codec of the connection's client encoding (UTF8 as a rule)."""
+    return psycopg2.extensions.encodings.get(cur.connection.encoding, "utf-8")
 
 
 def _dedupe(rows: Iterable[Row]) -> list[Row]:
@@ -90,7 +97,9 @@ def upsert_rows(
         f" truncate {_TEMP}"
     )
     cur.copy_expert(
-        f"copy {_TEMP} (id, updated_at, payload) from stdin", _copy_text(unique), COPY_CHUNK
+        f"copy {_TEMP} (id, updated_at, payload) from stdin",
+        _copy_text(unique, _encoding(cur)),
+        COPY_CHUNK,
     )
     if first_seen:
         condition = "excluded.payload is distinct from t.payload"
@@ -144,7 +153,7 @@ def insert_new(
     copy = sql.SQL(
         "copy {table} (shop_domain, batch_id, id, updated_at, payload) from stdin"
     ).format(table=sql.Identifier(schema, name))
-    text = _copy_text(unique, (shop_domain, batch_id))
+    text = _copy_text(unique, _encoding(cur), (shop_domain, batch_id))
     cur.execute("savepoint hotrod_insert_new")
     try:
         cur.copy_expert(copy.as_string(cur), text, COPY_CHUNK)

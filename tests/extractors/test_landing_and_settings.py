@@ -63,11 +63,11 @@ def test_copy_text_escapes_as_row_by_row_whatever_the_rows_hold(db_conn):
             f"{landing._copy_escape(r.payload)}\n"
             for r in rows
         )
-        assert landing._copy_text(rows).read() == expected
+        assert landing._copy_text(rows, "utf-8").read() == expected.encode()
         for lead in (("shop", "run\\1"), ("sh\top", "b")):  # leading columns, escaped too
             prefix = "".join(landing._copy_escape(value) + "\t" for value in lead)
             led = "".join(prefix + line for line in expected.splitlines(keepends=True))
-            assert landing._copy_text(rows, lead).read() == led
+            assert landing._copy_text(rows, "utf-8", lead).read() == led.encode()
     cur = db_conn.cursor()
     landing.upsert_rows(cur, "raw_shopify.orders", "s", "b", spaced)
     assert _stored(cur, "a\\1")[1] == {"t": "x\ty\\"}

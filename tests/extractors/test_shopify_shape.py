@@ -53,6 +53,7 @@ def test_only_entities_landed_as_the_record_itself_land_from_text():
         ('{"amount":"10.00","price":"1","compareAtPrice":null}', None),
         ('{"amount":-3.25,"x":{"price":"7"}}', None),
         ('{"note":"\\"amount\\":\\"bad\\"","amount":"1.0"}', None),  # inside a string
+        ('{"unitPrice":"n/a","discountAmount":{"a":1},"price":"2"}', None),  # other keys
         ('{"amount":"1,5"}', 'unparseable money amount="1,5"'),
         ('{"a":{"amount":"1.00"},"price":"x"}', 'unparseable money price="x"'),
         ('{"price":{"amount":"1.00"}}', 'unparseable money price={"amount":"1.00"'),
