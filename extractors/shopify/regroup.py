@@ -115,15 +115,12 @@ def _parent_suffix(parent: str) -> bytes:
     return b',"__parentId":' + dumps_bytes(parent) + b"}"
 
 
-def _child_text(obj: dict[str, Any], line: bytes) -> bytes | None:
+def _child_text(obj: dict[str, Any], line: bytes, suffix: bytes) -> bytes | None:
     """The child as ``dumps`` writes it without its ``__parentId`` (a string, the last key of a
-    line in that form), when its line is in that form and it has a string id; else None."""
-    parent = obj["__parentId"]
-    if not isinstance(obj.get("id"), str) or not isinstance(parent, str):
+    line in that form), when its line is in that form and it has a string id; else None.
+    ``suffix`` is ``_parent_suffix`` of its ``__parentId``."""
+    if not isinstance(obj.get("id"), str) or next(reversed(obj)) != "__parentId":
         return None
-    if next(reversed(obj)) != "__parentId":
-        return None
-    suffix = _parent_suffix(parent)
     if not line.endswith(suffix) or dumps_bytes(obj) != line:
         return None
     return line[: -len(suffix)] + b"}"
@@ -199,6 +196,7 @@ class Spill:
     def fill(self, lines: Iterable[bytes]) -> None:
         roots, children, invalid = self._roots, self._children, self._invalid
         held: int | None = 0  # estimated bytes held in memory; None once on disk
+        last_parent, suffix = None, b""
         for line in lines:
             if held is not None:
                 held += len(line) + LINE_COST
@@ -230,7 +228,11 @@ class Spill:
                 if held is None and len(roots) >= INSERT_CHUNK:
                     self._flush(roots, children, invalid)
             else:
-                text = _child_text(obj, line)
+                text = None
+                if isinstance(parent, str):  # siblings are often side by side: one suffix
+                    if parent != last_parent:
+                        last_parent, suffix = parent, _parent_suffix(parent)
+                    text = _child_text(obj, line, suffix)
                 children.append((str(parent), None if text else line, text))
                 if held is None and len(children) >= INSERT_CHUNK:
                     self._flush(roots, children, invalid)
