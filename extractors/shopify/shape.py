@@ -24,7 +24,12 @@ _DECIMAL_TEXT = re.compile(r'^"?-?\d+(\.\d+)?"?$')
 # which the regex engine finds at memchr speed; a pattern starting at the key's opening quote
 # is tried at every quote of the payload, three times the CPU.
 _NOT_DECIMAL = r'":(?!"-?\d+(?:\.\d+)?"[,}\]]|null[,}\]]|-?\d+(?:\.\d+)?[,}\]])'
-_MAYBE_BAD_MONEY = (re.compile("amount" + _NOT_DECIMAL), re.compile("rice" + _NOT_DECIMAL))
+_SUSPECT_AMOUNT = re.compile("amount" + _NOT_DECIMAL)
+_SUSPECT_PRICE = re.compile("rice" + _NOT_DECIMAL)
+_MAYBE_BAD_MONEY = (_SUSPECT_AMOUNT, _SUSPECT_PRICE)
+# A GraphQL answer holds the fields its query selects, no others: an entity whose query selects
+# no price field (orders, customers) is searched for amounts only
+_PRICE_FIELD = re.compile(r"\b(?:price|compareAtPrice)\b")
 # Entities whose row is the record itself (``rows_for``'s last case): landable from its text
 _WHOLE_RECORD_ROWS = frozenset({"locations", "customers", "orders"})
 
@@ -54,13 +59,32 @@ def more_pages(entity: EntityQuery, node: Any) -> list[tuple[Nested, str | None]
     return out
 
 
-def check_amounts(payload_text: str) -> None:
+def money_suspects(entity: EntityQuery) -> tuple[re.Pattern[str], ...]:
+    """The searches ``check_amounts`` needs for the answers to ``entity``'s query."""
+    selected = entity.node_selection(False)
+    return _MAYBE_BAD_MONEY if _PRICE_FIELD.search(selected) else (_SUSPECT_AMOUNT,)
+
+
+_SUSPECTS: dict[str, tuple[re.Pattern[str], ...]] = {}
+
+
+def _suspects(entity: EntityQuery) -> tuple[re.Pattern[str], ...]:
+    found = _SUSPECTS.get(entity.entity)
+    if found is None:
+        found = _SUSPECTS[entity.entity] = money_suspects(entity)
+    return found
+
+
+def check_amounts(
+    payload_text: str, suspects: tuple[re.Pattern[str], ...] = _MAYBE_BAD_MONEY
+) -> None:
     """Every money ``amount`` (and variant price) must be a decimal string: staging casts them.
 
-    Scans the serialized payload (one regex pass in C) instead of walking the object; only a
-    payload with a suspect value is looked at match by match.
+    Scans the serialized payload (a regex pass in C per kind of field, ``suspects``: see
+    ``money_suspects``) instead of walking the object; only a payload with a suspect value is
+    looked at match by match.
     """
-    if not any(suspect.search(payload_text) for suspect in _MAYBE_BAD_MONEY):
+    if not any(suspect.search(payload_text) for suspect in suspects):
         return
     for match in _MONEY.finditer(payload_text):
         value = match.group(2)
@@ -80,14 +104,14 @@ def rows_for(entity: EntityQuery, node: dict[str, Any]) -> Iterator[Row]:
             payload = dict(level)
             payload["item"] = item
             row = make_row(payload.get("id"), payload.get("updatedAt"), payload)
-            check_amounts(row.payload)
+            check_amounts(row.payload, _suspects(entity))
             yield row
         return
     updated = node.get("updatedAt")
     if entity.entity == "products":
         updated = _max_updated(node, updated)
     row = make_row(node.get("id"), updated, node)
-    check_amounts(row.payload)
+    check_amounts(row.payload, _suspects(entity))
     yield row
 
 
@@ -115,7 +139,7 @@ def text_rows(
     with its id and updatedAt (strings or None): the same rows, or the same quarantine."""
     try:
         row = make_text_row(record_id, updated, text)
-        check_amounts(row.payload)
+        check_amounts(row.payload, _suspects(entity))
         return [row], []
     except RecordError as exc:
         return [], [(f"{entity.entity}: {exc}", raw.decode("utf-8", errors="replace"))]

@@ -68,3 +68,14 @@ def test_check_amounts_names_the_first_value_that_is_not_a_decimal(payload, mess
         with pytest.raises(RecordError) as caught:
             shape.check_amounts(payload)
         assert str(caught.value) == message
+
+
+def test_answers_are_searched_for_the_money_fields_their_query_selects():
+    # GraphQL answers hold only what the query selects: no price field in an order's answer
+    assert shape.money_suspects(queries.ORDERS) == (shape._SUSPECT_AMOUNT,)
+    assert shape.money_suspects(queries.PRODUCTS) == shape._MAYBE_BAD_MONEY
+    bad = '{"id":"gid://shopify/Order/1","totalPriceSet":{"shopMoney":{"amount":"x"}}}'
+    rows, quarantined = shape.text_rows(
+        queries.ORDERS, "gid://shopify/Order/1", "2026-01-01T00:00:00Z", bad, bad.encode()
+    )
+    assert rows == [] and quarantined[0][0] == 'orders: unparseable money amount="x"'
