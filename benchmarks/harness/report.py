@@ -71,7 +71,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"| daily run: advance one day | {_n(inc['advance']['seconds'])} s "
         f"({_n(inc['advance']['changes'])} changes) | |",
         f"| daily run: incremental extraction | {_n(inc['extraction']['records_read'])} "
-        f"records in {_n(inc['extraction']['seconds'])} s | |",
+        f"records in {_n(inc['extraction']['seconds'])} s{_spans(inc['extraction'])} | |",
         f"| daily run: `dbt build` | {_n(inc['dbt_build']['seconds'])} s "
         f"({inc['dbt_build']['statuses']}) | {_mem(inc)} |",
         f"| daily run: extract + build | {_n(inc['total_seconds'])} s (goal ≤ 60 s: "
@@ -129,8 +129,16 @@ def _extractor_only(result: dict[str, Any], goal: Any) -> list[str]:
         f"| {_n(alone['peak_rss_mb'], 0)} MB (client); replay server "
         f"{_n(alone['replay_server_peak_rss_mb'], 0)} MB |",
         f"| extractor only as share of COPY | {_n(share)}% (goal ≥ 50%: "
-        f"{goal('extractor_only_ge_50pct_of_copy')}) | |",
+        f"{goal('extractor_only_ge_50pct_of_copy')}){_spans(alone)} | |",
     ]
+
+
+def _spans(figures: dict[str, Any]) -> str:
+    """Each source's span in an extraction (``stages.timeline``), when the run recorded them."""
+    spans = figures.get("source_seconds")
+    if not spans:
+        return ""
+    return "; by source " + ", ".join(f"{k} {_n(v)} s" for k, v in spans.items())
 
 
 def realtime_markdown(result: dict[str, Any]) -> str:

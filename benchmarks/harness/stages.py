@@ -54,6 +54,40 @@ def extract(url: DatabaseUrl, env: dict[str, str], progress: bool) -> dict[str, 
         "throttled_waits": sum(r.throttled_waits for r in rows),
         "modes": sorted({r.mode for r in rows}),
         "records_by_entity": by_entity,
+        **timeline(rows),
+    }
+
+
+SLOWEST_SHOWN = 6
+
+
+def timeline(rows: list[Any]) -> dict[str, Any]:
+    """Where an extraction's time went, from its ledger rows: each source's span (its first
+    entity's start to its last one's end: what limits the run's wall time) and the slowest
+    entity reads (source, shop, entity, seconds, records, API calls)."""
+    spans: dict[str, tuple[Any, Any]] = {}
+    for r in rows:
+        if r.finished_at is None:
+            continue
+        first, last = spans.get(r.source, (r.started_at, r.finished_at))
+        spans[r.source] = (min(first, r.started_at), max(last, r.finished_at))
+    slowest = sorted(
+        (r for r in rows if r.duration_s is not None), key=lambda r: -float(r.duration_s)
+    )[:SLOWEST_SHOWN]
+    return {
+        "source_seconds": {
+            source: round((last - first).total_seconds(), 2)
+            for source, (first, last) in sorted(spans.items())
+        },
+        "slowest_reads": [
+            {
+                "read": f"{r.source}.{r.shop_domain}.{r.entity}",
+                "seconds": round(float(r.duration_s), 2),
+                "records": r.rows_read,
+                "api_calls": r.api_calls,
+            }
+            for r in slowest
+        ],
     }
 
 
@@ -383,6 +417,8 @@ def extractor_only(
         "raw_rows": raw_rows,
         "raw_rows_per_second": round(raw_rows / seconds, 1) if seconds else None,
         "api_calls": figures["api_calls"],
+        "source_seconds": figures.get("source_seconds"),
+        "slowest_reads": figures.get("slowest_reads"),
         "client_cpu_seconds": finished.cpu_seconds,
         "cpu_seconds_per_1000_records": (
             round(finished.cpu_seconds / records * 1000, 4) if records else None

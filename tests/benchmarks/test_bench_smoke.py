@@ -61,6 +61,16 @@ def test_reference_points_and_stages_are_measured(figures: dict) -> None:
     assert all(peak["peak_rss_mb"] > 0 for peak in figures["memory"].values())
 
 
+def test_each_extraction_says_where_its_time_went(figures: dict) -> None:
+    for ext in (figures["extraction"], figures["extractor_only"]):
+        spans = ext["source_seconds"]
+        assert set(spans) == {"shopify", "chatwoot", "app"}
+        assert 0 < max(spans.values()) <= ext["seconds"] + 1  # inside the run's wall time
+        slowest = [read["seconds"] for read in ext["slowest_reads"]]
+        assert slowest == sorted(slowest, reverse=True) and len(slowest) == 6
+    assert "; by source app " in figures["_markdown"]
+
+
 def test_the_markdown_table_names_the_machine_and_every_stage(figures: dict) -> None:
     text = figures["_markdown"]
     assert f"{figures['machine']['nproc']} CPUs" in text
