@@ -6,7 +6,7 @@ response, ``agent``, the inboxes response, ``contacts_list_response``) and Chatw
 and filters:
 
 - page sizes as Chatwoot's: 25 conversations (newest activity first), 20 messages (``before``)
-  or 100 (``after``), 15 contacts (ascending id);
+  or 100 (``after``), 15 contacts (ascending id, or as ``sort`` asks: see ``contact_order``);
 - a conversation's absent times are rendered ``0`` (its jbuilder calls ``.to_i`` on
   ``first_reply_created_at`` and ``waiting_since``), and ``meta.assignee`` is left out when
   unassigned;
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.server.chatwoot_hooks import ChatwootHooks
+from sandbox.server.chatwoot_sort import contact_order, contact_sorts
 from sandbox.server.data import DataAccess
 from sandbox.server.faults import FaultInjector
 
@@ -364,7 +365,9 @@ class Chatwoot:
         return 200, {"meta": meta, "payload": [_maybe_corrupt(self.faults, m) for m in rows]}
 
     def contacts(self, shop: str, params: dict[str, str]) -> Response:
-        ids = self._resolved_contacts(shop)
+        """``GET /api/v1/accounts/{id}/contacts?page=N[&sort=]``: 15 listed contacts per page,
+        in the order ``sort`` asks for (``contact_sorts``), else ascending id."""
+        ids = self._contact_ids(shop, contact_sorts(params.get("sort", "")))
         page = _page(params)
         start = (page - 1) * CONTACTS_PER_PAGE
         rows = []
@@ -416,11 +419,16 @@ class Chatwoot:
         )
         return int(conversation["inbox_id"]) if conversation else None
 
-    def _resolved_contacts(self, shop: str) -> list[str]:
-        def build() -> list[str]:
-            ids = [
-                r.id for r in self.data.scan("chatwoot", "contacts", shop) if _resolved(r.payload)
-            ]
-            return sorted(ids, key=lambda i: (len(i), i) if i.isdigit() else (0, i))
+    def _contact_ids(self, shop: str, sorts: tuple[tuple[str, bool], ...]) -> list[str]:
+        """The listed contacts' ids in the order ``sorts`` asks for (none: ascending id), built
+        once per store version and sort, not once per page."""
 
-        return self.data.cached(("resolved-contacts", shop), build)
+        def build() -> list[str]:
+            listed = {
+                r.id: r.payload
+                for r in self.data.scan("chatwoot", "contacts", shop)
+                if _resolved(r.payload)
+            }
+            return contact_order(listed, sorts)
+
+        return self.data.cached(("resolved-contacts", shop, sorts), build)
