@@ -458,7 +458,12 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
         account, shop = account_shop
         http = HttpClient(ChatwootClient.headers(cfg.api_token), opts.policy)
         client = ChatwootClient(http, cfg.url, account)
-        extractor = ChatwootExtractor(client, lookback=opts.lookback, batch_rows=opts.batch_rows)
+        extractor = ChatwootExtractor(
+            client,
+            lookback=opts.lookback,
+            batch_rows=opts.batch_rows,
+            contacts_full_days=cfg.contacts_full_days,
+        )
         with _loads(url, opts, http) as make:
             if entity == "conversations":
                 conv = make("chatwoot", shop, "conversations")
@@ -467,7 +472,7 @@ def _chatwoot(url: DatabaseUrl, settings: Settings, entity: str, opts: RunOption
                 made = [conv, msgs]
             elif entity == "contacts":
                 made = [make("chatwoot", shop, "contacts")]
-                extractor.contacts(made[0])
+                extractor.contacts(made[0], full=opts.full, since=opts.since)
             elif entity == "csat_survey_responses":
                 made = [make("chatwoot", shop, entity)]
                 extractor.csat_survey_responses(made[0], full=opts.full, since=opts.since)

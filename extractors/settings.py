@@ -19,6 +19,8 @@ from warehouse.settings import parse_int
 
 DEFAULT_SHOPIFY_BASE = "https://{shop}"
 DEFAULT_GA4_API_URL = "https://analyticsdata.googleapis.com"
+CONTACTS_FULL_DAYS_ENV = "HOTROD_CHATWOOT_CONTACTS_FULL_DAYS"
+CONTACTS_FULL_DAYS = 7  # a full read of Chatwoot's contacts weekly, increments in between
 # The Admin API versions the queries are written and tested against (the pruned SDL in the repo).
 SUPPORTED_API_VERSIONS = (API_VERSION,)
 
@@ -49,6 +51,9 @@ class ChatwootSettings:
     url: str
     accounts: tuple[tuple[str, str], ...]  # (account id, shop domain)
     api_token: str = field(repr=False)
+    # HOTROD_CHATWOOT_CONTACTS_FULL_DAYS: contacts are read in full (every page) once this many
+    # days have passed since the last full read; increments in between (0: always in full)
+    contacts_full_days: int = CONTACTS_FULL_DAYS
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,13 @@ class Settings:
             url=self._require("CHATWOOT_URL").rstrip("/"),
             accounts=self.chatwoot_accounts(),
             api_token=self._require("CHATWOOT_API_TOKEN"),
+            contacts_full_days=parse_int(
+                CONTACTS_FULL_DAYS_ENV,
+                self._get(CONTACTS_FULL_DAYS_ENV),
+                CONTACTS_FULL_DAYS,
+                0,
+                366,
+            ),
         )
 
     def ga4(self) -> Ga4Settings:

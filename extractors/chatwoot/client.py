@@ -32,8 +32,14 @@ class ChatwootClient:
         body = self.http.get_json(f"{self.base}/conversations/{conversation_id}/messages", params)
         return _items(body)
 
-    def contacts_page(self, page: int) -> list[dict[str, Any]]:
-        return _items(self.http.get_json(f"{self.base}/contacts", {"page": page}))
+    def contacts_page(self, page: int, sort: str | None = None) -> list[dict[str, Any]]:
+        """One page (15) of the account's contacts: unsorted, or in the order ``sort`` names
+        (``contact_sort_param``: ``last_activity_at``, ``-last_activity_at`` for newest first,
+        ``name``, ``email``, ``phone_number``)."""
+        params: dict[str, Any] = {"page": page}
+        if sort:
+            params["sort"] = sort
+        return _items(self.http.get_json(f"{self.base}/contacts", params))
 
     def csat_page(
         self, page: int, since: int | None = None, until: int | None = None

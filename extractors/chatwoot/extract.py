@@ -31,13 +31,42 @@ State (raw_app.extract_state, entity ``conversations``)::
               "behind": ISO | null} | absent,                 # a pass under way
      "repair": {conversation id: attempts so far},
      "behind": {"at": ISO, "passes": n} | absent}
+
+Contacts are read in passes too, 15 per page, ``window`` pages requested at once and landed in
+order, about ``batch_rows`` contacts per transaction:
+
+- A full pass reads every page of the unsorted list: a first load (no high-water mark yet),
+  ``--full``, or when the last full pass completed ``HOTROD_CHATWOOT_CONTACTS_FULL_DAYS`` days
+  ago or more (UTC dates; default 7, 0: every run).
+- An increment reads the list newest activity first (``sort=-last_activity_at``; Chatwoot puts
+  contacts without activity last) and stops after the first page whose contacts were all last
+  active before the high-water mark (or ``since``) minus the lookback, or never (nothing newer
+  follows them), or after an empty page. A record whose time cannot be read never stops it. A
+  list that comes back out of that order (a server ignoring ``sort``) is read to its end, with
+  a warning and a ledger note.
+- The high-water mark (``cursor``: the newest ``last_activity_at`` a pass saw) and
+  ``complete_at`` (when the last full pass completed) move only when a pass completes: a killed
+  pass is read again from page 1 by the next run (an increment is a few pages). A contact that
+  gains activity during a pass moves to page 1 after it was read; its activity is newer than
+  the mark, so the next pass reads it.
+- What an increment cannot see arrives by the ``contact_updated`` webhook
+  (``chatwoot/webhooks.py``) and, at the latest, with the next full pass: edits that leave
+  ``last_activity_at`` alone (an agent renames a contact, adds an email), a quarantined
+  record, and a contact that slipped between two pages as the list shifted under the read (one
+  deleted or merged above it, or one moving up between two pages requested together).
+
+State (entity ``contacts``)::
+
+    {"cursor": ISO | absent, "complete_at": ISO | absent}
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +75,7 @@ from extractors.chatwoot import access
 from extractors.chatwoot.client import ChatwootClient
 from extractors.chatwoot.shape import (
     activity,
+    contact_activity,
     contact_row,
     conversation_row,
     csat_row,
@@ -55,13 +85,16 @@ from extractors.chatwoot.shape import (
 )
 from extractors.errors import ApiError
 from extractors.load import EntityLoad
-from extractors.records import Row, earlier, iso, later, loads, parse_timestamp
+from extractors.records import RecordError, Row, earlier, iso, later, loads, parse_timestamp
+from extractors.settings import CONTACTS_FULL_DAYS
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 100_000
 MESSAGES_PAGE = 20  # Chatwoot answers 20 messages per page, newest first
 CSAT_PAGE = 25  # CSAT survey responses per page (CsatSurveyResponsesController)
+# contacts newest activity first (contact_sort_param; Chatwoot orders it NULLS LAST)
+NEWEST_ACTIVITY_FIRST = "-last_activity_at"
 REPAIR_ATTEMPTS = 3
 # conversations and messages landed per transaction: consecutive pages are merged together (one
 # COPY and merge per table instead of one per page); a killed run reads at most this again
@@ -107,9 +140,11 @@ class ChatwootExtractor:
         workers: int = 8,
         window: int = 4,
         batch_rows: int = BATCH_ROWS,
+        contacts_full_days: int = CONTACTS_FULL_DAYS,
     ) -> None:
         self.client = client
         self.lookback = lookback
+        self.contacts_full_days = contacts_full_days
         self.window = max(1, window)
         self.batch_rows = max(1, batch_rows)
         self._access_checked = False
@@ -364,33 +399,110 @@ class ChatwootExtractor:
 
     # --- contacts, agents, inboxes -----------------------------------------------------------
 
-    def contacts(self, load: EntityLoad, window: int = 8) -> None:
-        """Every contact page (read in full every run); ``window`` pages fetched at once,
-        landed in order, about ``batch_rows`` contacts per transaction."""
+    def contacts(
+        self, load: EntityLoad, full: bool = False, since: str | None = None, window: int = 8
+    ) -> None:
+        """A full pass over the contacts or an increment (see the module docstring);
+        ``window`` pages requested at once, landed in order, about ``batch_rows`` contacts per
+        transaction. The state moves only when the pass completes, with its last batch."""
         self.check_access()
-        load.ledger.mode = "full"
+        state = load.state()
+        floor = self._contacts_floor(state, full, since)
+        load.ledger.mode = "incremental" if floor else "full"
+        if floor is None and state.get("cursor") and not full:
+            log.info(
+                "chatwoot %s: contacts read in full (last full read completed %s)",
+                load.shop,
+                state.get("complete_at") or "never",
+            )
+        newest = self._contact_pages(load, floor, window)
+        if floor is None:
+            done = {"complete_at": iso(datetime.now(UTC))}
+        else:
+            done = {**state}
+            newest = later(state.get("cursor"), newest)
+        if newest:
+            done["cursor"] = newest
+        load.save(done)
+        load.commit()
+
+    def _contacts_floor(
+        self, state: dict[str, Any], full: bool, since: str | None
+    ) -> datetime | None:
+        """Where an increment stops: the high-water mark (or ``since``) minus the lookback.
+        None for a full pass: ``--full``, a first load (no mark yet), or a full pass due."""
+        start = since or state.get("cursor")
+        if full or not start or self._full_pass_due(state.get("complete_at")):
+            return None
+        return parse_timestamp(start) - self.lookback
+
+    def _full_pass_due(self, complete_at: str | None) -> bool:
+        """Has the last full pass completed ``contacts_full_days`` days (UTC dates) ago or more
+        (or never)? Counted in dates, so daily runs read in full every N-th day, not N+1-th."""
+        if self.contacts_full_days <= 0 or not complete_at:
+            return True
+        try:
+            completed = parse_timestamp(complete_at)
+        except RecordError:
+            return True
+        days = (datetime.now(UTC).date() - completed.astimezone(UTC).date()).days
+        return days >= self.contacts_full_days
+
+    def _contact_pages(self, load: EntityLoad, floor: datetime | None, window: int) -> str | None:
+        """Land the pass's pages in order (unsorted for a full pass, newest activity first for an
+        increment, which stops after the first page entirely older than ``floor``); the newest
+        ``last_activity_at`` they held (ISO)."""
+        sort = None if floor is None else NEWEST_ACTIVITY_FIRST
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
-        for first in range(1, MAX_PAGES, window):
-            pages = list(self._pool.map(self.client.contacts_page, range(first, first + window)))
-            done = False
+        newest: str | None = None
+        order = _NewestFirst()
+        with closing(self._pages(lambda n: self.client.contacts_page(n, sort), window)) as pages:
             for records in pages:
                 if not records:
-                    done = True
                     break
                 got, rejected = split(records, contact_row)
                 rows.extend(got)
                 bad.extend(rejected)
-            if done:
-                break
-            if len(rows) + len(bad) >= self.batch_rows:
-                load.land(rows, bad)
-                load.save({"page": first + window - 1})
-                load.commit()
-                rows, bad = [], []
+                newest = later(newest, _newest_activity(records))
+                if floor is not None and not order.holds(records):
+                    self._unsorted_contacts(load)
+                    floor = None  # read on to the end: this list cannot say where to stop
+                if floor is not None and all(_older(r, floor) for r in records):
+                    break
+                if len(rows) + len(bad) >= self.batch_rows:
+                    load.land(rows, bad)
+                    load.commit()
+                    rows, bad = [], []
         load.land(rows, bad)
-        load.save({"complete_at": iso(datetime.now(UTC))})
-        load.commit()
+        return newest
+
+    @staticmethod
+    def _unsorted_contacts(load: EntityLoad) -> None:
+        log.warning(
+            "chatwoot %s: the contacts list came back out of newest-activity order (does the "
+            "server ignore sort=%s?); this run reads every page",
+            load.shop,
+            NEWEST_ACTIVITY_FIRST,
+        )
+        load.note("contacts list not in newest-activity order: every page read")
+
+    def _pages(self, fetch: Callable[[int], list[Any]], window: int) -> Iterator[list[Any]]:
+        """Pages 1, 2, ... of a list in order, ``window`` of them requested ahead; the requests
+        still waiting when the caller stops are cancelled."""
+        pending: deque[Future[list[Any]]] = deque()
+        number = 1
+        try:
+            while True:
+                while len(pending) < max(1, window) and number < MAX_PAGES:
+                    pending.append(self._pool.submit(fetch, number))
+                    number += 1
+                if not pending:
+                    return
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def csat_survey_responses(
         self, load: EntityLoad, full: bool = False, since: str | None = None, window: int = 4
@@ -442,3 +554,50 @@ class ChatwootExtractor:
         load.land(rows, bad)
         load.save({"complete_at": iso(now)})
         load.commit()
+
+
+class _NewestFirst:
+    """Do the pages of a contacts list come newest activity first, never active last, as
+    ``sort=-last_activity_at`` asks? (A contact that moves up during the read goes to the top
+    and only shifts the rest down: the pages still read in order.)"""
+
+    def __init__(self) -> None:
+        self.last: datetime | None = None
+        self.nulls = False
+
+    def holds(self, records: list[Any]) -> bool:
+        for record in records:
+            try:
+                at = contact_activity(record)
+            except RecordError:
+                continue
+            if at is None:
+                self.nulls = True
+            elif self.nulls or (self.last is not None and at > self.last):
+                return False
+            else:
+                self.last = at
+        return True
+
+
+def _older(record: Any, floor: datetime) -> bool:
+    """Is a contact listed after everything active since ``floor``: last active before it, or
+    never (``NULLS LAST``)? A record whose time cannot be read is not: it never ends a pass."""
+    try:
+        at = contact_activity(record)
+    except RecordError:
+        return False
+    return at is None or at < floor
+
+
+def _newest_activity(records: list[Any]) -> str | None:
+    """The newest readable ``last_activity_at`` among listed contacts (ISO), or None."""
+    newest: datetime | None = None
+    for record in records:
+        try:
+            at = contact_activity(record)
+        except RecordError:
+            continue
+        if at is not None and (newest is None or at > newest):
+            newest = at
+    return iso(newest) if newest else None

@@ -51,6 +51,15 @@ def contact_row(c: dict[str, Any]) -> Row:
     )
 
 
+def contact_activity(c: Any) -> datetime | None:
+    """A listed contact's ``last_activity_at``; None when it has none (Chatwoot leaves the key
+    out then). RecordError when the record or its time cannot be read."""
+    if not isinstance(c, dict):
+        raise RecordError("record is not an object")
+    value = c.get("last_activity_at")
+    return None if value is None else parse_timestamp(value)
+
+
 def csat_row(r: dict[str, Any]) -> Row:
     """A CSAT survey response: its time is when the customer answered (``created_at``)."""
     return make_row(r.get("id"), r.get("created_at"), r, "created_at")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import requests
+
 from extractors import settings
 from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
@@ -95,3 +97,21 @@ def query(url: DatabaseUrl, sql: str, args: Mapping | tuple = ()) -> list[tuple]
             return cur.fetchall()
     finally:
         conn.close()
+
+
+def extract_states(url: DatabaseUrl, source: str, entity: str) -> dict[str, dict]:
+    """{shop: extract state} of one source's entity."""
+    rows = query(
+        url,
+        "select shop_domain, state from raw_app.extract_state where source = %s and entity = %s",
+        (source, entity),
+    )
+    return dict(rows)
+
+
+def advance_sandbox(server_url: str, days: int = 1) -> list[dict]:
+    """Advance the served sandbox (through the server, so its caches follow the store); the
+    changes it made."""
+    advanced = requests.post(f"{server_url}/_sandbox/advance", json={"days": days}, timeout=120)
+    assert advanced.status_code == 200
+    return requests.get(f"{server_url}/_sandbox/changes", timeout=60).json()["changes"]

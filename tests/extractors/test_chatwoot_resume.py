@@ -15,6 +15,7 @@ from sandbox.server.chatwoot import agent_token
 from tests.extractors.conftest import FAST_RETRIES, serve
 from tests.extractors.sandbox_helpers import (
     canon,
+    extract_states,
     query,
     raw_payloads,
     sandbox_env,
@@ -55,12 +56,7 @@ def assert_chatwoot_exact(url, store) -> None:
 
 
 def _states(url) -> dict[str, dict]:
-    rows = query(
-        url,
-        "select shop_domain, state from raw_app.extract_state "
-        "where source = 'chatwoot' and entity = 'conversations'",
-    )
-    return dict(rows)
+    return extract_states(url, "chatwoot", "conversations")
 
 
 def _crashed_first_load(url, cfg, crash_after: int, batch_rows: int) -> None:

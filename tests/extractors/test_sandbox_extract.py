@@ -10,11 +10,11 @@ import sys
 import time
 
 import pytest
-import requests
 
 from extractors import run
 from tests.extractors.conftest import FAST_RETRIES, serve
 from tests.extractors.sandbox_helpers import (
+    advance_sandbox,
     assert_counts_exact,
     canon,
     query,
@@ -164,10 +164,7 @@ def test_incremental_run_after_a_day_picks_up_exactly_the_changes(own_store, fre
     try:
         cfg = sandbox_settings(server.url, own_store)
         run.extract_all(fresh_db, cfg, _opts())
-        # advance through the server so its caches follow the store
-        advanced = requests.post(f"{server.url}/_sandbox/advance", json={"days": 1}, timeout=120)
-        assert advanced.status_code == 200
-        changes = requests.get(f"{server.url}/_sandbox/changes", timeout=60).json()["changes"]
+        changes = advance_sandbox(server.url)
         assert changes
         rows = run.extract_all(fresh_db, cfg, _opts())
         assert_counts_exact(fresh_db, own_store)
@@ -200,9 +197,7 @@ def test_a_large_increment_continues_as_a_bulk_operation(own_store, fresh_db, ca
     try:
         cfg = sandbox_settings(server.url, own_store)
         run.extract_all(fresh_db, cfg, _opts())
-        advanced = requests.post(f"{server.url}/_sandbox/advance", json={"days": 1}, timeout=120)
-        assert advanced.status_code == 200
-        changes = requests.get(f"{server.url}/_sandbox/changes", timeout=60).json()["changes"]
+        changes = advance_sandbox(server.url)
         orders_changed = {
             (c["shop_domain"], str(c["id"]))
             for c in changes
