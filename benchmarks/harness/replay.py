@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -46,6 +47,7 @@ from benchmarks.harness.proc import reset_signals, stop
 from warehouse.settings import REPO_ROOT
 
 PLACEHOLDER = b"http://replay.invalid"
+MISSES_KEPT = 20  # requests never recorded, named in the stats (the first ones)
 KEPT_HEADERS = ("content-type", "retry-after", "link")
 Key = tuple[str, str, bytes]
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -159,7 +161,7 @@ class Replay:
     def env(self, env: dict[str, str], upstream: str) -> dict[str, str]:
         return {k: v.replace(upstream.rstrip("/"), self.url) for k, v in env.items()}
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         return requests.get(f"{self.url}/_replay/stats", timeout=30).json()
 
     def peak_rss_mb(self) -> float | None:
@@ -247,7 +249,8 @@ class _ReplayServer:
         self.listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.listener.setblocking(False)
         self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}".encode()
-        self.stats = {"answered": 0, "missed": 0, "recorded": len(answers)}
+        self.stats: dict[str, Any] = {"answered": 0, "missed": 0, "recorded": len(answers)}
+        self.stats["missed_requests"] = []  # the first MISSES_KEPT ones, "METHOD target"
         # render the links and every answer's head once; the recording's own keys are str
         self.answers: dict[tuple[bytes, bytes, bytes], tuple[Buffer, ...]] = {}
         while answers:  # popped: a relinked body replaces its original rather than doubling it
@@ -361,6 +364,8 @@ class _ReplayServer:
             else:
                 self.stats["missed"] += 1
                 request = f"{method.decode('latin-1')} {target.decode('latin-1')}"
+                if len(self.stats["missed_requests"]) < MISSES_KEPT:
+                    self.stats["missed_requests"].append(request)
                 miss = json.dumps({"errors": f"not recorded: {request}"}).encode()
                 buffers = _rendered(404, _JSON, miss)
             if not self._send(conn, buffers):

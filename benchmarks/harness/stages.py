@@ -438,6 +438,7 @@ def extractor_only(
         "replay_answers": stats["recorded"],
         "replay_answered": stats["answered"],
         "replay_missed": stats["missed"],
+        "replay_missed_requests": stats.get("missed_requests", []),
         "replay_server_peak_rss_mb": server_rss,
         "recording_mb": round(size / 1e6, 1),
         "render_seconds": round(render_s, 1),

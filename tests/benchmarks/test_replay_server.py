@@ -104,6 +104,7 @@ def test_an_unknown_request_is_a_counted_404(served: Replay) -> None:
     requests.get(f"{served.url}/api/v1/items?page=1", timeout=30).raise_for_status()
     after = served.stats()
     assert after["missed"] == before["missed"] + 1
+    assert after["missed_requests"][-1] == "POST /admin/api/graphql.json"  # named, to tell why
     assert after["answered"] == before["answered"] + 1  # the stats themselves are not counted
     assert after["recorded"] == len(_recording())
 
@@ -182,7 +183,7 @@ def test_many_concurrent_keep_alive_clients(served: Replay) -> None:
 
 def test_stats_and_peak_rss(served: Replay) -> None:
     stats = requests.get(f"{served.url}/_replay/stats", timeout=30).json()
-    assert set(stats) == {"answered", "missed", "recorded"}
+    assert set(stats) == {"answered", "missed", "recorded", "missed_requests"}
     assert served.peak_rss_mb() > len(BIG) / 1e6
 
 
