@@ -96,8 +96,8 @@ class Ga4Extractor:
     ) -> tuple[list[Row], list[tuple[str, str]]]:
         rows: list[Row] = []
         bad: list[tuple[str, str]] = []
-        for index in range(len(response.rows)):
-            payload = {**report.record(response, index, self.property_id), **flags}
+        for record in report.records(response, self.property_id):
+            payload = {**record, **flags}
             try:
                 rows.append(report.to_row(self.spec, payload))
             except RecordError as exc:

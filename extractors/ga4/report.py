@@ -88,15 +88,20 @@ def response_flags(response: RunReportResponse) -> dict[str, Any]:
     }
 
 
-def record(response: RunReportResponse, index: int, property_id: str) -> dict[str, Any]:
-    """Row ``index`` of the response as the landed payload (headers name the values)."""
-    row = response.rows[index]
-    dims = [h.name for h in response.dimension_headers]
-    mets = [h.name for h in response.metric_headers]
-    payload: dict[str, Any] = {"property_id": property_id}
-    payload.update({n: v.value for n, v in zip(dims, row.dimension_values, strict=False)})
-    payload.update({n: v.value for n, v in zip(mets, row.metric_values, strict=False)})
-    return payload
+def records(response: RunReportResponse, property_id: str) -> list[dict[str, Any]]:
+    """Every row of the response as the landed payload (headers name the values). Read from
+    the protobuf message under the proto-plus wrapper: through the wrapper every row and value
+    is wrapped again on each access, ~200 µs a row against ~1 µs."""
+    pb = RunReportResponse.pb(response)
+    dims = [h.name for h in pb.dimension_headers]
+    mets = [h.name for h in pb.metric_headers]
+    out = []
+    for row in pb.rows:
+        payload: dict[str, Any] = {"property_id": property_id}
+        payload.update({n: v.value for n, v in zip(dims, row.dimension_values, strict=False)})
+        payload.update({n: v.value for n, v in zip(mets, row.metric_values, strict=False)})
+        out.append(payload)
+    return out
 
 
 def to_row(spec: Report, payload: dict[str, Any]) -> Row:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from google.analytics.data_v1beta.types import RunReportResponse
+from google.analytics.data_v1beta.types import (
+    DimensionHeader,
+    DimensionValue,
+    MetricHeader,
+    MetricValue,
+    Row,
+    RunReportResponse,
+)
 from google.api_core import exceptions as google_errors
 
 from extractors import run, settings
@@ -260,3 +267,35 @@ def test_settings_name_what_is_missing_and_the_client_reads_no_environment():
         text = path.read_text()
         assert "os.environ" not in text and "getenv" not in text, path
         assert "import sandbox" not in text and "from sandbox" not in text, path
+
+
+def test_a_response_reads_row_by_row_as_its_headers_name_the_values():
+    response = RunReportResponse(
+        dimension_headers=[DimensionHeader(name="date"), DimensionHeader(name="landingPage")],
+        metric_headers=[MetricHeader(name="sessions"), MetricHeader(name="purchaseRevenue")],
+        rows=[
+            Row(
+                dimension_values=[DimensionValue(value=f"2026110{n}"), DimensionValue(value=p)],
+                metric_values=[MetricValue(value=str(n)), MetricValue(value=f"{n}.50")],
+            )
+            for n, p in ((1, "/"), (2, "/parts/an-fittings"), (3, "(other)"))
+        ],
+        row_count=3,
+    )
+    through_the_wrapper = [  # what each row says, read the slow way
+        {
+            "property_id": "412345670",
+            **{
+                h.name: v.value
+                for h, v in zip(response.dimension_headers, row.dimension_values, strict=True)
+            },
+            **{
+                h.name: v.value
+                for h, v in zip(response.metric_headers, row.metric_values, strict=True)
+            },
+        }
+        for row in response.rows
+    ]
+    assert report.records(response, "412345670") == through_the_wrapper
+    assert through_the_wrapper[1]["landingPage"] == "/parts/an-fittings"
+    assert report.records(RunReportResponse(), "412345670") == []
