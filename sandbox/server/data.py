@@ -127,6 +127,16 @@ class DataAccess:
     def get(self, source: str, entity: str, shop: str, id: str) -> dict | None:  # noqa: A002
         return self.store.get(source, entity, shop, id)
 
+    def project(self, source: str, entity: str, shop: str, paths: tuple[str, ...]) -> list[tuple]:
+        """(id, value, ...) of every record: the JSON value at each of ``paths`` (``$.a.b``,
+        None where absent). The store reads them without decoding whole payloads when it can
+        (``SandboxStore.project``); otherwise they are taken from the decoded payloads."""
+        project = getattr(self.store, "project", None)
+        if project is not None:
+            return project(source, entity, shop, paths)
+        keys = [path.split(".")[1:] for path in paths]
+        return [(r.id, *(_at(r.payload, k) for k in keys)) for r in self.scan(source, entity, shop)]
+
     def count(
         self,
         source: str,
@@ -198,18 +208,19 @@ class DataAccess:
 
         def build() -> list[tuple[str, str, bool, int, int | None]]:
             rows = []
-            for r in self.scan("chatwoot", "conversations", shop):
-                p = r.payload
-                assignee = (p.get("meta") or {}).get("assignee") or {}
-                last = int(p.get("last_activity_at") or 0)
+            paths = ("$.last_activity_at", "$.id", "$.status", "$.meta.assignee", "$.inbox_id")
+            for record_id, last, number, status, assignee, inbox in self.project(
+                "chatwoot", "conversations", shop, paths
+            ):
+                assignee = assignee or {}
                 rows.append(
                     (
-                        last,
-                        int(p.get("id") or 0),
-                        r.id,
-                        str(p.get("status")),
+                        int(last or 0),
+                        int(number or 0),
+                        record_id,
+                        str(status),
                         bool(assignee),
-                        int(p.get("inbox_id") or 0),
+                        int(inbox or 0),
                         assignee.get("id"),
                     )
                 )
@@ -326,3 +337,12 @@ class DataAccess:
     def truth(self) -> dict:
         with self.lock:
             return self.store.truth()
+
+
+def _at(payload: Any, keys: list[str]) -> Any:
+    """The value at a path of object keys, None where absent (as SQLite's ``->`` reads it)."""
+    for key in keys:
+        if not isinstance(payload, dict):
+            return None
+        payload = payload.get(key)
+    return payload

@@ -112,3 +112,39 @@ def test_chatwoot_conversations_and_messages_cover_the_store(server, store):
         key=lambda m: m["id"],
     )
     assert messages == expected
+
+
+def test_projected_paths_equal_the_decoded_payloads(store):
+    """``project`` (SQLite reads the paths) gives what the decoded payloads hold at those paths,
+    types included; the conversation list built from it is the one the payloads give."""
+    from sandbox.server.data import DataAccess
+
+    shop = store.shops()[0]["domain"]
+    paths = ("$.id", "$.status", "$.meta.assignee", "$.meta.assignee.id", "$.labels", "$.absent.x")
+    projected = {row[0]: row[1:] for row in store.project("chatwoot", "conversations", shop, paths)}
+    records = list(store.iter_records("chatwoot", "conversations", shop))
+    assert records and len(projected) == len(records)
+    for record in records:
+        meta = record.payload.get("meta") or {}
+        assignee = meta.get("assignee")
+        expected = (
+            record.payload["id"],
+            record.payload["status"],
+            assignee,
+            assignee.get("id") if isinstance(assignee, dict) else None,
+            record.payload["labels"],
+            None,
+        )
+        assert projected[record.id] == expected
+        assert [type(v) for v in projected[record.id]] == [type(v) for v in expected]
+    with pytest.raises(ValueError, match="unsupported JSON path"):
+        store.project("chatwoot", "conversations", shop, ("$.id') --",))
+
+    listing = DataAccess(store).conversation_order(shop)
+    decoded = sorted(
+        records,
+        key=lambda r: (-int(r.payload.get("last_activity_at") or 0), -int(r.payload["id"])),
+    )
+    assert [row[0] for row in listing] == [r.id for r in decoded]
+    assert any(row[2] for row in listing) and not all(row[2] for row in listing)  # assigned
+    assert {row[1] for row in listing} == {r.payload["status"] for r in records}
