@@ -73,7 +73,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"| daily run: incremental extraction | {_n(inc['extraction']['records_read'])} "
         f"records in {_n(inc['extraction']['seconds'])} s{_spans(inc['extraction'])} | |",
         f"| daily run: `dbt build` | {_n(inc['dbt_build']['seconds'])} s "
-        f"({inc['dbt_build']['statuses']}) | {_mem(inc)} |",
+        f"({inc['dbt_build']['statuses']}; dbt's own process "
+        f"{_n(inc['dbt_build'].get('cpu_seconds_dbt'))} s CPU) | {_mem(inc)} |",
         f"| daily run: extract + build | {_n(inc['total_seconds'])} s (goal ≤ 60 s: "
         f"{goal('incremental_daily_run_le_60s')}) | |",
     ]

@@ -253,6 +253,8 @@ def dbt_build(
         "seconds": round(finished.seconds, 2),
         "returncode": finished.returncode,
         "peak_rss_mb_dbt": finished.peak_rss_mb,
+        # dbt's own process: its Python work (per node: compile, run, record) is one interpreter
+        "cpu_seconds_dbt": finished.cpu_seconds,
         **results,
     }
 
