@@ -47,7 +47,9 @@ def _layer(node: dict) -> str:
 # Documented exceptions: the models incremental by key (issue 17) find the keys that changed since
 # their watermark from the raw tables' landing stamps (extracted_at, deleted_at) and from
 # raw_app.redactions, through index reads a staging view would hide; they read no payload field
-# from them. Each entry is exactly the sources that model may name.
+# from them -- but cx_commerce_links, which reads the keys a contact matches a customer on (e-mail,
+# phone, numeric id, custom attribute) through the expression indexes of migration 0015. Each
+# entry is exactly the sources that model may name.
 _CHANGED_KEY_READS = {
     "int_orders_data_issues": {"raw_shopify.orders"},
     "int_sku_daily_sales_aggregated": {"raw_shopify.orders"},
@@ -58,6 +60,12 @@ _CHANGED_KEY_READS = {
     "fulfillment_tracking": {"raw_shopify.orders", "raw_shopify.customers"},
     "fulfillment_shipments": {"raw_shopify.orders"},
     "cx_conversations": {"raw_shopify.customers"},
+    "cx_commerce_links": {
+        "raw_shopify.orders",
+        "raw_shopify.customers",
+        "raw_chatwoot.contacts",
+        "raw_app.redactions",
+    },
 }
 
 

@@ -150,6 +150,11 @@ def test_from_empty_every_revision_once(scratch):
     )
     # 0014 (issue 17): the raw orders by landing time
     assert _scalar(scratch, "select to_regclass('raw_shopify.orders_extracted_at_idx') is not null")
+    # 0015 (issue 17): the raw customers by the keys a contact matches, the deleted ones
+    for index in ("email_key", "phone_key", "numeric_id", "deleted"):
+        assert _scalar(
+            scratch, f"select to_regclass('raw_shopify.customers_{index}_idx') is not null"
+        )
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

@@ -62,7 +62,22 @@
 {%- endmacro %}
 
 
-{% macro delete_changed_keys(changed, keys, kept_in=none) -%}
+{% macro stored_columns_missing(columns) -%}
+    {#-
+        In an incremental run, the columns of `columns` the stored relation lacks (a table an
+        earlier version of the model built, before it was incremental or stamped its rows); []
+        otherwise. A model that finds one missing rebuilds every row in that run (its changed
+        keys may read the column; delete_changed_keys empties the table first).
+    -#}
+    {%- if not execute or not is_incremental() or should_full_refresh() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(columns | reject('in', stored) | list) }}
+{%- endmacro %}
+
+
+{% macro delete_changed_keys(changed, keys, kept_in=none, stored_columns=none) -%}
     {#-
         Pre-hook of a model incremental by key, run in its transaction before its delete+insert:
         deletes the stored rows whose key is among `changed` (a query of the key columns `keys`,
@@ -70,11 +85,16 @@
         columns when their names differ), so a key that is gone upstream (a deleted customer, a
         conversation whose creation time no longer parses) goes too; with `kept_in`, only the
         changed keys missing from that relation (the others are replaced by the delete+insert).
+        With `changed` none, nothing is deleted (a model whose changed keys read its own stored
+        rows, which the delete+insert replaces). With `stored_columns`, a stored relation lacking
+        one of them (stored_columns_missing) is emptied instead: the model rebuilds every row.
         Then records the new watermark (also in a full build).
     -#}
     {%- set upstream = keys if keys is mapping else dict(zip(keys, keys)) -%}
     {%- set keys = upstream.keys() | list -%}
-    {%- if is_incremental() and not should_full_refresh() -%}
+    {%- if stored_columns and stored_columns_missing(stored_columns) -%}
+        delete from {{ this }};
+    {% elif changed is not none and is_incremental() and not should_full_refresh() -%}
         delete from {{ this }} as done
         where
             ({% for key in keys %}done.{{ key }}{{ ", " if not loop.last }}{% endfor %}) in (

@@ -402,3 +402,166 @@
         where {{ landed_since_watermark('shop.extracted_at') }}
     )
 {%- endmacro %}
+
+
+{% macro customer_email_key(payload) -%}
+    {#- A raw Shopify customer's e-mail as contacts match it (index customers_email_key_idx). -#}
+    lower(trim({{ payload }} -> 'defaultEmailAddress' ->> 'emailAddress'))
+{%- endmacro %}
+
+
+{% macro customer_phone_key(payload) -%}
+    {#- A raw Shopify customer's phone as contacts match it: its last ten digits (customers_phone_key_idx). -#}
+    right(regexp_replace({{ payload }} -> 'defaultPhoneNumber' ->> 'phoneNumber', '[^0-9]', '', 'g'), 10)
+{%- endmacro %}
+
+
+{% macro relinked_orders() -%}
+    {#-
+        (shop_domain, order_id, order_name) of the orders whose links cx_commerce_links rebuilds:
+        staged since the watermark (placed, renamed, turned test, moved to another customer)
+        and the raw orders deleted in Shopify (with the name they had).
+    -#}
+    select
+        staged.shop_domain,
+        staged.order_id,
+        staged.order_name
+    from {{ ref('stg_shopify__orders') }} as staged
+    where {{ written_since_watermark('staged.staged_at') }}
+    union
+    select
+        deleted.shop_domain,
+        {{ gid_to_bigint('deleted.id') }} as order_id,
+        deleted.payload ->> 'name' as order_name
+    from {{ source('raw_shopify', 'orders') }} as deleted
+    where deleted.deleted_at is not null
+{%- endmacro %}
+
+
+{% macro relinked_customers() -%}
+    {#-
+        (shop_domain, customer_id, email_key, phone_key) of the customers whose change can move a
+        contact's link: landed since the watermark (a new customer, a changed e-mail or phone),
+        deleted in Shopify (marked without a new landing stamp: every one, through the partial
+        index customers_deleted_idx) and redacted since (with the e-mail the redaction recorded).
+        The keys are the raw ones, redacted or not: a superset of what the model matches.
+    -#}
+    select
+        landed.shop_domain,
+        {{ gid_to_bigint('landed.id') }} as customer_id,
+        {{ customer_email_key('landed.payload') }} as email_key,
+        {{ customer_phone_key('landed.payload') }} as phone_key
+    from {{ source('raw_shopify', 'customers') }} as landed
+    where {{ landed_since_watermark('landed.extracted_at') }}
+    union
+    select
+        deleted.shop_domain,
+        {{ gid_to_bigint('deleted.id') }} as customer_id,
+        {{ customer_email_key('deleted.payload') }} as email_key,
+        {{ customer_phone_key('deleted.payload') }} as phone_key
+    from {{ source('raw_shopify', 'customers') }} as deleted
+    where deleted.deleted_at is not null
+    union
+    select
+        redacted.shop_domain,
+        redacted.customer_id,
+        redacted.email as email_key,
+        {{ customer_phone_key('raw_customers.payload') }} as phone_key
+    from ({{ redacted_customers(key_watermark()) }}) as redacted
+    left join {{ source('raw_shopify', 'customers') }} as raw_customers
+        on
+            redacted.shop_domain = raw_customers.shop_domain
+            and redacted.customer_gid = raw_customers.id
+    union
+    select
+        raw_customers.shop_domain,
+        {{ gid_to_bigint('raw_customers.id') }} as customer_id,
+        {{ customer_email_key('raw_customers.payload') }} as email_key,
+        null as phone_key
+    from ({{ redacted_customers(key_watermark()) }}) as redacted
+    inner join {{ source('raw_shopify', 'customers') }} as raw_customers
+        on
+            redacted.shop_domain = raw_customers.shop_domain
+            and redacted.customer_gid = raw_customers.id
+{%- endmacro %}
+
+
+{% macro relinked_conversations() -%}
+    {#-
+        (shop_domain, conversation_id) of the conversations cx_commerce_links links again: staged
+        since the watermark (attributes, contact) or with a message staged since (the first
+        incoming one may name another order); of a contact landed or redacted since; of a contact
+        whose custom attribute, e-mail or phone names a changed customer (relinked_customers);
+        naming a changed order (relinked_orders) by attribute or in the first incoming message
+        (stored named_order_name); stored as linked to a changed order or customer (a renamed,
+        test, deleted or reassigned order; a customer whose e-mail or phone changed away); and
+        every stored one whose contact's e-mail or phone was shared by several customers (a
+        customer leaving the share can make it unique: is_customer_match_shared).
+    -#}
+    {{ landed_conversations() }}
+    union
+    {{ landed_conversations('stg_chatwoot__messages') }}
+    union
+    {% set contacts_changed -%}
+        select
+            contacts.shop_domain,
+            {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
+        from {{ source('raw_chatwoot', 'contacts') }} as contacts
+        where {{ landed_since_watermark('contacts.extracted_at') }}
+        union
+        {{ redacted_contacts(key_watermark()) }}
+        {%- for key, contact_key in [
+            ('customer_id', gid_to_bigint("contacts.payload -> 'custom_attributes' ->> 'shopify_customer_id'")),
+            ('email_key', "lower(trim(contacts.payload ->> 'email'))"),
+            ('phone_key', "right(regexp_replace(contacts.payload ->> 'phone_number', '[^0-9]', '', 'g'), 10)"),
+        ] %}
+        union
+        select
+            contacts.shop_domain,
+            {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
+        from {{ source('raw_chatwoot', 'contacts') }} as contacts
+        inner join ({{ relinked_customers() }}) as customers
+            on
+                contacts.shop_domain = customers.shop_domain
+                and {{ contact_key }} = customers.{{ key }}
+        {%- endfor %}
+    {%- endset %}
+    {{ conversations_of_contacts(contacts_changed) }}
+    {%- for column, key in [('shopify_order_id', 'order_id'), ('order_name', 'order_name')] %}
+    union
+    select
+        named.shop_domain,
+        named.conversation_id
+    from {{ ref('stg_chatwoot__conversations') }} as named
+    inner join ({{ relinked_orders() }}) as orders
+        on
+            named.shop_domain = orders.shop_domain
+            and named.{{ column }} = orders.{{ key }}
+    {%- endfor %}
+    {%- for column, key in [('order_id', 'order_id'), ('named_order_name', 'order_name')] %}
+    union
+    select
+        stored.shop_domain,
+        stored.conversation_id
+    from {{ this }} as stored
+    inner join ({{ relinked_orders() }}) as orders
+        on
+            stored.shop_domain = orders.shop_domain
+            and stored.{{ column }} = orders.{{ key }}
+    {%- endfor %}
+    union
+    select
+        stored.shop_domain,
+        stored.conversation_id
+    from {{ this }} as stored
+    inner join ({{ relinked_customers() }}) as customers
+        on
+            stored.shop_domain = customers.shop_domain
+            and stored.customer_id = customers.customer_id
+    union
+    select
+        stored.shop_domain,
+        stored.conversation_id
+    from {{ this }} as stored
+    where stored.is_customer_match_shared
+{%- endmacro %}

@@ -5,13 +5,14 @@
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ delete_changed_orders() }}", "{{ advance_key_watermark() }}"],
-        post_hook=["{{ delete_vanished_orders(
+        post_hook=["{{ ensure_contract_constraints() }}", "{{ delete_vanished_orders(
             '(select shop_domain, ' ~ gid_to_bigint('id') ~ ' as order_id from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is null)',
             '(select count(*) from ' ~ source('raw_shopify', 'orders') ~ ') - (select count(*) from ' ~ source('raw_shopify', 'orders') ~ ' where deleted_at is not null)'
         ) }}"],
         indexes=[
             {'columns': ['shop_domain', 'order_id']},
             {'columns': ['shop_domain', 'customer_id']},
+            {'columns': ['shop_domain', 'order_name']},
             {'columns': ['staged_at']},
         ],
     )
