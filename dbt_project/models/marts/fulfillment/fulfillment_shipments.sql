@@ -5,6 +5,8 @@
     restaged or orders localized since the model's watermark, orders deleted in Shopify, and
     every order with an undelivered shipment that has a promised date (its on-time flag turns
     false once the as-of time passes the promise; the as-of time only moves forward).
+    `refreshed_at` stamps the run that wrote the row (rpt_carrier_performance rebuilds the weeks
+    of the rows written since its own watermark).
 -#}
 
 with
@@ -47,7 +49,8 @@ final as (
             when {{ hotrod_as_of() }} > fulfillments.estimated_delivery_at then false
         end as is_on_time,
         fulfillments.display_status in ('ATTEMPTED_DELIVERY', 'DELAYED', 'FAILURE', 'NOT_DELIVERED')
-            as is_exception
+            as is_exception,
+        '{{ run_started_at }}'::timestamptz as refreshed_at
     from fulfillments
     {{ join_each('fulfillments', ['orders'], ['shop_domain', 'order_id'], 'inner') }}
     {{ join_each('fulfillments', ['carriers'], ['shop_domain', 'fulfillment_id']) }}
