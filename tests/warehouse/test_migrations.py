@@ -152,6 +152,10 @@ def test_from_empty_every_revision_once(scratch):
     assert _scalar(scratch, "select to_regclass('raw_shopify.orders_extracted_at_idx') is not null")
     # 0015 (issue 17): the raw customers by the keys a contact matches, the deleted ones
     for index in ("email_key", "phone_key", "numeric_id", "deleted"):
+        contact_index = {"numeric_id": "customer_id", "deleted": "email_key"}.get(index, index)
+        assert _scalar(
+            scratch, f"select to_regclass('raw_chatwoot.contacts_{contact_index}_idx') is not null"
+        )
         assert _scalar(
             scratch, f"select to_regclass('raw_shopify.customers_{index}_idx') is not null"
         )

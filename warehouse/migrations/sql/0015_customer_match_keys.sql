@@ -22,3 +22,21 @@ create index if not exists customers_numeric_id_idx on raw_shopify.customers (
 create index if not exists customers_deleted_idx
     on raw_shopify.customers (shop_domain, id)
     where deleted_at is not null;
+-- The Chatwoot contacts by the same keys: the contacts a changed customer may match, read by
+-- index (a nested loop over the changed customers, however few the planner expects).
+create index if not exists contacts_email_key_idx on raw_chatwoot.contacts (
+    shop_domain, lower(trim(payload ->> 'email'))
+);
+create index if not exists contacts_phone_key_idx on raw_chatwoot.contacts (
+    shop_domain, right(regexp_replace(payload ->> 'phone_number', '[^0-9]', '', 'g'), 10)
+);
+create index if not exists contacts_customer_id_idx on raw_chatwoot.contacts (
+    shop_domain,
+    (case
+        when (payload -> 'custom_attributes' ->> 'shopify_customer_id') ~ '^([^0-9]*/)?[0-9]{1,18}$'
+            then split_part(payload -> 'custom_attributes' ->> 'shopify_customer_id', '/', -1)::bigint
+        else ((regexp_match(
+            payload -> 'custom_attributes' ->> 'shopify_customer_id', '(^|[^0-9])([0-9]{1,18})(\?.*)?$'
+        ))[2])::bigint
+    end)
+);

@@ -1,7 +1,8 @@
 """Raw customers by the keys a Chatwoot contact matches them on (issue 17).
 
 Expression indexes on ``raw_shopify.customers`` (the lower-cased e-mail, the phone's last ten
-digits, the numeric id) and a partial index of the customers deleted in Shopify:
+digits, the numeric id), the same keys of ``raw_chatwoot.contacts`` (e-mail, phone digits, the
+``shopify_customer_id`` attribute), and a partial index of the customers deleted in Shopify:
 ``cx_commerce_links`` rebuilds only the conversations whose link can have changed, and tells
 whether a contact's e-mail or phone is unique among the shop's customers by reading the
 customers that share it, not every raw customer.

@@ -5,11 +5,16 @@
         meta={'changed_at': 'staged_at'},
         on_schema_change='fail',
         pre_hook=["{{ advance_key_watermark() }}"],
-        post_hook=["{{ delete_vanished_raw_rows(source('raw_chatwoot', 'conversations'), 'conversation_id') }}"],
+        post_hook=[
+            "{{ ensure_contract_constraints() }}",
+            "{{ delete_vanished_raw_rows(source('raw_chatwoot', 'conversations'), 'conversation_id') }}",
+        ],
         indexes=[
             {'columns': ['shop_domain', 'conversation_id']},
             {'columns': ['shop_domain', 'contact_id']},
             {'columns': ['staged_at']},
+            {'columns': ['shop_domain', 'shopify_order_id']},
+            {'columns': ['shop_domain', 'order_name']},
         ],
     )
 }}
