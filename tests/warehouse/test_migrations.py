@@ -159,6 +159,26 @@ def test_from_empty_every_revision_once(scratch):
         assert _scalar(
             scratch, f"select to_regclass('raw_shopify.customers_{index}_idx') is not null"
         )
+    # 0016 (issue 17): the freshness figures of every raw table from a covering index
+    assert not _scalar(
+        scratch,
+        "select count(*) from pg_indexes where schemaname like 'raw\\_%'"
+        " and indexdef like '% USING btree (shop_domain, updated_at)'",
+    )
+    assert (
+        _scalar(
+            scratch,
+            "select count(*) from pg_indexes where schemaname like 'raw\\_%'"
+            " and indexdef like '% USING btree (shop_domain, updated_at) INCLUDE (extracted_at)'",
+        )
+        >= 16
+    )
+    for table in ("raw_shopify.orders", "raw_chatwoot.messages", "raw_ga4.traffic_daily"):
+        assert _scalar(
+            scratch,
+            "select count(*) from pg_indexes where schemaname || '.' || tablename"
+            f" = '{table}' and indexdef like '% INCLUDE (extracted_at)'",
+        )
     # applied once: a second bootstrap changes nothing (not even the version row)
     bootstrap(scratch)
     assert _scalar(scratch, "select count(*) from alembic_version") == 1

@@ -3,7 +3,9 @@
     Generated from the source definitions: every table of a raw_* source whose freshness
     is configured (loaded_at_field) contributes one branch, so a new raw source (e.g. GA4) is
     measured as soon as its YAML declares it. Read at run time from the graph, so the lineage
-    shows no source edges for this model.
+    shows no source edges for this model. Each branch is answered by an index-only scan of the
+    table's (shop_domain, updated_at) index, which carries extracted_at (migration 0016), not by
+    a scan of the rows and their payloads (issue 17: 7.1 s of the daily run at 1M orders).
 -#}
 
 {%- set raw_tables = [] -%}
