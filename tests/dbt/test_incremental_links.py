@@ -24,6 +24,8 @@ import json
 from pathlib import Path
 
 from sandbox.store import SandboxStore
+from tests.dbt.test_incremental_by_key import SHOP as BY_KEY_SHOP
+from tests.dbt.test_incremental_by_key import land
 from tests.dbt.test_incremental_equals_full import differences
 from tests.support.dbt_runs import failure_summary, run_dbt_isolated
 from tests.support.raw_loader import load_store
@@ -31,7 +33,7 @@ from warehouse.connection import connect
 from warehouse.settings import DatabaseUrl
 
 AS_OF = "2026-06-01T12:00:00Z"
-SHOP = "hot-rod-an.sandbox.test"
+SHOP = BY_KEY_SHOP  # land() writes rows of this shop
 MODEL = "marts.cx_commerce_links"
 STAMPS = {"refreshed_at"}
 
@@ -51,17 +53,6 @@ def one(cur, query: str, *params) -> tuple:
     rows = fetch(cur, query, *params)
     assert rows, f"the sandbox has no row for: {query}"
     return rows[0]
-
-
-def land(cur, table: str, row_id: str, payload: dict) -> None:
-    """Write a raw row's new payload the way the extractor lands a newer version."""
-    cur.execute(
-        f"update {table} set payload = %s,"  # noqa: S608
-        " updated_at = updated_at + interval '1 second', extracted_at = now()"
-        " where shop_domain = %s and id = %s",
-        (json.dumps(payload), SHOP, row_id),
-    )
-    assert cur.rowcount == 1, f"{table} {row_id} not found"
 
 
 def insert(cur, table: str, row_id: str, payload: dict) -> None:

@@ -30,6 +30,14 @@
     )
 }}
 {%- set incremental = is_incremental() and not stored_columns_missing(stamped) %}
+{#- the raw customers a contact may match, each key read through its own index (migration 0015):
+    (alias, the customer's key, the contact's key) -#}
+{%- set customer_match_keys = [
+    ('by_id', gid_to_bigint('by_id.id'), 'contacts.shopify_customer_id'),
+    ('by_email', customer_email_key('by_email.payload'), 'lower(trim(contacts.email))'),
+    ('by_phone', customer_phone_key('by_phone.payload'),
+        "right(regexp_replace(contacts.phone_number, '[^0-9]', '', 'g'), 10)"),
+] %}
 
 -- read by the changed-key macros of incremental runs (rendered only then):
 -- depends_on: {{ source('raw_chatwoot', 'contacts') }}
@@ -77,32 +85,16 @@ customers as (
         -- the contacts' customers by attribute, and every customer sharing a contact's e-mail
         -- or phone (whether it is unique), read by key (migration 0015)
         where (shop_domain, customer_gid) in (
-            select
-                by_id.shop_domain,
-                by_id.id
-            from {{ source('raw_shopify', 'customers') }} as by_id
-            where (by_id.shop_domain, {{ gid_to_bigint('by_id.id') }}) in (
-                select contacts.shop_domain, contacts.shopify_customer_id from contacts
-            )
-            union
-            select
-                by_email.shop_domain,
-                by_email.id
-            from {{ source('raw_shopify', 'customers') }} as by_email
-            where (by_email.shop_domain, {{ customer_email_key('by_email.payload') }}) in (
-                select contacts.shop_domain, lower(trim(contacts.email)) from contacts
-            )
-            union
-            select
-                by_phone.shop_domain,
-                by_phone.id
-            from {{ source('raw_shopify', 'customers') }} as by_phone
-            where (by_phone.shop_domain, {{ customer_phone_key('by_phone.payload') }}) in (
+            {%- for alias, key, contact_key in customer_match_keys %}
                 select
-                    contacts.shop_domain,
-                    right(regexp_replace(contacts.phone_number, '[^0-9]', '', 'g'), 10)
-                from contacts
-            )
+                    {{ alias }}.shop_domain,
+                    {{ alias }}.id
+                from {{ source('raw_shopify', 'customers') }} as {{ alias }}
+                where ({{ alias }}.shop_domain, {{ key }}) in (
+                    select contacts.shop_domain, {{ contact_key }} from contacts
+                )
+                {{ 'union' if not loop.last }}
+            {%- endfor %}
         )
     {% endif %}
 ),

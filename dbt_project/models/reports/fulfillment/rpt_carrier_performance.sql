@@ -16,8 +16,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['shop_domain', 'week_start'],
         meta={'changed_at': 'refreshed_at'},
+        unique_key=['shop_domain', 'week_start'],
         on_schema_change='append_new_columns',
         pre_hook=[
             "{{ delete_changed_keys(none, ['shop_domain', 'week_start'], stored_columns=" ~ stamped ~ ") }}",
