@@ -488,21 +488,20 @@ class ChatwootExtractor:
         load.note("contacts list not in newest-activity order: every page read")
 
     def _pages(self, fetch: Callable[[int], list[Any]], window: int) -> Iterator[list[Any]]:
-        """Pages 1, 2, ... of a list in order, ``window`` of them requested ahead; the requests
-        still waiting when the caller stops are cancelled."""
+        """Pages 1, 2, ... of a list in order, ``window`` of them requested ahead. The requests
+        already submitted when the caller stops still run (their answers are dropped): which of
+        them a cancel would catch depends on the pool's timing, so the same read would send a
+        different set of requests from one run to the next (a benchmark's recording and its
+        replay disagreed on the pages past the end of a list)."""
         pending: deque[Future[list[Any]]] = deque()
         number = 1
-        try:
-            while True:
-                while len(pending) < max(1, window) and number < MAX_PAGES:
-                    pending.append(self._pool.submit(fetch, number))
-                    number += 1
-                if not pending:
-                    return
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        while True:
+            while len(pending) < max(1, window) and number < MAX_PAGES:
+                pending.append(self._pool.submit(fetch, number))
+                number += 1
+            if not pending:
+                return
+            yield pending.popleft().result()
 
     def csat_survey_responses(
         self, load: EntityLoad, full: bool = False, since: str | None = None, window: int = 4
