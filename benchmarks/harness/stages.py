@@ -270,11 +270,17 @@ def daily_dbt_build(
     ``previous_end`` (a successful run with every test): the same selection (from the manifest the
     full build left in ``paths.target``) and the same data-test watermark as that job's run on an
     ordinary day."""
-    from orchestration.defs.daily import daily_dbt_selection, rows_changed_since, watermark_env
+    from orchestration.defs.daily import (
+        code_only_exclusion,
+        daily_dbt_selection,
+        rows_changed_since,
+        watermark_env,
+    )
 
     manifest = json.loads((paths.target / "manifest.json").read_text())
     select = daily_dbt_selection(manifest)
     since = rows_changed_since(_ordinary_day(datetime.now(UTC)), previous_end, previous_end)
+    leave_out = code_only_exclusion(url, manifest, since)
     figures = dbt_build(
         url,
         paths,
@@ -282,11 +288,23 @@ def daily_dbt_build(
         out,
         as_of=as_of,
         select=select,
+        extra=leave_out,
         extra_env=watermark_env(since),
     )
     figures["selected"] = len(select[1].split())
     figures["tests_changed_since"] = since.isoformat() if since else None
+    figures["code_only_left_out"] = bool(leave_out)
     return figures
+
+
+def record_release(url: DatabaseUrl, paths: DbtPaths) -> bool:
+    """What the daily job does after a build of every view and seed (orchestration/defs/
+    release.py): record the release, so the next ordinary day leaves them out."""
+    from orchestration.defs.daily import record_release as record
+
+    manifest = json.loads((paths.target / "manifest.json").read_text())
+    results = json.loads((paths.target / "run_results.json").read_text())
+    return record(url, manifest, results)
 
 
 def _ordinary_day(now: datetime) -> datetime:

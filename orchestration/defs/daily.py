@@ -17,6 +17,10 @@ is caught the day it lands. Every test reads every row: in the first daily run o
 run ever, when the run is tagged ``hotrod/tests=full``, and in any other run (other jobs,
 ``make test``, CI, ``--full-refresh``). The watermark is an environment variable, not a dbt var:
 dbt re-parses the whole project when ``--vars`` change, and it would change every day.
+
+**Views, seeds and unit tests on the release.** On an ordinary day (the data tests read the
+changed rows) the daily build leaves the views, the seeds, their tests and the unit tests out
+while the warehouse holds this release of them (``defs/release.py``): :func:`code_only_exclusion`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.defs.release import (
+    CODE_ONLY,
+    record_if_built,
+    release_fingerprint,
+    release_is_built,
+)
 from orchestration.defs.schedules import (
     CADENCES,
     CHECKS_UNTIL_TAG,
@@ -36,6 +46,8 @@ from orchestration.defs.schedules import (
     REALTIME_SOURCES,
     REALTIME_TILES,
 )
+from warehouse.dbt_invocation import DBT_PROJECT_DIR
+from warehouse.settings import DatabaseUrl
 
 TESTS_SINCE_ENV = "HOTROD_TESTS_CHANGED_SINCE"
 TESTS_TAG = "hotrod/tests"  # "full": every data test reads every row; "changed": the scoped run
@@ -131,6 +143,30 @@ def daily_dbt_selection(manifest: Mapping[str, Any]) -> list[str]:
     return ["--select", " ".join(".".join(nodes[uid]["fqn"]) for uid in chosen)]
 
 
+def code_only_exclusion(
+    url: DatabaseUrl, manifest: Mapping[str, Any], since: datetime | None
+) -> list[str]:
+    """``--exclude`` arguments of the daily build: the views, seeds and unit tests
+    (:data:`~orchestration.defs.release.CODE_ONLY`) on an ordinary day (``since``: its data tests
+    read the changed rows) when the warehouse holds this release of every one of them; else none
+    (they are built and tested)."""
+    if since is None:
+        return []
+    fingerprint = release_fingerprint(manifest, DBT_PROJECT_DIR)
+    if not release_is_built(url, manifest, daily_dbt_nodes(manifest), fingerprint):
+        return []
+    return ["--exclude", CODE_ONLY]
+
+
+def record_release(
+    url: DatabaseUrl, manifest: Mapping[str, Any], run_results: Mapping[str, Any]
+) -> bool:
+    """After a successful build: record its release when it built every view and seed of the
+    daily selection (``manifest``: the build's own)."""
+    fingerprint = release_fingerprint(manifest, DBT_PROJECT_DIR)
+    return record_if_built(url, manifest, daily_dbt_nodes(manifest), run_results, fingerprint)
+
+
 # --- which rows the data tests read -------------------------------------------------------------
 
 
@@ -213,3 +249,22 @@ def run_tests_env(context: dg.AssetExecutionContext) -> tuple[dict[str, str], tu
     if since is not None:
         context.log.info(f"data tests read the rows changed since {since.isoformat()}")
     return watermark_env(since), () if since is not None else (TESTS_SINCE_ENV,)
+
+
+def run_exclusion(
+    context: dg.AssetExecutionContext,
+    url: DatabaseUrl,
+    manifest: Mapping[str, Any],
+    tests_env: Mapping[str, str],
+) -> list[str]:
+    """The daily job's :func:`code_only_exclusion` for this run (``tests_env``: what
+    :func:`run_tests_env` set); none for any other job."""
+    since = tests_env.get(TESTS_SINCE_ENV)
+    if context.run.job_name != DAILY or not since:
+        return []
+    args = code_only_exclusion(url, manifest, datetime.fromisoformat(since))
+    if args:
+        context.log.info(
+            "views, seeds and unit tests left out: the warehouse holds this release of them"
+        )
+    return args

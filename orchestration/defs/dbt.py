@@ -25,7 +25,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.daily import run_tests_env, walk
+from orchestration.defs.daily import record_release, run_exclusion, run_tests_env, walk
 from orchestration.defs.project import target_dir
 from orchestration.defs.resources import WarehouseResource
 from warehouse.dbt_invocation import dbt_environment
@@ -77,6 +77,8 @@ def translator() -> HotrodTranslator:
 
 
 def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefinition:
+    manifest = load_manifest(manifest_path)
+
     @dbt_assets(
         manifest=manifest_path,
         project=project,
@@ -90,14 +92,21 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
         url = warehouse.url()
         # the daily run's data tests read the changed rows only (defs/daily.py)
         tests_set, tests_unset = run_tests_env(context)
+        # on an ordinary day, views, seeds and unit tests of the release built already stay out
+        leave_out = run_exclusion(context, url, manifest, tests_set)
         # One `dbt build` of the run's subset: each model's data tests before what reads it. The
         # real-time job selects no check, so dagster-dbt builds its models only (indirect
         # selection off); their tests run in the checks job the webhook sensor starts after it.
         with dbt_environment(url, target_dir()), patched_environ(tests_set, tests_unset):
-            invocation = dbt.cli(["build"], context=context)
+            invocation = dbt.cli(["build", *leave_out], context=context)
         # A rebuilt table takes its views along in the same transaction (dbt post-hook
         # repoint_dependent_views), so no view is ever missing, even when a test fails.
         yield from invocation.stream()
+        record_release(
+            url,
+            invocation.get_artifact("manifest.json"),
+            invocation.get_artifact("run_results.json"),
+        )
         keep_partial_parse(invocation.target_path)
 
     return _dbt

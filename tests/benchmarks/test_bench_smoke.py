@@ -54,6 +54,12 @@ def test_reference_points_and_stages_are_measured(figures: dict) -> None:
     assert set(figures["latency"]["tile_vs_baseline"]) >= {"v_sales_pulse_current"}
     assert figures["incremental"]["advance"]["changes"] > 0
     assert figures["incremental"]["dbt_build"]["returncode"] == 0
+    # the full build recorded its release: the ordinary day's build leaves the views out
+    assert figures["dbt_full_build"]["release_recorded"] is True
+    daily = figures["incremental"]["dbt_build"]
+    assert daily["code_only_left_out"] is True
+    assert daily["model_seconds"]
+    assert not [name for name in daily["model_seconds"] if name.startswith("v_")]
     assert set(figures["memory"]) == {
         "generation", "extraction", "copy_ceiling", "extractor_only", "dbt_full_build",
         "latency", "incremental",

@@ -6,9 +6,14 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from hotrod.sources import sources
+from orchestration.defs.daily import FULL, TESTS_TAG, daily_dbt_nodes
+from orchestration.defs.dbt import load_manifest, translator
 from orchestration.defs.loader import build_definitions
-from orchestration.defs.schedules import MATERIALIZE_ALL, REALTIME_CHECKS_JOB, REALTIME_JOB
+from orchestration.defs.project import dbt_project
+from orchestration.defs.release import code_only_nodes
+from orchestration.defs.schedules import DAILY, MATERIALIZE_ALL, REALTIME_CHECKS_JOB, REALTIME_JOB
 from orchestration.defs.shops import every_shop_tags
+from tests.support.dagster_jobs import one_op_job
 from warehouse.connection import connect
 
 ORDERS = 400
@@ -37,6 +42,14 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
             realtime = realtime_job.execute_in_process(instance=instance, raise_on_error=False)
             checks_job = defs.resolve_job_def(REALTIME_CHECKS_JOB)
             checks = checks_job.execute_in_process(instance=instance, raise_on_error=False)
+            # an ordinary day: yesterday's daily run tested every row (its data tests now read
+            # the changed rows), and the build above recorded this release of the views
+            yesterday = one_op_job(DAILY).execute_in_process(
+                instance=instance, tags={TESTS_TAG: FULL}
+            )
+            assert yesterday.success
+            daily_job = defs.resolve_job_def(DAILY)
+            daily = daily_job.execute_in_process(instance=instance, raise_on_error=False)
 
     failures = [
         f"{e.step_key}: {e.event_specific_data.error.message[:400]}"
@@ -72,6 +85,39 @@ def test_materialize_every_asset_against_the_sandbox(module_db, use_db, monkeypa
     _realtime_builds_the_tiles_then_its_checks_job_tests_them(
         realtime, realtime_job, checks, checks_job
     )
+    _an_ordinary_day_leaves_the_built_views_and_seeds_out(daily, daily_job, module_db)
+
+
+def _an_ordinary_day_leaves_the_built_views_and_seeds_out(daily, daily_job, url) -> None:
+    """Issue 17: the materialize-all build recorded its release (every view and seed built);
+    the next ordinary daily run rebuilds the tables, runs their tests, and leaves the views,
+    the seeds and their tests out (orchestration/defs/release.py)."""
+    failures = [
+        e.event_specific_data.error.message[:400] for e in daily.all_events if e.is_step_failure
+    ]
+    assert daily.success, failures
+    conn = connect(url, autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from raw_app.dbt_release")
+        assert cur.fetchone()[0] == 1
+    manifest = load_manifest(dbt_project().manifest_path)
+    nodes = manifest["nodes"]
+    views = {
+        translator().get_asset_key(nodes[uid])
+        for uid in code_only_nodes(manifest, daily_dbt_nodes(manifest))
+    }
+    assert len(views) > 40
+    assert views <= daily_job.asset_layer.selected_asset_keys
+    materialized = {e.asset_key for e in daily.all_events if e.is_step_materialization}
+    assert materialized.isdisjoint(views), sorted(k.to_user_string() for k in materialized & views)
+    assert {"stg_shopify__orders", "sales_metrics_daily"} <= {k.path[-1] for k in materialized}
+    checked = {
+        e.event_specific_data.asset_key
+        for e in daily.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+    assert checked, "no data test ran"
+    assert checked.isdisjoint(views)
 
 
 def _realtime_builds_the_tiles_then_its_checks_job_tests_them(

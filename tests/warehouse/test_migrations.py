@@ -159,6 +159,8 @@ def test_from_empty_every_revision_once(scratch):
         assert _scalar(
             scratch, f"select to_regclass('raw_shopify.customers_{index}_idx') is not null"
         )
+    # 0017 (issue 17): the dbt release the views and seeds were last built from
+    assert _scalar(scratch, "select to_regclass('raw_app.dbt_release') is not null")
     # 0016 (issue 17): the freshness figures of every raw table from a covering index
     assert not _scalar(
         scratch,
