@@ -43,16 +43,21 @@ def _path_with_bin(path: str | None) -> str:
     return os.pathsep.join([BIN_DIR, *[p for p in parts if p != BIN_DIR]])
 
 
-def dbt_settings(url: DatabaseUrl | None, target_path: Path | str | None = None) -> dict[str, str]:
+def dbt_settings(
+    url: DatabaseUrl | None,
+    target_path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The variables dbt runs with: PG* from the URL (none without one), project and profiles
-    folders, tracking off, the file log's level (unless the environment sets one), and (when
-    given) DBT_TARGET_PATH/DBT_LOG_PATH."""
+    folders, tracking off, the file log's level (the one ``environ``, default os.environ, sets
+    wins), and (when given) DBT_TARGET_PATH/DBT_LOG_PATH."""
+    environ = os.environ if environ is None else environ
     values = {
         **(url.libpq_env() if url is not None else {}),
         **TRACKING_OFF,
         "DBT_PROFILES_DIR": str(DBT_PROFILES_DIR),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or FILE_LOG_LEVEL,
+        "DBT_LOG_LEVEL_FILE": environ.get("DBT_LOG_LEVEL_FILE") or FILE_LOG_LEVEL,
     }
     if target_path is not None:
         values["DBT_TARGET_PATH"] = str(target_path)
@@ -69,9 +74,7 @@ def dbt_env(
     variables the URL does not set removed, then :func:`dbt_settings`."""
     source = os.environ if base is None else base
     env = {k: v for k, v in source.items() if k not in _URL_ONLY}
-    env.update(dbt_settings(url, target_path))
-    if source.get("DBT_LOG_LEVEL_FILE"):  # the caller's level wins
-        env["DBT_LOG_LEVEL_FILE"] = source["DBT_LOG_LEVEL_FILE"]
+    env.update(dbt_settings(url, target_path, source))
     env["PATH"] = _path_with_bin(env.get("PATH"))
     return env
 
