@@ -503,13 +503,7 @@
     {{ landed_conversations('stg_chatwoot__messages') }}
     union
     {% set contacts_changed -%}
-        select
-            contacts.shop_domain,
-            {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
-        from {{ source('raw_chatwoot', 'contacts') }} as contacts
-        where {{ landed_since_watermark('contacts.extracted_at') }}
-        union
-        {{ redacted_contacts(key_watermark()) }}
+        {{ changed_contacts() }}
         {%- for key, contact_key in [
             ('customer_id', gid_to_bigint("contacts.payload -> 'custom_attributes' ->> 'shopify_customer_id'")),
             ('email_key', "lower(trim(contacts.payload ->> 'email'))"),
@@ -527,41 +521,52 @@
         {%- endfor %}
     {%- endset %}
     {{ conversations_of_contacts(contacts_changed) }}
-    {%- for column, key in [('shopify_order_id', 'order_id'), ('order_name', 'order_name')] %}
-    union
-    select
-        named.shop_domain,
-        named.conversation_id
-    from {{ ref('stg_chatwoot__conversations') }} as named
-    inner join ({{ relinked_orders() }}) as orders
-        on
-            named.shop_domain = orders.shop_domain
-            and named.{{ column }} = orders.{{ key }}
-    {%- endfor %}
-    {%- for column, key in [('order_id', 'order_id'), ('named_order_name', 'order_name')] %}
-    union
-    select
-        stored.shop_domain,
-        stored.conversation_id
-    from {{ this }} as stored
-    inner join ({{ relinked_orders() }}) as orders
-        on
-            stored.shop_domain = orders.shop_domain
-            and stored.{{ column }} = orders.{{ key }}
-    {%- endfor %}
-    union
-    select
-        stored.shop_domain,
-        stored.conversation_id
-    from {{ this }} as stored
-    inner join ({{ relinked_customers() }}) as customers
-        on
-            stored.shop_domain = customers.shop_domain
-            and stored.customer_id = customers.customer_id
+    {{ conversations_matching(
+        ref('stg_chatwoot__conversations'), relinked_orders(),
+        [('shopify_order_id', 'order_id'), ('order_name', 'order_name')]
+    ) }}
+    {{ conversations_matching(
+        this, relinked_orders(), [('order_id', 'order_id'), ('named_order_name', 'order_name')]
+    ) }}
+    {{ conversations_matching(this, relinked_customers(), [('customer_id', 'customer_id')]) }}
     union
     select
         stored.shop_domain,
         stored.conversation_id
     from {{ this }} as stored
     where stored.is_customer_match_shared
+{%- endmacro %}
+
+
+{% macro changed_contacts() -%}
+    {#-
+        (shop_domain, contact_id) of the Chatwoot contacts landed since the watermark or linked
+        to a customer redacted since (their conversations' redaction flag follows them).
+    -#}
+    select
+        contacts.shop_domain,
+        {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
+    from {{ source('raw_chatwoot', 'contacts') }} as contacts
+    where {{ landed_since_watermark('contacts.extracted_at') }}
+    union
+    {{ redacted_contacts(key_watermark()) }}
+{%- endmacro %}
+
+
+{% macro conversations_matching(relation, changed, pairs) -%}
+    {#-
+        `union` then (shop_domain, conversation_id) of the rows of `relation` whose column
+        matches the key of a `changed` row (a query), for each (column, key) of `pairs`.
+    -#}
+    {%- for column, key in pairs %}
+    union
+    select
+        matched.shop_domain,
+        matched.conversation_id
+    from {{ relation }} as matched
+    inner join ({{ changed }}) as changed
+        on
+            matched.shop_domain = changed.shop_domain
+            and matched.{{ column }} = changed.{{ key }}
+    {%- endfor %}
 {%- endmacro %}

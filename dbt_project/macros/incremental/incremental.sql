@@ -74,15 +74,7 @@
         done.shop_domain,
         done.{{ key }}::text as id
     from {{ this }} as done
-    inner join (
-        select
-            contacts.shop_domain,
-            {{ cast_or_null("contacts.payload ->> 'id'", 'bigint') }} as contact_id
-        from {{ source('raw_chatwoot', 'contacts') }} as contacts
-        where {{ landed_since_watermark('contacts.extracted_at') }}
-        union
-        {{ redacted_contacts(key_watermark()) }}
-    ) as changed
+    inner join ({{ changed_contacts() }}) as changed
         on
             done.shop_domain = changed.shop_domain
             and done.{{ contact }} = changed.contact_id
