@@ -162,9 +162,8 @@ def record_release(
     url: DatabaseUrl, manifest: Mapping[str, Any], run_results: Mapping[str, Any]
 ) -> bool:
     """After a successful build: record its release when it built every view and seed of the
-    daily selection (``manifest``: the build's own)."""
-    fingerprint = release_fingerprint(manifest, DBT_PROJECT_DIR)
-    return record_if_built(url, manifest, daily_dbt_nodes(manifest), run_results, fingerprint)
+    daily selection."""
+    return record_if_built(url, manifest, daily_dbt_nodes(manifest), run_results, DBT_PROJECT_DIR)
 
 
 # --- which rows the data tests read -------------------------------------------------------------

@@ -102,11 +102,8 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> dg.AssetsDefin
         # A rebuilt table takes its views along in the same transaction (dbt post-hook
         # repoint_dependent_views), so no view is ever missing, even when a test fails.
         yield from invocation.stream()
-        record_release(
-            url,
-            invocation.get_artifact("manifest.json"),
-            invocation.get_artifact("run_results.json"),
-        )
+        # the manifest the exclusion was decided on: the recorded release is compared with it
+        record_release(url, manifest, invocation.get_artifact("run_results.json"))
         keep_partial_parse(invocation.target_path)
 
     return _dbt

@@ -115,14 +115,16 @@ def record_if_built(
     manifest: Mapping[str, Any],
     nodes: Iterable[str],
     run_results: Mapping[str, Any],
-    fingerprint: str,
+    project_dir: Path,
 ) -> bool:
-    """Record ``fingerprint`` as the built release when the run (its run_results) built every
-    view and seed among ``nodes`` successfully. Returns whether it did."""
+    """Record the release (:func:`release_fingerprint`) when the run (its run_results) built
+    every view and seed among ``nodes`` successfully; the fingerprint is computed only then (a
+    real-time run, tables only, pays one set comparison). Returns whether it did."""
     wanted = code_only_nodes(manifest, nodes)
     built = {r["unique_id"] for r in run_results.get("results", []) if r.get("status") == "success"}
     if not wanted or not wanted <= built:
         return False
+    fingerprint = release_fingerprint(manifest, project_dir)
     project = manifest["metadata"].get("project_name", "hotrod")
     with connection(url) as conn, conn.cursor() as cur:
         cur.execute(

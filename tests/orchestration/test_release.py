@@ -126,12 +126,13 @@ def test_left_out_only_while_this_release_of_every_view_and_seed_is_in_the_wareh
 
     assert not release_is_built(fresh_db, manifest, nodes, fingerprint)  # nothing recorded
     # a run that failed to build the seed records nothing
-    assert not record_if_built(fresh_db, manifest, nodes, _results(VIEW, failed=(SEED,)), "x")
+    failed = _results(VIEW, failed=(SEED,))
+    assert not record_if_built(fresh_db, manifest, nodes, failed, project_dir)
     assert not release_is_built(fresh_db, manifest, nodes, fingerprint)
     # a run that built neither (a real-time run: tables only) records nothing either
-    assert not record_if_built(fresh_db, manifest, [TABLE], _results(TABLE), fingerprint)
+    assert not record_if_built(fresh_db, manifest, [TABLE], _results(TABLE), project_dir)
 
-    assert record_if_built(fresh_db, manifest, nodes, _results(VIEW, SEED, TABLE), fingerprint)
+    assert record_if_built(fresh_db, manifest, nodes, _results(VIEW, SEED, TABLE), project_dir)
     assert release_is_built(fresh_db, manifest, nodes, fingerprint)
     assert not release_is_built(fresh_db, manifest, nodes, "another release")
 
